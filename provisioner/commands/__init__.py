@@ -1,0 +1,9 @@
+"""One module per command; this list is what the CLI registers."""
+
+from __future__ import annotations
+
+import click
+
+from provisioner.commands.schema import schema_command
+
+COMMANDS: list[click.Command] = [schema_command]

@@ -1,0 +1,140 @@
+"""The six resource kinds as declarations; every stage is generic over this table.
+
+Paths are dotted; `[]` stands for every item of a list. A reference's `path` is where the
+manifest holds the natural key; `api_path` is where the API holds `{id: X}` (or the bare id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+BOT_ROLES = ("custom_bot", "egain_bot")
+AGENT_ROLES = ("egain_agent", "custom_agent")
+CUSTOMER_ROLES = ("customer",)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A field that points at another resource by id."""
+
+    path: str
+    target: str
+    api_path: str = ""
+    bare: bool = False
+    expected_roles: tuple[str, ...] = ()
+
+    @property
+    def wire_path(self) -> str:
+        return self.api_path or self.path
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one resource kind looks on the API and in a manifest."""
+
+    name: str
+    title: str
+    api_path: str
+    list_key: str
+    natural_key: str = "name"
+    references: tuple[Reference, ...] = ()
+    secret_fields: tuple[str, ...] = ()
+    server_fields: tuple[str, ...] = ("id", "created", "modified")
+    defaults: dict[str, Any] = field(default_factory=lambda: {"active": True})
+    keyed_lists: dict[str, str] = field(default_factory=dict)
+    set_lists: tuple[str, ...] = ()
+
+    @property
+    def singular(self) -> str:
+        return self.list_key
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        name="authentications",
+        title="Authentication",
+        api_path="/authentications",
+        list_key="authentication",
+        secret_fields=("oauth2.payload", "basicAuth.password"),
+    ),
+    Kind(
+        name="clientApplications",
+        title="Client Application",
+        api_path="/clientapplications",
+        list_key="clientApplication",
+        references=(Reference("roles[].authentication", "authentications"),),
+        keyed_lists={"roles": "name"},
+    ),
+    Kind(
+        name="participants",
+        title="Participant",
+        api_path="/participants",
+        list_key="participant",
+        references=(Reference("application", "clientApplications", expected_roles=BOT_ROLES),),
+    ),
+    Kind(
+        name="channels",
+        title="Channel",
+        api_path="/channels",
+        list_key="channel",
+        natural_key="type",
+        keyed_lists={"l10nProperties": "language"},
+        set_lists=(
+            "restrictions.inbound.features",
+            "restrictions.outbound.features",
+            "restrictions.outbound.richMessageTypes",
+            "restrictions.inbound.attachmentPolicy.extensions",
+            "restrictions.outbound.attachmentPolicy.extensions",
+        ),
+    ),
+    Kind(
+        name="orchestrations",
+        title="Orchestration",
+        api_path="/orchestrations",
+        list_key="orchestration",
+        references=(
+            Reference(
+                "applications.botConfiguration.bots[].application",
+                "clientApplications",
+                api_path="applications.botConfiguration.bots[].id",
+                bare=True,
+                expected_roles=BOT_ROLES,
+            ),
+            Reference("applications.botConfiguration.bots[].participant", "participants"),
+            Reference(
+                "applications.botConfiguration.bots[].onEscalation.agent",
+                "clientApplications",
+                expected_roles=AGENT_ROLES,
+            ),
+            Reference(
+                "applications.customerConfiguration.customer",
+                "clientApplications",
+                expected_roles=CUSTOMER_ROLES,
+            ),
+            Reference(
+                "applications.agentConfiguration.agents[]",
+                "clientApplications",
+                expected_roles=AGENT_ROLES,
+            ),
+        ),
+    ),
+    Kind(
+        name="accounts",
+        title="Account",
+        api_path="/accounts",
+        list_key="account",
+        references=(
+            Reference("channel", "channels"),
+            Reference("chatConfigurations.orchestration", "orchestrations"),
+        ),
+    ),
+)
+
+KINDS_BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
+SETUP_ORDER: tuple[str, ...] = tuple(kind.name for kind in KINDS)
+
+
+def get_kind(name: str) -> Kind:
+    """The kind declared under `name` (the manifest's top-level key)."""
+    return KINDS_BY_NAME[name]

@@ -1,0 +1,74 @@
+"""Field paths: `a.b[].c` patterns from the kinds table, `a.b[0].c` concrete paths in diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One place a path pattern matched: `container[key]` holds `value`."""
+
+    path: str
+    container: dict[str, Any] | list[Any]
+    key: str | int
+    value: Any
+
+
+def split_pattern(pattern: str) -> list[str]:
+    """`roles[].authentication` -> ['roles', '[]', 'authentication']."""
+    parts: list[str] = []
+    for segment in pattern.split("."):
+        if segment.endswith("[]"):
+            parts.append(segment[:-2])
+            parts.append("[]")
+        else:
+            parts.append(segment)
+    return parts
+
+
+def iter_slots(document: Any, pattern: str) -> Iterator[Slot]:
+    """Every existing place in `document` that `pattern` names, with its concrete path."""
+    yield from _walk(document, split_pattern(pattern), "")
+
+
+def _walk(node: Any, parts: list[str], prefix: str) -> Iterator[Slot]:
+    head, rest = parts[0], parts[1:]
+    if head == "[]":
+        if not isinstance(node, list):
+            return
+        for index, item in enumerate(node):
+            path = f"{prefix}[{index}]"
+            if rest:
+                yield from _walk(item, rest, path)
+            else:
+                yield Slot(path, node, index, item)
+        return
+    if not isinstance(node, dict) or head not in node:
+        return
+    path = f"{prefix}.{head}" if prefix else head
+    if rest:
+        yield from _walk(node[head], rest, path)
+    else:
+        yield Slot(path, node, head, node[head])
+
+
+def get_path(document: Any, path: str) -> Any:
+    """The value at a dotted path without list parts (`None` when any step is missing)."""
+    node = document
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def set_path(document: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted path (no list parts), creating intermediate mappings."""
+    parts = path.split(".")
+    node = document
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
