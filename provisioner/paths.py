@@ -16,6 +16,13 @@ class Slot:
     key: str | int
     value: Any
 
+    def replace(self, value: Any) -> None:
+        """Put `value` where this slot's value was."""
+        if isinstance(self.container, dict):
+            self.container[str(self.key)] = value
+        elif isinstance(self.key, int):
+            self.container[self.key] = value
+
 
 def split_pattern(pattern: str) -> list[str]:
     """`roles[].authentication` -> ['roles', '[]', 'authentication']."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -80,4 +81,4 @@ def color_enabled(no_color: bool) -> bool:
     """Colour only on a terminal, never with --no-color or NO_COLOR set (https://no-color.org)."""
     if no_color or os.environ.get("NO_COLOR"):
         return False
-    return click.get_text_stream("stdout").isatty()
+    return sys.stdout.isatty()

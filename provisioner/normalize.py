@@ -1,0 +1,162 @@
+"""Both sides into one comparable shape before diffing, declared per kind (kinds.py).
+
+API bodies become "manifest space": server-set fields dropped, documented defaults filled,
+references written as the referenced object's natural key (as in a manifest; literal `{id}`
+where the id is not a known live object), sensitive values replaced by run-salted digests so
+they compare without being held in the result. `comparable()` then turns keyed lists into
+mappings and set-like lists into sorted lists, so order the API ignores never shows as a change.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from provisioner.kinds import Kind
+from provisioner.model import Ref
+from provisioner.paths import Slot, get_path, iter_slots, set_path
+
+MASKED_VALUES = frozenset({"********"})
+SENSITIVE_PREFIX = "\x00sensitive:"
+_RUN_KEY = os.urandom(32)
+
+KeyOfId = Callable[[str, str], str | None]
+ResolveRef = Callable[[Ref], str | None]
+
+
+def sensitive_token(value: Any) -> str:
+    """A stand-in that compares like `value` within this run and reveals nothing about it."""
+    digest = hmac.new(_RUN_KEY, repr(value).encode("utf-8"), hashlib.sha256).hexdigest()
+    return SENSITIVE_PREFIX + digest
+
+
+def is_sensitive_token(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(SENSITIVE_PREFIX)
+
+
+def is_masked(value: Any) -> bool:
+    """The tenant's answer for a write-only secret: a mask, or nothing at all."""
+    return value is None or (isinstance(value, str) and value in MASKED_VALUES)
+
+
+def manifest_key(reference_path: str) -> str:
+    """The last segment of a manifest path pattern (`bots[].application` -> `application`)."""
+    return reference_path.rsplit(".", 1)[-1].removesuffix("[]")
+
+
+def live_to_manifest(kind: Kind, body: Mapping[str, Any], key_of_id: KeyOfId) -> dict[str, Any]:
+    """A live API object in manifest terms: no server fields, references by natural key."""
+    doc = {key: copy.deepcopy(value) for key, value in body.items() if key not in kind.server_fields}
+    for reference in kind.references:
+        for slot in list(iter_slots(doc, reference.wire_path)):
+            object_id = slot.value if reference.bare else _literal_id(slot.value)
+            if object_id is None:
+                continue
+            name = key_of_id(reference.target, object_id)
+            _place(slot, reference.path, reference.bare, name if name is not None else {"id": object_id})
+    return doc
+
+
+def desired_to_manifest(kind: Kind, body: Mapping[str, Any], resolve: ResolveRef, key_of_id: KeyOfId) -> dict[str, Any]:
+    """A desired API-shaped body in manifest terms, with references named the way the live side is."""
+    doc = copy.deepcopy(dict(body))
+    for reference in kind.references:
+        for slot in list(iter_slots(doc, reference.wire_path)):
+            value = slot.value
+            if isinstance(value, Ref):
+                object_id = resolve(value)
+                shown: Any = value.name
+                if object_id is not None:
+                    shown = key_of_id(value.kind, object_id) or value.name
+            else:
+                object_id = value if reference.bare else _literal_id(value)
+                if object_id is None:
+                    continue
+                name = key_of_id(reference.target, object_id)
+                shown = name if name is not None else {"id": object_id}
+            _place(slot, reference.path, reference.bare, shown)
+    return doc
+
+
+def _literal_id(value: Any) -> str | None:
+    if isinstance(value, dict) and set(value) == {"id"} and isinstance(value["id"], str):
+        return value["id"]
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def _place(slot: Slot, manifest_path: str, bare: bool, value: Any) -> None:
+    """Write a reference back; a bare API field (`bots[].id`) moves to its manifest name."""
+    if bare and isinstance(slot.container, dict):
+        del slot.container[str(slot.key)]
+        slot.container[manifest_key(manifest_path)] = value
+    else:
+        slot.replace(value)
+
+
+def mark_sensitive(doc: Any, concrete_paths: list[str]) -> None:
+    """Replace the values at concrete paths (`oauth2.payload`, `roles[0].headers[1].value`) by tokens, in place."""
+    for path in concrete_paths:
+        container, key = _locate(doc, path)
+        if container is not None and key is not None:
+            container[key] = sensitive_token(container[key])
+
+
+def _locate(doc: Any, path: str) -> tuple[Any, Any]:
+    node = doc
+    parts = _concrete_parts(path)
+    for part in parts[:-1]:
+        node = _step(node, part)
+        if node is None:
+            return None, None
+    last = parts[-1]
+    if isinstance(node, dict) and isinstance(last, str) and last in node:
+        return node, last
+    if isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node):
+        return node, last
+    return None, None
+
+
+def _step(node: Any, part: str | int) -> Any:
+    if isinstance(node, dict) and isinstance(part, str):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
+
+
+def _concrete_parts(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for segment in path.split("."):
+        name, _, rest = segment.partition("[")
+        if name:
+            parts.append(name)
+        while rest:
+            index, _, rest = rest.partition("]")
+            parts.append(int(index))
+            rest = rest.removeprefix("[")
+    return parts
+
+
+def comparable(kind: Kind, doc: dict[str, Any]) -> dict[str, Any]:
+    """`doc` with defaults filled, keyed lists as `{"[key]": item}` and set-like lists sorted."""
+    out = copy.deepcopy(doc)
+    for path, default in kind.defaults.items():
+        if get_path(out, path) is None:
+            set_path(out, path, default)
+    for path in kind.set_lists:
+        value = get_path(out, path)
+        if isinstance(value, list) and all(isinstance(item, str | int | float | bool) for item in value):
+            set_path(out, path, sorted(set(value), key=lambda item: (type(item).__name__, item)))
+    for path, key in kind.keyed_lists.items():
+        value = get_path(out, path)
+        if isinstance(value, list):
+            keys = [item.get(key) if isinstance(item, dict) else None for item in value]
+            if all(isinstance(k, str) for k in keys) and len(set(keys)) == len(keys):
+                set_path(out, path, {f"[{k}]": item for k, item in zip(keys, value, strict=True)})
+    return out
