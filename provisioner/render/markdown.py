@@ -1,0 +1,145 @@
+"""The plan as a pull-request comment: counts first, deletes first and flagged, one collapsible
+block per object, and never longer than GitHub accepts (the object list is cut cleanly instead).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from provisioner.plan import Action, ActionType, Plan
+from provisioner.render.values import (
+    SIGNS,
+    change_lines,
+    delete_limit_sentence,
+    objects,
+    summary_sentence,
+    visible,
+)
+
+MARKER = "<!-- egain-provision:plan -->"
+DEFAULT_MAX_CHARS = 60_000
+# Lists outside the object blocks (deletes, warnings, unmanaged) are capped so they always fit.
+LIST_SHOWN = 20
+ITEM_CHARS = 500
+
+_SUMMARY_ICONS: dict[ActionType, str] = {
+    "create": "\N{HEAVY PLUS SIGN}",
+    "update": "\N{PENCIL}\N{VARIATION SELECTOR-16}",
+    "delete": "\N{WASTEBASKET}\N{VARIATION SELECTOR-16}",
+}
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_BACKTICK_RUN = re.compile(r"`+")
+
+
+def render_markdown(plan: Plan, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """The plan as a GitHub pull-request comment of at most `max_chars` characters.
+
+    Object blocks that do not fit are left out and counted in a closing note; the other sections
+    are capped lists, well under the default limit.
+    """
+    head = _head(plan)
+    tail = _tail(plan)
+    ordered = [item for item in plan.actions if item.action == "delete"]
+    ordered += [item for item in plan.actions if item.action != "delete"]
+    parts = list(head)
+    used = sum(map(len, head)) + sum(map(len, tail))
+    for index, action in enumerate(ordered):
+        block = _object_block(action)
+        remaining = len(ordered) - index - 1
+        reserve = len(_truncation_note(remaining)) if remaining else 0
+        if used + len(block) + reserve > max_chars:
+            parts.append(_truncation_note(len(ordered) - index))
+            break
+        parts.append(block)
+        used += len(block)
+    parts += tail
+    return "".join(parts).rstrip("\n") + "\n"
+
+
+def _head(plan: Plan) -> list[str]:
+    counts = plan.summary
+    parts = [
+        f"{MARKER}\n### egain-provision plan for {_inline_text(plan.target)}\n\n",
+        "| Create | Update | Delete | Unchanged | Not managed |\n"
+        "|---:|---:|---:|---:|---:|\n"
+        f"| {counts['create']} | {counts['update']} | {counts['delete']} | {counts['unchanged']} "
+        f"| {counts['unmanaged']} |\n\n",
+        f"**{summary_sentence(plan)}**\n\n",
+    ]
+    if plan.delete_limit_exceeded:
+        parts.append(f"> [!CAUTION]\n> {delete_limit_sentence(plan)}\n\n")
+    deletes = [item for item in plan.actions if item.action == "delete"]
+    if deletes:
+        lines = [f"> [!WARNING]\n> This plan **deletes {objects(len(deletes))}**:\n"]
+        lines += [f"> {line}" for line in _capped_list([_delete_item(item) for item in deletes])]
+        parts.append("".join(lines) + "\n")
+    if plan.actions:
+        parts.append("#### Changes\n\n")
+    return parts
+
+
+def _tail(plan: Plan) -> list[str]:
+    parts = []
+    if plan.warnings:
+        parts.append("#### Warnings\n\n" + "".join(_capped_list([_inline_text(item) for item in plan.warnings])) + "\n")
+    if plan.unmanaged:
+        count = len(plan.unmanaged)
+        items = [
+            f"`{item.kind}` {_inline_text(item.natural_key)} (id {_inline_text(item.id)})" for item in plan.unmanaged
+        ]
+        parts.append(
+            "#### Not managed\n\n"
+            f"{count} {'object exists' if count == 1 else 'objects exist'} in the tenant but "
+            f"{'is' if count == 1 else 'are'} not declared; `--prune` would delete "
+            f"{'it' if count == 1 else 'them'}.\n\n" + "".join(_capped_list(items)) + "\n"
+        )
+    if plan.ignored:
+        counts = ", ".join(f"`{kind}` {count}" for kind, count in plan.ignored.items())
+        parts.append(f"Ignored (match an ignore glob; never changed or deleted): {counts}.\n\n")
+    return parts
+
+
+def _object_block(action: Action) -> str:
+    summary = (
+        f"{_SUMMARY_ICONS[action.action]} {action.action} <code>{action.kind}</code> {_html_text(action.natural_key)}"
+    )
+    if action.previous_key is not None:
+        summary += f" (renamed from {_html_text(action.previous_key)})"
+    lines = [f"# id: {visible(action.id)}"] if action.action == "delete" and action.id else []
+    for change in action.changes:
+        lines += [f"{SIGNS[change.change]} {line}" for line in change_lines(change)]
+    lines += [f"# note: {visible(note)}" for note in action.notes]
+    content = "".join(f"{line}\n" for line in lines)
+    # A fence longer than any backtick run in the content cannot be closed by it.
+    fence = "`" * max(3, 1 + max((len(run) for run in _BACKTICK_RUN.findall(content)), default=0))
+    return f"<details><summary>{summary}</summary>\n\n{fence}diff\n{content}{fence}\n\n</details>\n\n"
+
+
+def _truncation_note(count: int) -> str:
+    noun = "object" if count == 1 else "objects"
+    return f"_{count} more {noun} not shown; see the JSON plan (plan.json artifact) for the full list._\n\n"
+
+
+def _delete_item(action: Action) -> str:
+    where = f" (id {_inline_text(action.id)})" if action.id else ""
+    return f"`{action.kind}` {_inline_text(action.natural_key)}{where}"
+
+
+def _capped_list(items: list[str]) -> list[str]:
+    lines = [f"- {item}\n" for item in items[:LIST_SHOWN]]
+    if len(items) > LIST_SHOWN:
+        lines.append(f"- … and {len(items) - LIST_SHOWN} more\n")
+    return lines
+
+
+def _inline_text(text: str) -> str:
+    """User text in Markdown prose: every ASCII punctuation mark escaped, so it is only ever text."""
+    if len(text) > ITEM_CHARS:
+        text = text[:ITEM_CHARS] + "…"
+    return _ASCII_PUNCTUATION.sub(r"\\\1", visible(text))
+
+
+def _html_text(text: str) -> str:
+    """User text inside an HTML block (a `<summary>`), where Markdown escapes do not apply."""
+    return html.escape(visible(text), quote=False)
