@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from provisioner.commands.sandbox import sandbox_group
 from provisioner.commands.schema import schema_command
 
-COMMANDS: list[click.Command] = [schema_command]
+COMMANDS: list[click.Command] = [schema_command, sandbox_group]
