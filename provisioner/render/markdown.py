@@ -38,22 +38,27 @@ def render_markdown(plan: Plan, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     Object blocks that do not fit are left out and counted in a closing note; the other sections
     are capped lists, well under the default limit.
     """
-    head = _head(plan)
-    tail = _tail(plan)
+    head, tail = _head(plan), _tail(plan)
     ordered = [item for item in plan.actions if item.action == "delete"]
     ordered += [item for item in plan.actions if item.action != "delete"]
-    parts = list(head)
-    used = sum(map(len, head)) + sum(map(len, tail))
-    for index, action in enumerate(ordered):
-        block = _object_block(action)
-        remaining = len(ordered) - index - 1
-        reserve = len(_truncation_note(remaining)) if remaining else 0
-        if used + len(block) + reserve > max_chars:
-            parts.append(_truncation_note(len(ordered) - index))
+    blocks = [_object_block(action) for action in ordered]
+    whole = _join([*head, *blocks, *tail])
+    if len(whole) <= max_chars:
+        return whole
+    budget = max_chars - sum(map(len, head)) - sum(map(len, tail))
+    shown: list[str] = []
+    used = 0
+    for block in blocks:
+        # Room must stay for the note about the blocks after this one.
+        if used + len(block) + len(_truncation_note(len(blocks) - len(shown) - 1)) > budget:
             break
-        parts.append(block)
+        shown.append(block)
         used += len(block)
-    parts += tail
+    return _join([*head, *shown, _truncation_note(len(blocks) - len(shown)), *tail])
+
+
+def _join(parts: list[str]) -> str:
+    # Each part ends with a blank line; the comment ends with a single newline.
     return "".join(parts).rstrip("\n") + "\n"
 
 
