@@ -1,0 +1,33 @@
+"""Shared fixtures: sandboxes served over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from provisioner.sandbox.testing import ServedSandbox
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[ServedSandbox]:
+    """A fresh sandbox with its own database, served for one test."""
+    with ServedSandbox(db_path=str(tmp_path / "sandbox.db")) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def session_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSandbox]:
+    """One sandbox served for the whole session (cheaper than `sandbox`); use it via `clean_sandbox`."""
+    with ServedSandbox(db_path=str(tmp_path_factory.mktemp("session-sandbox") / "sandbox.db")) as served:
+        yield served
+
+
+@pytest.fixture
+def clean_sandbox(session_sandbox: ServedSandbox) -> ServedSandbox:
+    """The session sandbox emptied: no objects, no faults, an empty request log."""
+    session_sandbox.reset()
+    session_sandbox.clear_faults()
+    session_sandbox.clear_requests()
+    return session_sandbox
