@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 
-from provisioner.plan import Action, ActionType, Plan
+from provisioner.plan import Action, ActionType, Plan, Unmanaged
 from provisioner.render.values import (
     SIGNS,
     change_lines,
     delete_limit_sentence,
+    live_label,
     objects,
     summary_sentence,
     visible,
@@ -77,7 +79,7 @@ def _head(plan: Plan) -> list[str]:
     deletes = [item for item in plan.actions if item.action == "delete"]
     if deletes:
         lines = [f"> [!WARNING]\n> This plan **deletes {objects(len(deletes))}**:\n"]
-        lines += [f"> {line}" for line in _capped_list([_delete_item(item) for item in deletes])]
+        lines += [f"> {line}" for line in _live_list(deletes)]
         parts.append("".join(lines) + "\n")
     if plan.actions:
         parts.append("#### Changes\n\n")
@@ -90,25 +92,19 @@ def _tail(plan: Plan) -> list[str]:
         parts.append("#### Warnings\n\n" + "".join(_capped_list([_inline_text(item) for item in plan.warnings])) + "\n")
     if plan.unmanaged:
         count = len(plan.unmanaged)
-        items = [
-            f"`{item.kind}` {_inline_text(item.natural_key)} (id {_inline_text(item.id)})" for item in plan.unmanaged
-        ]
         parts.append(
-            "#### Not managed\n\n"
-            f"{count} {'object exists' if count == 1 else 'objects exist'} in the tenant but "
-            f"{'is' if count == 1 else 'are'} not declared; `--prune` would delete "
-            f"{'it' if count == 1 else 'them'}.\n\n" + "".join(_capped_list(items)) + "\n"
+            f"#### Not managed\n\n{objects(count)} in the tenant {'is' if count == 1 else 'are'} not declared; "
+            f"`--prune` would delete {'it' if count == 1 else 'them'}.\n\n" + "".join(_live_list(plan.unmanaged)) + "\n"
         )
     if plan.ignored:
-        counts = ", ".join(f"`{kind}` {count}" for kind, count in plan.ignored.items())
+        counts = ", ".join(f"{_inline_text(kind)} {count}" for kind, count in plan.ignored.items())
         parts.append(f"Ignored (match an ignore glob; never changed or deleted): {counts}.\n\n")
     return parts
 
 
 def _object_block(action: Action) -> str:
-    summary = (
-        f"{_SUMMARY_ICONS[action.action]} {action.action} <code>{action.kind}</code> {_html_text(action.natural_key)}"
-    )
+    icon = _SUMMARY_ICONS[action.action]
+    summary = f"{icon} {action.action} <code>{_html_text(action.kind)}</code> {_html_text(action.natural_key)}"
     if action.previous_key is not None:
         summary += f" (renamed from {_html_text(action.previous_key)})"
     lines = [f"# id: {visible(action.id)}"] if action.action == "delete" and action.id else []
@@ -126,9 +122,8 @@ def _truncation_note(count: int) -> str:
     return f"_{count} more {noun} not shown; see the JSON plan (plan.json artifact) for the full list._\n\n"
 
 
-def _delete_item(action: Action) -> str:
-    where = f" (id {_inline_text(action.id)})" if action.id else ""
-    return f"`{action.kind}` {_inline_text(action.natural_key)}{where}"
+def _live_list(items: Sequence[Action | Unmanaged]) -> list[str]:
+    return _capped_list([_inline_text(live_label(item.kind, item.natural_key, item.id)) for item in items])
 
 
 def _capped_list(items: list[str]) -> list[str]:

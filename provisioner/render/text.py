@@ -12,10 +12,10 @@ from provisioner.render.values import (
     SIGNS,
     change_lines,
     delete_limit_sentence,
+    live_label,
     object_label,
     quoted,
     summary_sentence,
-    unmanaged_label,
     visible,
 )
 
@@ -44,7 +44,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.unmanaged:
         sections.append(_unmanaged_section(plan))
     if plan.ignored:
-        counts = ", ".join(f"{kind} {count}" for kind, count in plan.ignored.items())
+        counts = ", ".join(f"{visible(kind)} {count}" for kind, count in plan.ignored.items())
         sections.append([f"Ignored (match an ignore glob; never changed or deleted): {counts}."])
     closing = [summary_sentence(plan)]
     if plan.delete_limit_exceeded:
@@ -73,7 +73,7 @@ def _action_block(action: Action, style: Style) -> list[str]:
 
 def _unmanaged_section(plan: Plan) -> list[str]:
     lines = ["Not managed (exist in the tenant, not declared; use --prune to delete):"]
-    lines += [f"  {unmanaged_label(item.kind, item.natural_key, item.id)}" for item in plan.unmanaged[:UNMANAGED_SHOWN]]
+    lines += [f"  {live_label(item.kind, item.natural_key, item.id)}" for item in plan.unmanaged[:UNMANAGED_SHOWN]]
     if len(plan.unmanaged) > UNMANAGED_SHOWN:
         lines.append(f"  ... and {len(plan.unmanaged) - UNMANAGED_SHOWN} more")
     return lines

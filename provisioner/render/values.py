@@ -38,7 +38,7 @@ def quoted(text: str) -> str:
 
 def object_label(action: Action) -> str:
     """`clientApplications "order-bot-app"`: how text output names the object of an action."""
-    return f"{action.kind} {quoted(action.natural_key)}"
+    return f"{visible(action.kind)} {quoted(action.natural_key)}"
 
 
 def value_lines(value: Any) -> list[str]:
@@ -88,9 +88,10 @@ def objects(count: int) -> str:
     return f"{count} object" if count == 1 else f"{count} objects"
 
 
-def unmanaged_label(kind: str, natural_key: str, object_id: str) -> str:
-    """`channels "custom.sms" (id 42)`: a live object that no manifest declares."""
-    return f"{kind} {quoted(natural_key)} (id {visible(object_id)})"
+def live_label(kind: str, natural_key: str, object_id: str | None) -> str:
+    """`channels "custom.sms" (id 42)`: a live object, as listed among deletes and unmanaged objects."""
+    where = f" (id {visible(object_id)})" if object_id else ""
+    return f"{visible(kind)} {quoted(natural_key)}{where}"
 
 
 def _display(change: Change, value: Any) -> list[str]:

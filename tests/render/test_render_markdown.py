@@ -11,6 +11,7 @@ from provisioner.plan import MISSING, Action, Change, Plan, Unmanaged
 from provisioner.render import render_markdown
 
 TARGET = "https://api.example.com/v3"
+MARKDOWN = MarkdownIt("commonmark").enable("table")
 CREATE = "\N{HEAVY PLUS SIGN}"
 NOTE = "not shown; see the JSON plan (plan.json artifact) for the full list."
 
@@ -20,15 +21,19 @@ def plan_with(*actions: Action, **fields: Any) -> Plan:
 
 
 def parse(text: str) -> list[Token]:
-    return MarkdownIt("commonmark").enable("table").parse(text)
+    return MARKDOWN.parse(text)
+
+
+def html(text: str) -> str:
+    return MARKDOWN.render(text)
 
 
 def assert_well_formed(text: str) -> int:
     """Every <details> closes and holds exactly one closed diff fence; returns how many there are."""
     tokens = parse(text)
-    html = "".join(token.content for token in tokens if token.type == "html_block")
+    raw_html = "".join(token.content for token in tokens if token.type == "html_block")
     fences = [token for token in tokens if token.type == "fence"]
-    assert html.count("<details>") == html.count("</details>") == len(fences)
+    assert raw_html.count("<details>") == raw_html.count("</details>") == len(fences)
     assert all(fence.info == "diff" for fence in fences)
     return len(fences)
 
@@ -75,7 +80,8 @@ def test_the_counts_table_comes_first_and_is_a_table(full_plan: Plan) -> None:
 
 def test_deletes_are_flagged_in_a_warning_before_the_objects(full_plan: Plan) -> None:
     text = render_markdown(full_plan)
-    assert "> [!WARNING]\n> This plan **deletes 1 object**:\n> - `accounts` old\\-account (id acc\\-9)\n" in text
+    assert "> [!WARNING]\n> This plan **deletes 1 object**:\n" in text
+    assert "<li>accounts &quot;old-account&quot; (id acc-9)</li>\n</ul>\n</blockquote>" in html(text)
     assert text.index("[!WARNING]") < text.index("<details>")
 
 
@@ -86,7 +92,9 @@ def test_a_plan_without_deletes_has_no_warning(create_app: Action) -> None:
 def test_a_long_delete_list_in_the_warning_is_capped() -> None:
     deletes = [Action("delete", "participants", f"bot-{index:02}", id=f"p-{index}") for index in range(23)]
     text = render_markdown(plan_with(*deletes))
-    assert "> - `participants` bot\\-19 (id p\\-19)\n> - … and 3 more\n" in text
+    assert "<li>participants &quot;bot-19&quot; (id p-19)</li>\n<li>… and 3 more</li>\n</ul>\n</blockquote>" in html(
+        text
+    )
 
 
 def test_deletes_come_first_then_the_plan_order(full_plan: Plan) -> None:
@@ -172,18 +180,18 @@ def test_sensitive_values_show_as_placeholders(create_auth: Action, rotate_secre
 
 def test_warnings_and_unmanaged_objects_follow_the_objects(full_plan: Plan) -> None:
     text = render_markdown(full_plan)
-    assert "#### Warnings\n\n- 1 secret field\\(s\\) are write\\-only" in text
+    assert "<h4>Warnings</h4>\n<ul>\n<li>1 secret field(s) are write-only" in html(text)
     assert (
-        "#### Not managed\n\n1 object exists in the tenant but is not declared; `--prune` would delete it.\n\n"
-        "- `channels` custom\\.sms (id c\\-7)\n"
-    ) in text
+        "<h4>Not managed</h4>\n<p>1 object in the tenant is not declared; <code>--prune</code> would delete it.</p>\n"
+        "<ul>\n<li>channels &quot;custom.sms&quot; (id c-7)</li>\n</ul>"
+    ) in html(text)
     assert text.index("</details>") < text.index("#### Warnings") < text.index("#### Not managed")
 
 
 def test_a_long_unmanaged_list_is_capped() -> None:
     unmanaged = [Unmanaged("participants", f"bot-{index:02}", f"p-{index}") for index in range(30)]
     text = render_markdown(plan_with(unmanaged=unmanaged))
-    assert "- `participants` bot\\-19 (id p\\-19)\n- … and 10 more\n" in text
+    assert "<li>participants &quot;bot-19&quot; (id p-19)</li>\n<li>… and 10 more</li>\n</ul>" in html(text)
 
 
 def test_deletes_beyond_max_deletes_are_a_caution(delete_account: Action) -> None:
