@@ -142,7 +142,7 @@ def _orchestration_rule(body: dict[str, Any]) -> None:
     if "botConfiguration" not in applications and "agentConfiguration" not in applications:
         raise ApiFailure(
             failures.RULE_VIOLATED,
-            "applications must contain botConfiguration or agentConfiguration",
+            "applications.botConfiguration or applications.agentConfiguration is required",
             [("applications.botConfiguration", "required if applications.agentConfiguration is not given")],
         )
 
