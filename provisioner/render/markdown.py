@@ -23,7 +23,7 @@ MARKER = "<!-- egain-provision:plan -->"
 DEFAULT_MAX_CHARS = 60_000
 # Lists outside the object blocks (deletes, warnings, unmanaged) are capped so they always fit.
 LIST_SHOWN = 20
-ITEM_CHARS = 500
+ITEM_CHARS = 300
 
 _SUMMARY_ICONS: dict[ActionType, str] = {
     "create": "\N{HEAVY PLUS SIGN}",
@@ -37,8 +37,9 @@ _BACKTICK_RUN = re.compile(r"`+")
 def render_markdown(plan: Plan, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     """The plan as a GitHub pull-request comment of at most `max_chars` characters.
 
-    Object blocks that do not fit are left out and counted in a closing note; the other sections
-    are capped lists, well under the default limit.
+    Object blocks that do not fit are left out, whole, and counted in a note after the last one
+    shown. The other sections are capped lists (20 items of at most 300 characters each), so they
+    always fit the default limit; a much smaller `max_chars` may leave room for them alone.
     """
     head, tail = _head(plan), _tail(plan)
     ordered = [item for item in plan.actions if item.action == "delete"]

@@ -44,7 +44,7 @@ def object_label(action: Action) -> str:
 def value_lines(value: Any) -> list[str]:
     """A value as JSON-ish lines: one line when short, one item per line for a long list or mapping."""
     inline = _inline(value)
-    if len(inline) <= INLINE_WIDTH or not value or not isinstance(value, list | dict):
+    if len(inline) <= INLINE_WIDTH or not isinstance(value, list | dict):
         return [inline]
     if isinstance(value, list):
         return ["[", *(f"    {_inline(item)}," for item in value), "]"]

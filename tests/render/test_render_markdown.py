@@ -235,3 +235,13 @@ def test_a_plan_that_just_fits_has_no_note() -> None:
     exact = len(render_markdown(plan))
     assert render_markdown(plan, max_chars=exact) == render_markdown(plan)
     assert NOTE in render_markdown(plan, max_chars=exact - 1)
+
+
+def test_long_lists_of_long_names_still_fit_the_default_limit() -> None:
+    name = "x-" * 200
+    deletes = [Action("delete", "participants", f"{name}{index}", id=f"p-{index}") for index in range(3000)]
+    unmanaged = [Unmanaged("channels", f"{name}{index}", f"c-{index}") for index in range(3000)]
+    text = render_markdown(plan_with(*deletes, unmanaged=unmanaged, warnings=[name * 3] * 3000, max_deletes=10))
+    assert len(text) <= 60_000
+    assert assert_well_formed(text) > 0
+    assert f"more objects {NOTE}" in text
