@@ -18,7 +18,7 @@ from typing import Any
 
 from provisioner.kinds import Kind
 from provisioner.model import Ref
-from provisioner.paths import Slot, get_path, iter_slots, set_path
+from provisioner.paths import Slot, get_concrete, get_path, iter_slots, set_concrete, set_path
 
 MASKED_VALUES = frozenset({"********"})
 SENSITIVE_PREFIX = "\x00sensitive:"
@@ -102,45 +102,9 @@ def _place(slot: Slot, manifest_path: str, bare: bool, value: Any) -> None:
 def mark_sensitive(doc: Any, concrete_paths: list[str]) -> None:
     """Replace the values at concrete paths (`oauth2.payload`, `roles[0].headers[1].value`) by tokens, in place."""
     for path in concrete_paths:
-        container, key = _locate(doc, path)
-        if container is not None and key is not None:
-            container[key] = sensitive_token(container[key])
-
-
-def _locate(doc: Any, path: str) -> tuple[Any, Any]:
-    node = doc
-    parts = _concrete_parts(path)
-    for part in parts[:-1]:
-        node = _step(node, part)
-        if node is None:
-            return None, None
-    last = parts[-1]
-    if isinstance(node, dict) and isinstance(last, str) and last in node:
-        return node, last
-    if isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node):
-        return node, last
-    return None, None
-
-
-def _step(node: Any, part: str | int) -> Any:
-    if isinstance(node, dict) and isinstance(part, str):
-        return node.get(part)
-    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-        return node[part]
-    return None
-
-
-def _concrete_parts(path: str) -> list[str | int]:
-    parts: list[str | int] = []
-    for segment in path.split("."):
-        name, _, rest = segment.partition("[")
-        if name:
-            parts.append(name)
-        while rest:
-            index, _, rest = rest.partition("]")
-            parts.append(int(index))
-            rest = rest.removeprefix("[")
-    return parts
+        value = get_concrete(doc, path)
+        if value is not None:
+            set_concrete(doc, path, sensitive_token(value))
 
 
 def comparable(kind: Kind, doc: dict[str, Any]) -> dict[str, Any]:

@@ -79,3 +79,52 @@ def set_path(document: dict[str, Any], path: str, value: Any) -> None:
     for part in parts[:-1]:
         node = node.setdefault(part, {})
     node[parts[-1]] = value
+
+
+def get_concrete(document: Any, path: str) -> Any:
+    """The value at a concrete path such as `roles[0].headers[1].value` (None when absent)."""
+    container, key = _locate(document, path)
+    return None if container is None else container[key]
+
+
+def set_concrete(document: Any, path: str, value: Any) -> None:
+    """Replace the value at an existing concrete path; a missing path is left alone."""
+    container, key = _locate(document, path)
+    if container is not None:
+        container[key] = value
+
+
+def _locate(doc: Any, path: str) -> tuple[Any, Any]:
+    node = doc
+    parts = _concrete_parts(path)
+    for part in parts[:-1]:
+        node = _step(node, part)
+        if node is None:
+            return None, None
+    last = parts[-1]
+    if isinstance(node, dict) and isinstance(last, str) and last in node:
+        return node, last
+    if isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node):
+        return node, last
+    return None, None
+
+
+def _step(node: Any, part: str | int) -> Any:
+    if isinstance(node, dict) and isinstance(part, str):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
+
+
+def _concrete_parts(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for segment in path.split("."):
+        name, _, rest = segment.partition("[")
+        if name:
+            parts.append(name)
+        while rest:
+            index, _, rest = rest.partition("]")
+            parts.append(int(index))
+            rest = rest.removeprefix("[")
+    return parts

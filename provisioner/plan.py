@@ -14,6 +14,7 @@ from provisioner.model import Ref, SourceLocation
 
 FORMAT_VERSION = "1.0"
 SENSITIVE_DISPLAY = "(sensitive value)"
+WRITE_ONLY_DISPLAY = "(write-only, not compared)"
 
 ActionType = Literal["create", "update", "delete"]
 ChangeType = Literal["add", "remove", "modify"]
@@ -57,9 +58,9 @@ class Change:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path, "change": self.change, "sensitive": self.sensitive}
         if self.before is not MISSING:
-            out["before"] = self.before
+            out["before"] = _masked(self.before) if self.sensitive else self.before
         if self.after is not MISSING:
-            out["after"] = self.after
+            out["after"] = _masked(self.after) if self.sensitive else self.after
         if self.known_after_apply:
             out["known_after_apply"] = True
         return out
@@ -133,6 +134,7 @@ class Action:
             file, _, line = file.rpartition(":")
             location = SourceLocation(file, int(line), int(rest))
         body = data.get("body")
+        sensitive = dict(data.get("sensitive") or {})
         return cls(
             action=data["action"],
             kind=data["kind"],
@@ -141,8 +143,8 @@ class Action:
             modified=data.get("modified"),
             previous_key=data.get("previous_key"),
             changes=[Change.from_json(item) for item in data.get("changes", [])],
-            body=_decode_body(body) if isinstance(body, dict) else None,
-            sensitive=dict(data.get("sensitive") or {}),
+            body=_decode_body(body, set(sensitive)) if isinstance(body, dict) else None,
+            sensitive=sensitive,
             depends_on=list(data.get("depends_on", [])),
             notes=list(data.get("notes", [])),
             location=location,
@@ -255,6 +257,11 @@ class Plan:
         return json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
 
 
+def _masked(value: Any) -> Any:
+    """A sensitive change's value as written out: only ever a placeholder, whatever it holds."""
+    return value if value in (SENSITIVE_DISPLAY, WRITE_ONLY_DISPLAY) else SENSITIVE_DISPLAY
+
+
 REF_KEY = "$ref"
 SENSITIVE_KEY = "$sensitive"
 
@@ -272,16 +279,17 @@ def _encode_body(body: Any, sensitive: dict[str, str | None], path: str = "") ->
     return body
 
 
-def _decode_body(body: Any) -> Any:
+def _decode_body(body: Any, sensitive: set[str], path: str = "") -> Any:
+    """The inverse of `_encode_body`; placeholders are recognised only at the listed sensitive paths."""
+    if path in sensitive and isinstance(body, dict) and set(body) == {SENSITIVE_KEY}:
+        return SensitivePlaceholder(body[SENSITIVE_KEY])
     if isinstance(body, dict):
         if set(body) == {REF_KEY} and isinstance(body[REF_KEY], str):
             kind, _, name = body[REF_KEY].partition("/")
             return Ref(kind, name)
-        if set(body) == {SENSITIVE_KEY}:
-            return SensitivePlaceholder(body[SENSITIVE_KEY])
-        return {key: _decode_body(value) for key, value in body.items()}
+        return {key: _decode_body(value, sensitive, f"{path}.{key}" if path else key) for key, value in body.items()}
     if isinstance(body, list):
-        return [_decode_body(value) for value in body]
+        return [_decode_body(value, sensitive, f"{path}[{index}]") for index, value in enumerate(body)]
     return body
 
 

@@ -26,9 +26,7 @@ from provisioner.normalize import (
     mark_sensitive,
 )
 from provisioner.paths import get_path, iter_slots
-from provisioner.plan import SENSITIVE_DISPLAY, Action, Change, Plan, Unmanaged
-
-WRITE_ONLY_DISPLAY = "(write-only, not compared)"
+from provisioner.plan import SENSITIVE_DISPLAY, WRITE_ONLY_DISPLAY, Action, Change, Plan, Unmanaged
 
 
 @dataclass(frozen=True)

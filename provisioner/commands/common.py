@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -12,6 +13,7 @@ import click
 import yaml
 
 from provisioner.errors import UsageError
+from provisioner.kinds import SETUP_ORDER
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,3 +84,45 @@ def color_enabled(no_color: bool) -> bool:
     if no_color or os.environ.get("NO_COLOR"):
         return False
     return sys.stdout.isatty()
+
+
+def target_options(func: F) -> F:
+    """`--target sandbox|URL`, `--parallelism N` and `-v` for commands that talk to a tenant."""
+    func = click.option(
+        "-v",
+        "--verbose",
+        is_flag=True,
+        help="Log every HTTP request (method, path, status, timing; never bodies or tokens) to stderr.",
+    )(func)
+    func = click.option(
+        "--parallelism",
+        type=click.IntRange(1, 100),
+        default=10,
+        show_default=True,
+        help="Most API requests in flight at once.",
+    )(func)
+    func = click.option(
+        "--target",
+        metavar="sandbox|URL",
+        help="Where to plan/apply: 'sandbox' (embedded, .egain/sandbox.db or EGAIN_SANDBOX_DB) or the API base URL. "
+        "Default: EGAIN_API_URL if set, else the sandbox (not under CI).",
+    )(func)
+    return func
+
+
+def kind_option(func: F) -> F:
+    """`--kind KIND`, repeatable, limited to the six kinds."""
+    return click.option(
+        "--kind",
+        "kinds",
+        multiple=True,
+        type=click.Choice(list(SETUP_ORDER)),
+        help="Limit to this kind; repeatable. References to other kinds still resolve.",
+    )(func)
+
+
+def configure_logging(verbose: bool) -> None:
+    """`-v`: HTTP request lines on stderr."""
+    if verbose:
+        logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+        logging.getLogger("egain_provision").setLevel(logging.DEBUG)

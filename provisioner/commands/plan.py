@@ -1,0 +1,122 @@
+"""`egain-provision plan PATHS`: diff the manifests against the live tenant and show the changes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from provisioner.commands.common import (
+    color_enabled,
+    configure_logging,
+    kind_option,
+    parse_variables,
+    target_options,
+    var_options,
+)
+from provisioner.errors import PlanError, UsageError
+from provisioner.planner import PlanOptions
+from provisioner.render import render
+from provisioner.targets import resolve_target
+from provisioner.workflow import compute_plan, load_valid_manifests, run
+
+EXIT_NO_CHANGES = 0
+EXIT_CHANGES = 2
+EXIT_CHANGES_WITH_DELETES = 3
+
+
+def prune_options(func: click.decorators.FC) -> click.decorators.FC:
+    """`--prune` and `--max-deletes N`, shared by plan and apply."""
+    func = click.option(
+        "--max-deletes",
+        type=click.IntRange(0),
+        default=10,
+        show_default=True,
+        help="Refuse a plan that deletes more objects than this.",
+    )(func)
+    func = click.option(
+        "--prune",
+        is_flag=True,
+        help="Delete live objects that are neither declared nor ignored (in reverse dependency order).",
+    )(func)
+    func = click.option(
+        "--rotate-secrets",
+        is_flag=True,
+        help="Send secret fields the tenant does not reveal (write-only), updating those objects.",
+    )(func)
+    return func
+
+
+@click.command("plan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@target_options
+@kind_option
+@prune_options
+@var_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines (schemas/plan.schema.json), markdown for a pull-request comment.",
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Save the plan (JSON, no secret values) for `apply FILE`.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 with no changes, 2 with changes, 3 with changes that include deletes (1 is always an error).",
+)
+@click.option("--no-color", is_flag=True, help="No colour in text output (also when NO_COLOR is set).")
+def plan_command(
+    paths: tuple[str, ...],
+    target: str | None,
+    parallelism: int,
+    verbose: bool,
+    kinds: tuple[str, ...],
+    prune: bool,
+    max_deletes: int,
+    rotate_secrets: bool,
+    var_pairs: tuple[str, ...],
+    var_files: tuple[str, ...],
+    fmt: str,
+    out: str | None,
+    detailed_exitcode: bool,
+    no_color: bool,
+) -> int:
+    """Show what apply would change in the tenant to match the manifests in PATHS.
+
+    PATHS are manifest files or directories (every *.yaml/*.yml in them). Nothing is changed.
+    """
+    configure_logging(verbose)
+    variables = parse_variables(var_pairs, var_files)
+    manifest_set = load_valid_manifests(paths, variables)
+    resolved = resolve_target(target)
+    options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets)
+    plan = run(compute_plan(manifest_set, resolved, options, parallelism=parallelism))
+    click.echo(render(plan, fmt, color=color_enabled(no_color)), nl=False)
+    if out:
+        write_plan_file(Path(out), plan.dumps())
+        click.echo(f"Saved the plan to {out}; apply it with `egain-provision apply {out}`.", err=True)
+    if plan.delete_limit_exceeded:
+        raise PlanError(
+            f"the plan deletes {plan.count('delete')} objects, more than --max-deletes {max_deletes}",
+            hint=f"review the deletes, then pass --max-deletes {plan.count('delete')} if they are intended",
+        )
+    if not detailed_exitcode or not plan.has_changes:
+        return EXIT_NO_CHANGES
+    return EXIT_CHANGES_WITH_DELETES if plan.has_deletes else EXIT_CHANGES
+
+
+def write_plan_file(path: Path, text: str) -> None:
+    """Write atomically (a reader never sees half a plan), readable by the owner only."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(partial, path)
+    except OSError as exc:
+        raise UsageError(f"cannot write the plan: {exc.strerror}", where=str(path)) from None

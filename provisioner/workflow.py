@@ -1,0 +1,62 @@
+"""The stages wired together: manifests -> (with the live tenant) plan. Used by `plan` and `apply`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Coroutine, Mapping, Sequence
+from typing import Any, TypeVar
+
+from provisioner.errors import ManifestError
+from provisioner.kinds import SETUP_ORDER
+from provisioner.live import read_live
+from provisioner.manifest import ManifestSet, load_manifests
+from provisioner.plan import Plan
+from provisioner.planner import PlanOptions, build_plan
+from provisioner.targets import Target
+
+T = TypeVar("T")
+
+
+def load_valid_manifests(
+    paths: Sequence[str], variables: Mapping[str, str], environ: Mapping[str, str] | None = None
+) -> ManifestSet:
+    """The manifests, or ManifestError carrying every error diagnostic (warnings are kept in the set)."""
+    manifest_set = load_manifests(paths, variables=variables, environ=environ)
+    if manifest_set.has_errors:
+        lines = [f"{d.location}: {d.message}" + (f" [{d.path}]" if d.path else "") for d in manifest_set.errors]
+        count = len(lines)
+        raise ManifestError(
+            f"{count} error{'s' if count != 1 else ''} in the manifests:\n" + "\n".join(lines),
+            hint="run `egain-provision validate` on the same paths for details and hints",
+        )
+    return manifest_set
+
+
+async def compute_plan(manifest_set: ManifestSet, target: Target, options: PlanOptions, *, parallelism: int) -> Plan:
+    """Read the live tenant and diff. Every kind is read, even under --kind: references cross kinds."""
+    kinds = options.kinds or SETUP_ORDER
+    async with target.client(parallelism=parallelism) as client:
+        live = await read_live(client, SETUP_ORDER)
+    return build_plan(
+        manifest_set.objects,
+        live,
+        target=target.label,
+        target_identity=target.identity,
+        ignore=manifest_set.ignore,
+        manifests=manifest_set.files,
+        options=PlanOptions(
+            prune=options.prune,
+            max_deletes=options.max_deletes,
+            kinds=tuple(kinds),
+            rotate_secrets=options.rotate_secrets,
+        ),
+    )
+
+
+def run(coroutine: Coroutine[Any, Any, T] | Awaitable[T]) -> T:
+    """Run a coroutine to completion from synchronous CLI code."""
+
+    async def wrapper() -> T:
+        return await coroutine
+
+    return asyncio.run(wrapper())

@@ -1,0 +1,281 @@
+"""`egain-provision plan` against a served sandbox: what users rely on in every pull request."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from provisioner.sandbox.testing import ServedSandbox
+from provisioner.schemas import load_schema
+from tests.support import (
+    FULL_SETUP,
+    FULL_SETUP_ORDER,
+    PASSWORD_SECRET,
+    Tenant,
+    assert_no_secrets,
+    create_full_setup,
+    run_cli,
+    target_env,
+    write_manifest,
+)
+
+
+@pytest.fixture
+def tenant(sandbox: ServedSandbox) -> Tenant:
+    client = Tenant(sandbox)
+    yield client  # type: ignore[misc]
+    client.close()
+
+
+def plan(sandbox: ServedSandbox, *args: str, env: dict[str, str | None] | None = None) -> tuple[int, str, str]:
+    result = run_cli(["plan", "--target", sandbox.base_url, *args], env={**target_env(sandbox), **(env or {})})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def json_plan(sandbox: ServedSandbox, *args: str) -> tuple[int, dict]:
+    code, out, err = plan(sandbox, "--format", "json", *args)
+    assert code in (0, 2, 3), err
+    return code, json.loads(out)
+
+
+def test_fresh_tenant_plans_every_object_as_create_in_setup_order(sandbox: ServedSandbox, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path)
+    code, document = json_plan(sandbox, str(manifest), "--detailed-exitcode")
+    assert code == 2
+    assert [(a["action"], a["kind"], a["natural_key"]) for a in document["actions"]] == FULL_SETUP_ORDER
+
+
+def test_references_to_objects_created_in_the_same_plan_are_known_after_apply(
+    sandbox: ServedSandbox, tmp_path: Path
+) -> None:
+    code, out, _ = plan(sandbox, str(write_manifest(tmp_path)), "--no-color")
+    assert code == 0
+    account_block = out[out.index('accounts "order-account"') :]
+    assert "orchestration" in account_block
+    assert "(known after apply)" in account_block
+
+
+def test_untouched_tenant_plans_no_changes(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    create_full_setup(tenant)
+    code, out, err = plan(sandbox, str(write_manifest(tmp_path)), "--detailed-exitcode")
+    assert code == 0, out + err
+    assert "No changes" in out
+
+
+def test_drift_shows_exactly_the_changed_field(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    create_full_setup(tenant)
+    tenant.edit("channels", "custom.web", displayName="Changed behind our back")
+    code, document = json_plan(sandbox, str(write_manifest(tmp_path)), "--detailed-exitcode")
+    assert code == 2
+    [action] = document["actions"]
+    assert (action["action"], action["kind"], action["natural_key"]) == ("update", "channels", "custom.web")
+    assert [c["path"] for c in action["changes"]] == ["displayName"]
+    assert action["changes"][0]["before"] == "Changed behind our back"
+    assert action["changes"][0]["after"] == "Web chat"
+
+
+def test_drift_in_text_output_reads_old_to_new(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    create_full_setup(tenant)
+    tenant.edit("channels", "custom.web", displayName="Changed")
+    code, out, _ = plan(sandbox, str(write_manifest(tmp_path)), "--no-color", "--detailed-exitcode")
+    assert code == 2
+    assert '"Changed" -> "Web chat"' in out
+    assert "1 to update" in out
+
+
+def test_prune_deletes_undeclared_objects_in_reverse_order(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    create_full_setup(tenant)
+    manifest = write_manifest(tmp_path, "version: 1\n")
+    code, document = json_plan(sandbox, str(manifest), "--prune", "--detailed-exitcode")
+    assert code == 3
+    kinds = [a["kind"] for a in document["actions"]]
+    assert all(a["action"] == "delete" for a in document["actions"])
+    order = ["accounts", "orchestrations", "channels", "participants", "clientApplications", "authentications"]
+    assert kinds == sorted(kinds, key=order.index)
+    assert len(kinds) == 9
+
+
+def test_without_prune_undeclared_objects_are_listed_as_not_managed(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    create_full_setup(tenant)
+    code, document = json_plan(sandbox, str(write_manifest(tmp_path, "version: 1\n")), "--detailed-exitcode")
+    assert code == 0
+    assert document["actions"] == []
+    assert len(document["unmanaged"]) == 9
+
+
+def test_prune_beyond_max_deletes_is_an_error(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    create_full_setup(tenant)
+    code, _, err = plan(sandbox, str(write_manifest(tmp_path, "version: 1\n")), "--prune", "--max-deletes", "3")
+    assert code == 1
+    assert "more than --max-deletes 3" in err
+
+
+def test_rename_through_previous_names_is_an_update(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    create_full_setup(tenant)
+    renamed = FULL_SETUP.replace(
+        "  - name: web-customer\n", "  - name: site-customer\n    previousNames: [web-customer]\n"
+    ).replace("{customer: web-customer}", "{customer: site-customer}")
+    code, document = json_plan(sandbox, str(write_manifest(tmp_path, renamed)), "--detailed-exitcode")
+    assert code == 2
+    [action] = document["actions"]
+    assert action["action"] == "update"
+    assert action["natural_key"] == "site-customer"
+    assert action["previous_key"] == "web-customer"
+    assert [(c["path"], c["before"], c["after"]) for c in action["changes"]] == [
+        ("name", "web-customer", "site-customer")
+    ]
+
+
+def test_ignored_objects_are_neither_changed_nor_deleted(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    create_full_setup(tenant)
+    manifest = write_manifest(tmp_path, "version: 1\nignore:\n  accounts: ['order-*']\n")
+    _, document = json_plan(sandbox, str(manifest), "--prune", "--max-deletes", "100")
+    assert "accounts" not in {a["kind"] for a in document["actions"]}
+    assert document["ignored"] == {"accounts": 1}
+
+
+def test_kind_limits_the_plan(sandbox: ServedSandbox, tmp_path: Path) -> None:
+    _, document = json_plan(sandbox, str(write_manifest(tmp_path)), "--kind", "authentications")
+    assert {a["kind"] for a in document["actions"]} == {"authentications"}
+
+
+def test_kind_refuses_a_reference_to_an_object_it_leaves_out(sandbox: ServedSandbox, tmp_path: Path) -> None:
+    code, _, err = plan(sandbox, str(write_manifest(tmp_path)), "--kind", "participants")
+    assert code == 1
+    assert "--kind" in err and "order-bot-app" in err
+
+
+def test_unknown_reference_is_an_error_at_its_location(sandbox: ServedSandbox, tmp_path: Path) -> None:
+    manifest = write_manifest(
+        tmp_path,
+        "version: 1\nparticipants:\n  - name: p\n    type: custom_bot\n    application: no-such-app\n",
+    )
+    code, _, err = plan(sandbox, str(manifest))
+    assert code == 1
+    assert f"{manifest}:5:18" in err
+    assert "no-such-app" in err
+
+
+def test_ambiguous_live_name_is_an_error_listing_the_ids(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    ids = create_full_setup(tenant)
+    duplicate = tenant.create(
+        "orchestrations",
+        {"name": "bot-first", "applications": {"agentConfiguration": {"agents": [{"id": ids["agent-desk"]}]}}},
+    )
+    code, _, err = plan(sandbox, str(write_manifest(tmp_path)))
+    assert code == 1
+    assert ids["bot-first"] in err and duplicate in err
+
+
+def test_write_only_secrets_are_not_compared_and_cause_no_phantom_change(tmp_path: Path) -> None:
+    with ServedSandbox(db_path=str(tmp_path / "masked.db"), mask_secrets=True) as masked:
+        tenant = Tenant(masked)
+        create_full_setup(tenant)
+        code, out, err = plan(masked, str(write_manifest(tmp_path)), "--detailed-exitcode", "--no-color")
+        assert code == 0, out + err
+        assert "write-only" in out
+        code, document = json_plan(masked, str(write_manifest(tmp_path)), "--rotate-secrets")
+        rotated = {(a["kind"], a["natural_key"]) for a in document["actions"]}
+        assert rotated == {("authentications", "bot-callback"), ("authentications", "agent-basic")}
+        tenant.close()
+
+
+def test_a_changed_secret_shows_as_a_masked_change(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    create_full_setup(tenant)
+    code, out, _ = plan(
+        sandbox,
+        str(write_manifest(tmp_path)),
+        "--detailed-exitcode",
+        "--no-color",
+        env={"EGAIN_VAR_AGENT_PASSWORD": "a-new-password-77"},
+    )
+    assert code == 2
+    assert "basicAuth.password" in out
+    assert "(sensitive value)" in out
+    assert "a-new-password-77" not in out and PASSWORD_SECRET not in out
+
+
+def test_secrets_never_appear_in_any_rendering_or_saved_plan(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    manifest = str(write_manifest(tmp_path))
+    outputs = []
+    saved = tmp_path / "plan.json"
+    for fmt in ("text", "json", "markdown"):
+        code, out, err = plan(sandbox, manifest, "--format", fmt, "--out", str(saved))
+        assert code == 0
+        outputs += [out, err, saved.read_text()]
+    create_full_setup(tenant)
+    tenant.edit("authentications", "agent-basic", basicAuth={"username": "x", "password": "other-pass-99"})
+    for fmt in ("text", "json", "markdown"):
+        _, out, err = plan(sandbox, manifest, "--format", fmt, "--prune", "-v")
+        outputs += [out, err]
+    assert_no_secrets(outputs)
+    assert not any("other-pass-99" in text for text in outputs)
+
+
+def test_json_plan_validates_against_the_published_schema(sandbox: ServedSandbox, tmp_path: Path) -> None:
+    _, document = json_plan(sandbox, str(write_manifest(tmp_path)))
+    jsonschema.Draft202012Validator(load_schema("plan")).validate(document)
+    assert document["format_version"] == "1.0"
+
+
+def test_saved_plan_is_the_json_plan(sandbox: ServedSandbox, tmp_path: Path) -> None:
+    saved = tmp_path / "out" / "plan.json"
+    _, stdout_plan = json_plan(sandbox, str(write_manifest(tmp_path)), "--out", str(saved))
+    assert json.loads(saved.read_text()) == stdout_plan
+
+
+def test_plan_names_its_target(sandbox: ServedSandbox, tmp_path: Path) -> None:
+    _, out, _ = plan(sandbox, str(write_manifest(tmp_path)), "--no-color")
+    assert sandbox.base_url in out
+
+
+def test_under_ci_the_sandbox_must_be_asked_for(tmp_path: Path) -> None:
+    result = run_cli(["plan", str(write_manifest(tmp_path))], env={"CI": "true"})
+    assert result.exit_code == 1
+    assert "--target sandbox" in result.stderr
+
+
+def test_embedded_sandbox_is_the_default_target(tmp_path: Path) -> None:
+    db = tmp_path / "embedded.db"
+    result = run_cli(["plan", str(write_manifest(tmp_path)), "--no-color"], env={"EGAIN_SANDBOX_DB": str(db)})
+    assert result.exit_code == 0, result.output
+    assert "embedded sandbox" in result.stdout
+    assert "9 to create" in result.stdout
+
+
+def test_a_url_target_without_credentials_is_refused(tmp_path: Path) -> None:
+    result = run_cli(
+        ["plan", "--target", "http://127.0.0.1:9/conversation/conversationmgr/v3", str(write_manifest(tmp_path))],
+        env={"EGAIN_TOKEN_URL": None, "EGAIN_CLIENT_ID": None, "EGAIN_CLIENT_SECRET": None},
+    )
+    assert result.exit_code == 1
+    assert "EGAIN_CLIENT_ID" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_plan_of_600_live_objects_reads_each_list_page_once(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    for index in range(600):
+        tenant.create("channels", {"type": f"custom.c{index:03d}", "displayName": "c", "icon": "iVBORw0KGgo="})
+    sandbox.clear_requests()
+    code, _, err = plan(sandbox, str(write_manifest(tmp_path, "version: 1\n")))
+    assert code == 0, err
+    api_requests = [r for r in sandbox.requests() if "/conversation/" in r["path"]]
+    pages = sorted((r["path"].rsplit("/", 1)[-1], r["query"]) for r in api_requests)
+    assert len(api_requests) == 5 + 6  # one page for each of five empty kinds, six pages of channels
+    assert len(set(pages)) == len(pages)
+    assert all(r["method"] == "GET" for r in api_requests)
