@@ -1,0 +1,380 @@
+"""Executing a plan as a dependency graph (DESIGN.md §6).
+
+Each action starts as soon as the actions it depends on have succeeded; at most `parallelism`
+run at once, the ones with the longest chain of dependents first. Creates and updates run
+before deletes. A failed action's dependents are skipped (and say why), independent branches
+go on. Ambiguous failures (connection lost, 5xx) are never retried blindly: a create looks its
+natural key up first, an update reads the object back, a delete treats "already gone" as done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import heapq
+import random
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from provisioner.client import EgainClient
+from provisioner.errors import ApiError, ConflictError, PlanError, ProvisionerError, TransportError
+from provisioner.journal import Journal
+from provisioner.kinds import KINDS_BY_NAME, Kind
+from provisioner.live import to_live_object
+from provisioner.model import Ref
+from provisioner.normalize import comparable, is_masked
+from provisioner.paths import get_concrete, get_path, iter_slots, set_path
+from provisioner.plan import Action, Plan, SensitivePlaceholder
+
+Status = Literal["done", "failed", "conflict", "skipped"]
+
+AMBIGUOUS_ATTEMPTS = 6
+
+
+@dataclass
+class Outcome:
+    """What happened to one action."""
+
+    action: Action
+    status: Status
+    id: str | None = None
+    message: str | None = None
+    code: str | None = None
+    duration: float = 0.0
+    attempts: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.action.address,
+            "action": self.action.action,
+            "kind": self.action.kind,
+            "natural_key": self.action.natural_key,
+            "id": self.id,
+            "status": self.status,
+            "message": self.message,
+            "code": self.code,
+            "duration_ms": round(self.duration * 1000, 1),
+        }
+
+
+@dataclass
+class ApplyResult:
+    """Every action's outcome, in plan order, and the wall time."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    wall_time: float = 0.0
+
+    def count(self, action: str, status: Status = "done") -> int:
+        return sum(1 for item in self.outcomes if item.action.action == action and item.status == status)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {
+            "created": self.count("create"),
+            "updated": self.count("update"),
+            "deleted": self.count("delete"),
+            "failed": sum(1 for item in self.outcomes if item.status in ("failed", "conflict")),
+            "skipped": sum(1 for item in self.outcomes if item.status == "skipped"),
+        }
+
+    @property
+    def ok(self) -> bool:
+        return all(item.status == "done" for item in self.outcomes)
+
+
+class Redactor:
+    """Replaces every known sensitive value in text (server messages may echo what they were sent)."""
+
+    def __init__(self) -> None:
+        self.values: set[str] = set()
+
+    def add(self, value: Any) -> None:
+        if isinstance(value, str) and len(value) >= 4:
+            self.values.add(value)
+
+    def __call__(self, text: str) -> str:
+        for value in sorted(self.values, key=len, reverse=True):
+            text = text.replace(value, "(sensitive value)")
+        return text
+
+
+class Executor:
+    """Runs one plan against one client; `run()` once."""
+
+    def __init__(
+        self,
+        client: EgainClient,
+        plan: Plan,
+        *,
+        journal: Journal | None = None,
+        parallelism: int = 10,
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.plan = plan
+        self.journal = journal
+        self.parallelism = max(1, parallelism)
+        self.on_outcome = on_outcome
+        self.redact = Redactor()
+        self.created_ids: dict[tuple[str, str], str] = {}
+        self.outcomes: dict[str, Outcome] = {}
+
+    async def run(self) -> ApplyResult:
+        """Apply every action; never raises for an action's failure (its outcome says it)."""
+        started = time.monotonic()
+        forward = [action for action in self.plan.actions if action.action != "delete"]
+        deletes = [action for action in self.plan.actions if action.action == "delete"]
+        await self._run_graph(forward)
+        await self._run_graph(deletes)
+        result = ApplyResult(
+            outcomes=[self.outcomes[action.address] for action in self.plan.actions],
+            wall_time=time.monotonic() - started,
+        )
+        return result
+
+    # --- scheduling ------------------------------------------------------------------------
+
+    async def _run_graph(self, actions: list[Action]) -> None:
+        if not actions:
+            return
+        addresses = {action.address for action in actions}
+        waiting_on: dict[str, set[str]] = {}
+        dependents: dict[str, list[str]] = defaultdict(list)
+        for action in actions:
+            waiting_on[action.address] = {dep for dep in action.depends_on if dep in addresses}
+            for dep in waiting_on[action.address]:
+                dependents[dep].append(action.address)
+        by_address = {action.address: action for action in actions}
+        height = _heights(actions, dependents)
+        order = {action.address: index for index, action in enumerate(actions)}
+        ready: list[tuple[int, int, str]] = []
+        changed = asyncio.Condition()
+        running = 0
+
+        def settle(address: str) -> None:
+            for child in dependents.get(address, []):
+                if child in self.outcomes:
+                    continue
+                if self.outcomes[address].status != "done":
+                    self._finish(self._skip(by_address[child], address))
+                    settle(child)
+                    continue
+                waiting_on[child].discard(address)
+                if not waiting_on[child]:
+                    heapq.heappush(ready, (-height[child], order[child], child))
+
+        for action in actions:
+            # A delete whose referrer's update failed earlier in this run must not go ahead.
+            failed_before = [dep for dep in action.depends_on if dep not in addresses and self._failed(dep)]
+            if failed_before:
+                self._finish(self._skip(action, failed_before[0]))
+                settle(action.address)
+            elif not waiting_on[action.address]:
+                heapq.heappush(ready, (-height[action.address], order[action.address], action.address))
+
+        def work_or_finished() -> bool:
+            return bool(ready) or running == 0
+
+        async def worker() -> None:
+            nonlocal running
+            while True:
+                async with changed:
+                    await changed.wait_for(work_or_finished)
+                    if not ready:
+                        return
+                    _, _, address = heapq.heappop(ready)
+                    running += 1
+                outcome = await self._perform(by_address[address])
+                async with changed:
+                    running -= 1
+                    self._finish(outcome)
+                    settle(address)
+                    changed.notify_all()
+
+        await asyncio.gather(*(worker() for _ in range(min(self.parallelism, len(actions)))))
+
+    def _failed(self, address: str) -> bool:
+        outcome = self.outcomes.get(address)
+        return outcome is not None and outcome.status != "done"
+
+    def _skip(self, action: Action, because: str) -> Outcome:
+        reason = self.outcomes[because]
+        verb = {"failed": "failed", "conflict": "failed", "skipped": "was skipped"}.get(reason.status, "failed")
+        return Outcome(action, "skipped", id=action.id, message=f"skipped: {because} {verb}", attempts=0)
+
+    def _finish(self, outcome: Outcome) -> None:
+        self.outcomes[outcome.action.address] = outcome
+        if self.journal is not None and outcome.status == "skipped":
+            self._journal("skipped", outcome.action, id=outcome.id, outcome="skipped", message=outcome.message)
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+
+    # --- one action ------------------------------------------------------------------------
+
+    async def _perform(self, action: Action) -> Outcome:
+        started = time.monotonic()
+        kind = KINDS_BY_NAME[action.kind]
+        try:
+            if action.action == "create":
+                outcome = await self._create(kind, action)
+            elif action.action == "update":
+                outcome = await self._update(kind, action)
+            else:
+                outcome = await self._delete(kind, action)
+        except ConflictError as exc:
+            outcome = Outcome(
+                action, "conflict", id=action.id, message=self._conflict_message(action, exc), code=exc.code
+            )
+        except ApiError as exc:
+            outcome = Outcome(action, "failed", id=action.id, message=self.redact(exc.message), code=exc.code)
+        except ProvisionerError as exc:
+            outcome = Outcome(action, "failed", id=action.id, message=self.redact(exc.message))
+        outcome.duration = time.monotonic() - started
+        if outcome.status == "done" and action.action == "create" and outcome.id:
+            self.created_ids[(action.kind, action.natural_key)] = outcome.id
+        self._journal(
+            action.action,
+            action,
+            id=outcome.id,
+            outcome=outcome.status,
+            code=outcome.code,
+            message=outcome.message,
+            attempts=outcome.attempts,
+        )
+        return outcome
+
+    def _conflict_message(self, action: Action, exc: ConflictError) -> str:
+        if action.action == "update":
+            return (
+                f"changed since plan: the tenant's {action.kind} {action.natural_key!r} was modified after "
+                f"{action.modified}; not overwritten (run plan again to see the difference)"
+            )
+        return self.redact(exc.message)
+
+    async def _create(self, kind: Kind, action: Action) -> Outcome:
+        body = self._materialize(kind, action)
+        self._journal("intent", action)
+        for attempt in range(1, AMBIGUOUS_ATTEMPTS + 1):
+            try:
+                object_id = await self.client.create(kind, body)
+                return Outcome(action, "done", id=object_id, attempts=attempt)
+            except (TransportError, ApiError) as exc:
+                if not _ambiguous(exc) or attempt == AMBIGUOUS_ATTEMPTS:
+                    raise
+            # The create may have been stored: look the name up before sending it again.
+            existing = await self._find(kind, action.natural_key)
+            if existing is not None:
+                return Outcome(action, "done", id=existing, attempts=attempt, message="created (answer was lost)")
+            await asyncio.sleep(_backoff(attempt))
+        raise AssertionError("unreachable")
+
+    async def _update(self, kind: Kind, action: Action) -> Outcome:
+        body = self._materialize(kind, action)
+        assert action.id is not None
+        self._journal("intent", action, id=action.id)
+        for attempt in range(1, AMBIGUOUS_ATTEMPTS + 1):
+            try:
+                await self.client.update(kind, action.id, body)
+                return Outcome(action, "done", id=action.id, attempts=attempt)
+            except (TransportError, ApiError) as exc:
+                if not _ambiguous(exc) or attempt == AMBIGUOUS_ATTEMPTS:
+                    raise
+            # The update may have been stored: read the object back before sending it again.
+            current = await self.client.get(kind, action.id)
+            if current.get("modified") != action.modified:
+                if _same_content(kind, current, body):
+                    return Outcome(action, "done", id=action.id, attempts=attempt, message="updated (answer was lost)")
+                raise ConflictError("changed since plan", status=409, method="PUT", path=kind.api_path)
+            await asyncio.sleep(_backoff(attempt))
+        raise AssertionError("unreachable")
+
+    async def _delete(self, kind: Kind, action: Action) -> Outcome:
+        assert action.id is not None
+        self._journal("intent", action, id=action.id)
+        for attempt in range(1, AMBIGUOUS_ATTEMPTS + 1):
+            try:
+                await self.client.delete(kind, action.id)
+                return Outcome(action, "done", id=action.id, attempts=attempt)
+            except ApiError as exc:
+                if exc.status == 404:
+                    return Outcome(action, "done", id=action.id, attempts=attempt, message="already deleted")
+                if not _ambiguous(exc) or attempt == AMBIGUOUS_ATTEMPTS:
+                    raise
+            except TransportError:
+                if attempt == AMBIGUOUS_ATTEMPTS:
+                    raise
+            await asyncio.sleep(_backoff(attempt))
+        raise AssertionError("unreachable")
+
+    async def _find(self, kind: Kind, natural_key: str) -> str | None:
+        """The id of the live object named `natural_key`, if exactly one exists."""
+        matches = []
+        for item in await self.client.list_all(kind):
+            obj = to_live_object(kind, item)
+            if obj is not None and obj.natural_key == natural_key:
+                matches.append(obj.id)
+        if len(matches) > 1:
+            raise PlanError(f"{len(matches)} live {kind.title} objects are now named {natural_key!r}")
+        return matches[0] if matches else None
+
+    def _materialize(self, kind: Kind, action: Action) -> dict[str, Any]:
+        """The body to send: references to objects created in this run get their ids, secrets their values."""
+        if action.body is None:
+            raise PlanError(f"{action.address}: the plan holds no body to send")
+        body = copy.deepcopy(action.body)
+        for reference in kind.references:
+            for slot in list(iter_slots(body, reference.wire_path)):
+                if isinstance(slot.value, Ref):
+                    object_id = self.created_ids.get((slot.value.kind, slot.value.name))
+                    if object_id is None:
+                        raise PlanError(f"{action.address}: {slot.value.kind} {slot.value.name!r} has no id yet")
+                    slot.replace(object_id if reference.bare else {"id": object_id})
+        for path in action.sensitive:
+            value = get_concrete(body, path)
+            if isinstance(value, SensitivePlaceholder):
+                raise PlanError(f"{action.address}: the value of {path} was not filled in from the environment")
+            self.redact.add(value)
+        return body
+
+    def _journal(self, event: str, action: Action, **fields: Any) -> None:
+        if self.journal is None:
+            return
+        clean = {key: value for key, value in fields.items() if value is not None}
+        self.journal.record(event, action=action.action, kind=action.kind, natural_key=action.natural_key, **clean)
+
+
+def _ambiguous(exc: Exception) -> bool:
+    """The request may have been carried out: the connection failed or the server erred."""
+    return isinstance(exc, TransportError) or (isinstance(exc, ApiError) and exc.status >= 500)
+
+
+def _backoff(attempt: int) -> float:
+    return random.uniform(0, min(2.0, 0.05 * 2**attempt))
+
+
+def _heights(actions: list[Action], dependents: Mapping[str, list[str]]) -> dict[str, int]:
+    """Length of the longest chain of dependents after each action (schedule long chains first)."""
+    height: dict[str, int] = {}
+    for action in reversed(actions):  # plan order is topological, so children come later
+        children = dependents.get(action.address, [])
+        height[action.address] = 1 + max((height.get(child, 1) for child in children), default=0)
+    return height
+
+
+def _same_content(kind: Kind, live_body: dict[str, Any], sent: dict[str, Any]) -> bool:
+    """Whether the tenant now holds what was sent (masked secrets count as equal)."""
+    live = {key: value for key, value in live_body.items() if key not in kind.server_fields}
+    wanted = {key: value for key, value in sent.items() if key not in kind.server_fields}
+    for path in kind.secret_fields:
+        if is_masked(get_path(live, path)) and get_path(wanted, path) is not None:
+            set_path(live, path, get_path(wanted, path))
+    return comparable(kind, live) == comparable(kind, wanted)
+
+
+def new_run_id() -> str:
+    """A short id tying a run's journal lines together."""
+    return uuid.uuid4().hex[:12]

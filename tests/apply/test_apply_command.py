@@ -1,0 +1,284 @@
+"""`egain-provision apply` against a served sandbox: never duplicate, never overwrite, never lie."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from provisioner.executor import Executor
+from provisioner.journal import read_journal
+from provisioner.planner import PlanOptions
+from provisioner.sandbox.testing import ServedSandbox
+from provisioner.targets import url_target
+from provisioner.workflow import compute_plan, load_valid_manifests
+from tests.support import (
+    FULL_SETUP,
+    FULL_SETUP_ORDER,
+    SECRET_ENV,
+    Tenant,
+    assert_no_secrets,
+    create_full_setup,
+    run_cli,
+    target_env,
+    write_manifest,
+)
+
+MISSING_APP_ID = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.fixture
+def tenant(sandbox: ServedSandbox) -> Tenant:
+    client = Tenant(sandbox)
+    yield client  # type: ignore[misc]
+    client.close()
+
+
+@pytest.fixture(autouse=True)
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Apply writes .egain/journal.jsonl under the working directory: keep it in the test's folder."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def cli(sandbox: ServedSandbox, *args: str, env: dict[str, str | None] | None = None):  # type: ignore[no-untyped-def]
+    return run_cli([args[0], "--target", sandbox.base_url, *args[1:]], env={**target_env(sandbox), **(env or {})})
+
+
+def apply(sandbox: ServedSandbox, *args: str, env: dict[str, str | None] | None = None):  # type: ignore[no-untyped-def]
+    return cli(sandbox, "apply", "--auto-approve", *args, env=env)
+
+
+def test_apply_from_empty_creates_everything_in_setup_order_and_converges(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    manifest = str(write_manifest(tmp_path))
+    result = apply(sandbox, manifest, "--parallelism", "1")
+    assert result.exit_code == 0, result.output
+    posts = [r["path"] for r in sandbox.requests() if r["method"] == "POST" and "/conversation/" in r["path"]]
+    kinds = [kind for _, kind, _ in FULL_SETUP_ORDER]
+    path_of = {
+        "authentications": "/authentications",
+        "clientApplications": "/clientapplications",
+        "participants": "/participants",
+        "channels": "/channels",
+        "orchestrations": "/orchestrations",
+        "accounts": "/accounts",
+    }
+    assert [p.rsplit("/", 1)[-1] for p in posts] == [path_of[k].lstrip("/") for k in kinds]
+    again = cli(sandbox, "plan", manifest, "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
+    assert "9 created, 0 updated, 0 deleted, 0 failed, 0 skipped" in result.stdout
+
+
+def test_apply_in_parallel_gives_the_same_tenant(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    manifest = str(write_manifest(tmp_path))
+    assert apply(sandbox, manifest, "--parallelism", "8").exit_code == 0
+    assert tenant.counts() == {
+        "authentications": 2,
+        "clientApplications": 3,
+        "participants": 1,
+        "channels": 1,
+        "orchestrations": 1,
+        "accounts": 1,
+    }
+    assert cli(sandbox, "plan", manifest, "--detailed-exitcode").exit_code == 0
+
+
+def test_without_a_terminal_apply_needs_auto_approve(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    result = cli(sandbox, "apply", str(write_manifest(tmp_path)))
+    assert result.exit_code == 1
+    assert "--auto-approve" in result.stderr
+    assert tenant.counts()["authentications"] == 0
+
+
+def test_saved_plan_applies_without_prompt(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    saved = str(tmp_path / "plan.json")
+    assert cli(sandbox, "plan", str(write_manifest(tmp_path)), "--out", saved).exit_code == 0
+    result = cli(sandbox, "apply", saved)
+    assert result.exit_code == 0, result.output
+    assert tenant.names("accounts") == ["order-account"]
+    assert cli(sandbox, "plan", str(tmp_path / "setup.yaml"), "--detailed-exitcode").exit_code == 0
+
+
+def test_stale_saved_plan_is_refused_naming_the_object_and_changes_nothing(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    create_full_setup(tenant)
+    changed = FULL_SETUP.replace("displayName: Web chat", "displayName: Web chat v2").replace(
+        "description: Order bot", "description: Order bot v2"
+    )
+    saved = str(tmp_path / "plan.json")
+    assert cli(sandbox, "plan", str(write_manifest(tmp_path, changed)), "--out", saved).exit_code == 0
+    tenant.edit("channels", "custom.web", displayName="Edited by someone else")
+    before = tenant.list("clientApplications")
+    result = cli(sandbox, "apply", saved)
+    assert result.exit_code == 1
+    assert 'channels "custom.web"' in result.stderr
+    assert "order-bot-app" not in result.stderr
+    assert tenant.find("channels", "custom.web")["displayName"] == "Edited by someone else"
+    assert tenant.list("clientApplications") == before
+
+
+def test_saved_plan_for_another_target_is_refused(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    saved = str(tmp_path / "plan.json")
+    assert cli(sandbox, "plan", str(write_manifest(tmp_path)), "--out", saved).exit_code == 0
+    result = run_cli(["apply", "--target", "sandbox", saved], env={"EGAIN_SANDBOX_DB": str(tmp_path / "other.db")})
+    assert result.exit_code == 1
+    assert "made for" in result.stderr
+    assert tenant.counts()["accounts"] == 0
+
+
+def test_saved_plan_is_refused_when_an_object_to_create_now_exists(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    saved = str(tmp_path / "plan.json")
+    assert cli(sandbox, "plan", str(write_manifest(tmp_path)), "--out", saved).exit_code == 0
+    tenant.create("channels", {"type": "custom.web", "displayName": "Someone else's", "icon": "iVBORw0KGgo="})
+    result = cli(sandbox, "apply", saved)
+    assert result.exit_code == 1
+    assert 'channels "custom.web" now exists' in result.stderr
+    assert tenant.counts()["authentications"] == 0
+
+
+def test_a_failure_skips_dependents_keeps_independent_work_and_reports_exactly(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    # The participant points at a client application that does not exist: only the server can tell.
+    broken = FULL_SETUP.replace("    application: order-bot-app\n", f'    application: {{id: "{MISSING_APP_ID}"}}\n')
+    result = apply(sandbox, str(write_manifest(tmp_path, broken)), "--format", "json")
+    assert result.exit_code == 1
+    summary = json.loads(result.stdout)
+    status = {o["address"]: o["status"] for o in summary["outcomes"]}
+    assert status["participants/order-bot"] == "failed"
+    assert status["orchestrations/bot-first"] == "skipped"
+    assert status["accounts/order-account"] == "skipped"
+    assert {status[a] for a in status if a.split("/")[0] in ("authentications", "clientApplications", "channels")} == {
+        "done"
+    }
+    assert summary["totals"] == {"created": 6, "updated": 0, "deleted": 0, "failed": 1, "skipped": 2}
+    assert tenant.counts() == {
+        "authentications": 2,
+        "clientApplications": 3,
+        "participants": 0,
+        "channels": 1,
+        "orchestrations": 0,
+        "accounts": 0,
+    }
+    fixed = apply(sandbox, str(write_manifest(tmp_path)))
+    assert fixed.exit_code == 0, fixed.output
+    assert "3 created, 0 updated" in fixed.stdout
+    assert cli(sandbox, "plan", str(tmp_path / "setup.yaml"), "--detailed-exitcode").exit_code == 0
+
+
+def test_text_summary_names_what_failed_and_what_was_skipped(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    broken = FULL_SETUP.replace("    application: order-bot-app\n", f'    application: {{id: "{MISSING_APP_ID}"}}\n')
+    result = apply(sandbox, str(write_manifest(tmp_path, broken)))
+    assert "Apply incomplete" in result.stdout
+    assert "6 created, 0 updated, 0 deleted, 1 failed, 2 skipped" in result.stdout
+    failed_section = result.stdout[result.stdout.index("Failed:") :]
+    assert 'participants "order-bot"' in failed_section
+    assert "skipped: participants/order-bot failed" in result.stdout
+
+
+def test_lost_answers_never_create_duplicates(tmp_path: Path) -> None:
+    with ServedSandbox(db_path=str(tmp_path / "lossy.db"), lost_answer_rate=0.4, seed=7) as lossy:
+        result = apply(lossy, str(write_manifest(tmp_path)))
+        assert result.exit_code == 0, result.output
+        tenant = Tenant(lossy)
+        assert tenant.counts() == {
+            "authentications": 2,
+            "clientApplications": 3,
+            "participants": 1,
+            "channels": 1,
+            "orchestrations": 1,
+            "accounts": 1,
+        }
+        assert any(r.get("fault") == "lost_answer" for r in lossy.requests())
+        lossy.set_faults(lost_answer_rate=0)
+        assert cli(lossy, "plan", str(tmp_path / "setup.yaml"), "--detailed-exitcode").exit_code == 0
+        tenant.close()
+
+
+def test_a_concurrent_edit_between_plan_and_apply_is_a_conflict_not_an_overwrite(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    create_full_setup(tenant)
+    changed = FULL_SETUP.replace("displayName: Web chat", "displayName: Web chat v2")
+    manifest = write_manifest(tmp_path, changed)
+    target = url_target(sandbox.base_url, {**target_env(sandbox)})  # type: ignore[dict-item]
+    manifest_set = load_valid_manifests([str(manifest)], {}, environ=SECRET_ENV)
+
+    async def plan_then_apply_after_someone_else_edits() -> list[str]:
+        plan = await compute_plan(manifest_set, target, PlanOptions(), parallelism=4)
+        tenant.edit("channels", "custom.web", displayName="Someone else's edit")
+        async with target.client() as client:
+            result = await Executor(client, plan).run()
+        return [f"{o.status}: {o.message}" for o in result.outcomes]
+
+    outcomes = asyncio.run(plan_then_apply_after_someone_else_edits())
+    assert len(outcomes) == 1
+    assert outcomes[0].startswith("conflict: changed since plan")
+    assert tenant.find("channels", "custom.web")["displayName"] == "Someone else's edit"
+
+
+def test_max_deletes_stops_a_prune(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    create_full_setup(tenant)
+    result = apply(sandbox, str(write_manifest(tmp_path, "version: 1\n")), "--prune", "--max-deletes", "5")
+    assert result.exit_code == 1
+    assert "more than --max-deletes 5" in result.stderr
+    assert sum(tenant.counts().values()) == 9
+
+
+def test_prune_deletes_in_reverse_order(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    create_full_setup(tenant)
+    result = apply(sandbox, str(write_manifest(tmp_path, "version: 1\n")), "--prune", "--parallelism", "4")
+    assert result.exit_code == 0, result.output
+    assert sum(tenant.counts().values()) == 0
+    assert "9 deleted" in result.stdout
+
+
+def test_journal_records_every_mutation_without_secrets(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    journal = tmp_path / "audit" / "journal.jsonl"
+    result = apply(sandbox, str(write_manifest(tmp_path)), "--journal", str(journal))
+    assert result.exit_code == 0
+    entries = read_journal(journal)
+    done = [e for e in entries if e["event"] == "create" and e["outcome"] == "done"]
+    assert len(done) == 9
+    assert {e["target"] for e in entries} == {sandbox.base_url}
+    assert all(e["id"] for e in done)
+    assert_no_secrets([journal.read_text()])
+
+
+def test_secrets_appear_nowhere_in_apply_output_or_journal(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    manifest = str(write_manifest(tmp_path))
+    saved = str(tmp_path / "plan.json")
+    texts = []
+    for result in (
+        cli(sandbox, "plan", manifest, "--out", saved),
+        cli(sandbox, "apply", saved, "-v"),
+        apply(sandbox, manifest, "--format", "json", "-v", env={"EGAIN_VAR_AGENT_PASSWORD": "rotated-pass-55"}),
+    ):
+        texts += [result.stdout, result.stderr]
+    texts += [Path(saved).read_text(), (tmp_path / ".egain" / "journal.jsonl").read_text()]
+    assert_no_secrets(texts)
+    assert not any("rotated-pass-55" in text for text in texts)
+
+
+def test_saved_plan_takes_secrets_from_the_environment_at_apply_time(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    saved = str(tmp_path / "plan.json")
+    assert cli(sandbox, "plan", str(write_manifest(tmp_path)), "--out", saved).exit_code == 0
+    missing = cli(sandbox, "apply", saved, env={"EGAIN_VAR_AGENT_PASSWORD": None})
+    assert missing.exit_code == 1
+    assert "EGAIN_VAR_AGENT_PASSWORD" in missing.output
+    assert cli(sandbox, "apply", saved).exit_code == 0
+    auth = tenant.find("authentications", "agent-basic")
+    assert auth["basicAuth"]["password"] == SECRET_ENV["EGAIN_VAR_AGENT_PASSWORD"]
