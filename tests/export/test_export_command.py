@@ -1,0 +1,174 @@
+"""`egain-provision export`: an existing tenant into git in one command, and back without changes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from benchmarks.tenant import BENCH_ENV, write_tenant
+from provisioner.sandbox.testing import ServedSandbox
+from tests.support import (
+    PASSWORD_SECRET,
+    SECRET_ENV,
+    Tenant,
+    create_full_setup,
+    run_cli,
+    target_env,
+    write_manifest,
+)
+
+FULL_SETUP_VARIABLES = {
+    "EGAIN_VAR_AUTHENTICATION_BOT_CALLBACK_OAUTH2_PAYLOAD": SECRET_ENV["EGAIN_VAR_BOT_TOKEN_PAYLOAD"],
+    "EGAIN_VAR_AUTHENTICATION_AGENT_BASIC_BASICAUTH_PASSWORD": PASSWORD_SECRET,
+}
+
+
+@pytest.fixture
+def tenant(sandbox: ServedSandbox) -> Tenant:
+    client = Tenant(sandbox)
+    yield client  # type: ignore[misc]
+    client.close()
+
+
+def cli(sandbox: ServedSandbox, *args: str, env: dict[str, str | None] | None = None):  # type: ignore[no-untyped-def]
+    return run_cli([args[0], "--target", sandbox.base_url, *args[1:]], env={**target_env(sandbox), **(env or {})})
+
+
+def tree_digest(directory: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_export_then_plan_has_no_changes(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    create_full_setup(tenant)
+    out = tmp_path / "exported"
+    result = cli(sandbox, "export", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    plan = cli(sandbox, "plan", str(out), "--detailed-exitcode", env=dict(FULL_SETUP_VARIABLES))
+    assert plan.exit_code == 0, plan.output
+
+
+def test_export_writes_references_by_name_and_secrets_as_placeholders(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    create_full_setup(tenant)
+    out = tmp_path / "exported"
+    result = cli(sandbox, "export", "--out", str(out))
+    text = (out / "tenant.yaml").read_text()
+    assert "application: order-bot-app" in text
+    assert "agent: agent-desk" in text
+    assert "${env:EGAIN_VAR_AUTHENTICATION_AGENT_BASIC_BASICAUTH_PASSWORD}" in text
+    assert "created:" not in text and "modified:" not in text
+    assert "active: true" not in text
+    assert sorted((out / ".env.example").read_text().split()[-2:]) == sorted(f"{n}=" for n in FULL_SETUP_VARIABLES)
+    for name in FULL_SETUP_VARIABLES:
+        assert name in result.stdout
+    # Only the API's secret fields are known to be secret; a token in a plain header is exported as is.
+    for leaked in (PASSWORD_SECRET, SECRET_ENV["EGAIN_VAR_BOT_TOKEN_PAYLOAD"]):
+        assert leaked not in text + result.stdout + result.stderr + (out / ".env.example").read_text()
+
+
+def test_channel_icons_become_files(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    create_full_setup(tenant)
+    out = tmp_path / "exported"
+    cli(sandbox, "export", "--out", str(out))
+    icon = out / "icons" / "custom_web.png"
+    assert base64.b64encode(icon.read_bytes()).decode() == "iVBORw0KGgo="
+    assert "icon: ${file:icons/custom_web.png}" in (out / "tenant.yaml").read_text()
+
+
+def test_the_same_tenant_exports_the_same_bytes(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    create_full_setup(tenant)
+    first, second = tmp_path / "first", tmp_path / "second"
+    cli(sandbox, "export", "--out", str(first), "--split-by-kind")
+    cli(sandbox, "export", "--out", str(second), "--split-by-kind")
+    assert tree_digest(first) == tree_digest(second)
+    assert (first / "accounts.yaml").is_file() and (first / "authentications.yaml").is_file()
+
+
+def test_a_dangling_reference_is_kept_as_a_literal_id_with_a_warning(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    ids = create_full_setup(tenant)
+    # Exporting accounts only: the orchestration and channel are not exported, so they stay ids.
+    out = tmp_path / "accounts-only"
+    result = cli(sandbox, "export", "--out", str(out), "--kind", "accounts")
+    text = (out / "tenant.yaml").read_text()
+    assert f"id: {ids['bot-first']}" in text
+    assert "is not exported" in result.stderr
+    plan = cli(sandbox, "plan", str(out), "--kind", "accounts", "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output
+
+
+def test_literal_dollar_braces_in_live_values_survive_the_round_trip(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    tenant.create("channels", {"type": "custom.x", "displayName": "Costs ${price}", "icon": "iVBORw0KGgo="})
+    out = tmp_path / "exported"
+    cli(sandbox, "export", "--out", str(out))
+    assert cli(sandbox, "plan", str(out), "--detailed-exitcode").exit_code == 0
+
+
+def test_reexport_removes_the_file_of_a_kind_that_became_empty(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    tenant.create("channels", {"type": "custom.x", "displayName": "X", "icon": "iVBORw0KGgo="})
+    out = tmp_path / "exported"
+    cli(sandbox, "export", "--out", str(out), "--split-by-kind")
+    assert (out / "channels.yaml").is_file()
+    tenant.http.delete(f"/channels/{tenant.find('channels', 'custom.x')['id']}").raise_for_status()
+    cli(sandbox, "export", "--out", str(out), "--split-by-kind")
+    assert not (out / "channels.yaml").exists()
+
+
+def test_a_generated_tenant_of_hundreds_of_objects_round_trips(
+    sandbox: ServedSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    manifest = write_tenant(tmp_path / "declared", 40)
+    applied = cli(sandbox, "apply", "--auto-approve", str(manifest), env=dict(BENCH_ENV))
+    assert applied.exit_code == 0, applied.output[-2000:]
+    out = tmp_path / "exported"
+    assert cli(sandbox, "export", "--out", str(out)).exit_code == 0
+    variables = {
+        line.removesuffix("="): BENCH_ENV["EGAIN_VAR_BENCH_PAYLOAD"]
+        for line in (out / ".env.example").read_text().splitlines()
+        if line.startswith("EGAIN_VAR_")
+    }
+    assert len(variables) == 40
+    plan = cli(sandbox, "plan", str(out), "--detailed-exitcode", env=variables)  # type: ignore[arg-type]
+    assert plan.exit_code == 0, plan.output[-2000:]
+
+
+def test_export_of_an_empty_tenant_writes_no_manifest(sandbox: ServedSandbox, tmp_path: Path) -> None:
+    out = tmp_path / "empty"
+    result = cli(sandbox, "export", "--out", str(out))
+    assert result.exit_code == 0
+    assert "Exported 0 objects" in result.stdout
+    assert not list(out.glob("*.yaml"))
+
+
+def test_exported_manifests_validate(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    create_full_setup(tenant)
+    out = tmp_path / "exported"
+    cli(sandbox, "export", "--out", str(out))
+    result = run_cli(["validate", str(out)], env=dict(FULL_SETUP_VARIABLES))
+    assert result.exit_code == 0, result.output
+
+
+def test_manifest_written_by_hand_and_exported_plan_the_same(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    write_manifest(tmp_path / "hand")
+    assert (
+        cli(sandbox, "apply", "--auto-approve", str(tmp_path / "hand"), "--journal", str(tmp_path / "j")).exit_code == 0
+    )
+    out = tmp_path / "exported"
+    cli(sandbox, "export", "--out", str(out))
+    assert cli(sandbox, "plan", str(out), "--detailed-exitcode", env=dict(FULL_SETUP_VARIABLES)).exit_code == 0
