@@ -24,7 +24,7 @@ from provisioner.client import EgainClient
 from provisioner.errors import ApiError, ConflictError, PlanError, ProvisionerError, TransportError
 from provisioner.journal import Journal
 from provisioner.kinds import KINDS_BY_NAME, Kind
-from provisioner.live import to_live_object
+from provisioner.live import LiveObject, to_live_object
 from provisioner.model import Ref
 from provisioner.normalize import comparable, is_masked
 from provisioner.paths import get_concrete, get_path, iter_slots, set_path
@@ -261,16 +261,55 @@ class Executor:
         for attempt in range(1, AMBIGUOUS_ATTEMPTS + 1):
             try:
                 object_id = await self.client.create(kind, body)
-                return Outcome(action, "done", id=object_id, attempts=attempt)
+            except ConflictError:
+                # Taken since the plan: by another run creating the same object, or by someone else.
+                existing = await self._same_named(kind, action.natural_key)
+                same = [obj for obj in existing if _same_content(kind, obj.body, body)]
+                if same:
+                    return Outcome(
+                        action, "done", id=same[0].id, attempts=attempt, message="already created by another run"
+                    )
+                raise
             except (TransportError, ApiError) as exc:
                 if not _ambiguous(exc) or attempt == AMBIGUOUS_ATTEMPTS:
                     raise
-            # The create may have been stored: look the name up before sending it again.
-            existing = await self._find(kind, action.natural_key)
-            if existing is not None:
-                return Outcome(action, "done", id=existing, attempts=attempt, message="created (answer was lost)")
-            await asyncio.sleep(_backoff(attempt))
+                # The create may have been stored: look for it before sending it again.
+                existing = await self._same_named(kind, action.natural_key)
+                same = [obj for obj in existing if _same_content(kind, obj.body, body)]
+                if same:
+                    return Outcome(action, "done", id=same[0].id, attempts=attempt, message="created (answer was lost)")
+                await asyncio.sleep(_backoff(attempt))
+                continue
+            if not kind.unique_natural_key:
+                return await self._deduplicate(kind, action, body, object_id, attempt)
+            return Outcome(action, "done", id=object_id, attempts=attempt)
         raise AssertionError("unreachable")
+
+    async def _deduplicate(
+        self, kind: Kind, action: Action, body: dict[str, Any], object_id: str, attempt: int
+    ) -> Outcome:
+        """The API lets two runs create objects of this kind under one name: the first one created stays.
+
+        Every run looks after its own create; the oldest object (creation time, then list order)
+        wins, a younger one is deleted before anything can reference it.
+        """
+        existing = await self._same_named(kind, action.natural_key)
+        if len(existing) <= 1:
+            return Outcome(action, "done", id=object_id, attempts=attempt)
+        winner = existing[0]
+        if winner.id == object_id:
+            return Outcome(action, "done", id=object_id, attempts=attempt)
+        await self.client.delete(kind, object_id)
+        self._journal("dedup-delete", action, id=object_id, outcome="done")
+        if _same_content(kind, winner.body, body):
+            return Outcome(action, "done", id=winner.id, attempts=attempt, message="already created by another run")
+        raise ConflictError(
+            f"another run created {kind.title} {action.natural_key!r} ({winner.id}) at the same time with other "
+            "content; kept theirs, not overwritten",
+            status=409,
+            method="POST",
+            path=kind.api_path,
+        )
 
     async def _update(self, kind: Kind, action: Action) -> Outcome:
         body = self._materialize(kind, action)
@@ -310,16 +349,14 @@ class Executor:
             await asyncio.sleep(_backoff(attempt))
         raise AssertionError("unreachable")
 
-    async def _find(self, kind: Kind, natural_key: str) -> str | None:
-        """The id of the live object named `natural_key`, if exactly one exists."""
-        matches = []
-        for item in await self.client.list_all(kind):
+    async def _same_named(self, kind: Kind, natural_key: str) -> list[LiveObject]:
+        """The live objects named `natural_key`, oldest first (creation time, then list order)."""
+        found = []
+        for position, item in enumerate(await self.client.list_all(kind)):
             obj = to_live_object(kind, item)
             if obj is not None and obj.natural_key == natural_key:
-                matches.append(obj.id)
-        if len(matches) > 1:
-            raise PlanError(f"{len(matches)} live {kind.title} objects are now named {natural_key!r}")
-        return matches[0] if matches else None
+                found.append((str(obj.body.get("created") or ""), position, obj))
+        return [obj for _, _, obj in sorted(found, key=lambda entry: entry[:2])]
 
     def _materialize(self, kind: Kind, action: Action) -> dict[str, Any]:
         """The body to send: references to objects created in this run get their ids, secrets their values."""

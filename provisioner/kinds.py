@@ -38,6 +38,7 @@ class Kind:
     api_path: str
     list_key: str
     natural_key: str = "name"
+    unique_natural_key: bool = True
     references: tuple[Reference, ...] = ()
     secret_fields: tuple[str, ...] = ()
     server_fields: tuple[str, ...] = ("id", "created", "modified")
@@ -93,6 +94,8 @@ KINDS: tuple[Kind, ...] = (
         title="Orchestration",
         api_path="/orchestrations",
         list_key="orchestration",
+        # The API does not call orchestration names unique: apply deduplicates its own creates.
+        unique_natural_key=False,
         references=(
             Reference(
                 "applications.botConfiguration.bots[].application",

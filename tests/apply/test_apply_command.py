@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -282,3 +283,68 @@ def test_saved_plan_takes_secrets_from_the_environment_at_apply_time(
     assert cli(sandbox, "apply", saved).exit_code == 0
     auth = tenant.find("authentications", "agent-basic")
     assert auth["basicAuth"]["password"] == SECRET_ENV["EGAIN_VAR_AGENT_PASSWORD"]
+
+
+def plan_then_someone_creates(
+    sandbox: ServedSandbox, tmp_path: Path, create: Callable[[Tenant], None]
+) -> list[tuple[str, str, str | None]]:
+    """Plan the full setup on an empty tenant, let `create` act behind our back, then execute the plan."""
+    manifest = write_manifest(tmp_path)
+    target = url_target(sandbox.base_url, {**target_env(sandbox)})  # type: ignore[dict-item]
+    manifest_set = load_valid_manifests([str(manifest)], {}, environ=SECRET_ENV)
+    tenant = Tenant(sandbox)
+
+    async def run() -> list[tuple[str, str, str | None]]:
+        plan = await compute_plan(manifest_set, target, PlanOptions(), parallelism=4)
+        create(tenant)
+        async with target.client() as client:
+            result = await Executor(client, plan).run()
+        return [(o.action.address, o.status, o.message) for o in result.outcomes]
+
+    try:
+        return asyncio.run(run())
+    finally:
+        tenant.close()
+
+
+def test_an_identical_object_created_by_another_run_is_adopted_not_duplicated(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    channel = {
+        "type": "custom.web",
+        "displayName": "Web chat",
+        "icon": "iVBORw0KGgo=",
+        "restrictions": {"inbound": {"maxTextLength": 800, "features": ["typing_events", "attachments"]}},
+    }
+    outcomes = plan_then_someone_creates(sandbox, tmp_path, lambda other: other.create("channels", channel) and None)
+    assert ("channels/custom.web", "done", "already created by another run") in outcomes
+    assert all(status == "done" for _, status, _ in outcomes)
+    assert tenant.counts()["channels"] == 1
+
+
+def test_a_different_object_created_meanwhile_under_the_name_is_a_conflict(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    theirs = {"type": "custom.web", "displayName": "Theirs", "icon": "iVBORw0KGgo="}
+    outcomes = plan_then_someone_creates(sandbox, tmp_path, lambda other: other.create("channels", theirs) and None)
+    status = {address: state for address, state, _ in outcomes}
+    assert status["channels/custom.web"] == "conflict"
+    assert status["accounts/order-account"] == "skipped"
+    assert tenant.find("channels", "custom.web")["displayName"] == "Theirs"
+
+
+def test_an_orchestration_another_run_created_identically_is_not_duplicated(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    def create_the_same_orchestration_first(other: Tenant) -> None:
+        # Everything it references must exist for the other run's orchestration.
+        ids = create_full_setup(other)
+        other.http.delete(f"/accounts/{ids['order-account']}").raise_for_status()
+
+    # The tenant now holds everything but the account; our plan (made before) creates all of it.
+    outcomes = plan_then_someone_creates(sandbox, tmp_path, create_the_same_orchestration_first)
+    assert ("orchestrations/bot-first", "done", "already created by another run") in outcomes
+    assert ("accounts/order-account", "done", None) in outcomes
+    assert tenant.names("orchestrations") == ["bot-first"]
+    deletes = [r for r in sandbox.requests() if r["method"] == "DELETE" and "/orchestrations/" in r["path"]]
+    assert len(deletes) == 1  # our own younger duplicate, removed before anything referenced it
