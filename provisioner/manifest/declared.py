@@ -50,6 +50,7 @@ class Document:
     positions: Positions = field(default_factory=Positions)
     templates: dict[str, str] = field(default_factory=dict)
     env_paths: set[str] = field(default_factory=set)
+    reported: set[str] = field(default_factory=set)
 
     def locate(self, path: str, *, at_key: bool = False) -> SourceLocation:
         """Where `path` was written: its key or value, else its nearest written ancestor."""

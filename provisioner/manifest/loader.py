@@ -189,6 +189,7 @@ class _Loading:
                 expanded = self.interpolator.expand(text, document.base_dir, plain=plain)
             except InterpolationError as exc:
                 self.diagnostics.append(Diagnostic("error", location, path, exc.message, exc.hint))
+                document.reported.add(path)
                 return text
             if expanded.interpolated:
                 document.templates[path] = text
@@ -199,7 +200,10 @@ class _Loading:
         reader = NodeReader(file, on_string)
         document.value = reader.convert(node, "", document.positions)
         self.diagnostics.extend(reader.diagnostics)
+        document.reported.update(reader.reported)
         for problem in document_problems(document.value, document.is_sensitive):
+            if problem.path in document.reported:
+                continue
             self.diagnostics.append(
                 Diagnostic(
                     "error",
@@ -226,6 +230,8 @@ class _Loading:
 
             for problem in object_problems(kind.name, value, sensitive):
                 path = under(prefix, problem.path)
+                if path in document.reported:
+                    continue
                 self.diagnostics.append(
                     Diagnostic(
                         "error", document.locate(path, at_key=problem.at_key), path, problem.message, problem.hint

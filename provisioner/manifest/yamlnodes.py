@@ -27,8 +27,9 @@ MAX_ALIAS_NODES = 200_000
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_NULL = "tag:yaml.org,2002:null"
 _KNOWN_SCALARS = {
-    "tag:yaml.org,2002:null",
+    _NULL,
     "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
@@ -75,7 +76,10 @@ def compose_documents(file: str, text: str) -> tuple[list[yaml.Node | None], Dia
         loader = Loader(text)
         try:
             while loader.check_node():
-                documents.append(loader.get_node())
+                node = loader.get_node()
+                # An empty document (a trailing `---`) composes as a null scalar.
+                empty = isinstance(node, yaml.ScalarNode) and node.tag == _NULL and not node.value
+                documents.append(None if empty else node)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -122,12 +126,15 @@ class NodeReader:
         self.file = file
         self.on_string = on_string
         self.diagnostics: list[Diagnostic] = []
+        # Paths already reported here; the schema's complaints about them would only repeat the problem.
+        self.reported: set[str] = set()
         self._sizes: dict[int, int] = {}
         self._active: set[int] = set()
         self._alias_budget = MAX_ALIAS_NODES
 
     def error(self, location: SourceLocation, path: str, message: str, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic("error", location, path, message, hint))
+        self.reported.add(path)
 
     def location(self, node: yaml.Node) -> SourceLocation:
         return mark_location(self.file, node.start_mark)
