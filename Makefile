@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := .egain/demo.db
+# The demo runs against the embedded sandbox with a throwaway secret; real secrets come from your vault.
+DEMO := EGAIN_SANDBOX_DB=$(DEMO_DB) EGAIN_VAR_BOT_TOKEN_PAYLOAD='{"clientId": "demo", "clientSecret": "demo-only"}' \
+	$(BIN)/egain-provision
 
 .PHONY: install demo test lint typecheck bench clean
 
@@ -17,8 +20,15 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	rm -f $(DEMO_DB)
-	EGAIN_SANDBOX_DB=$(DEMO_DB) $(BIN)/python -m provisioner.demo
+	@rm -f $(DEMO_DB) .egain/demo-journal.jsonl
+	@echo '$$ egain-provision validate examples/byoc'
+	@$(DEMO) validate examples/byoc
+	@echo '$$ egain-provision plan --target sandbox examples/byoc'
+	@$(DEMO) plan --target sandbox examples/byoc
+	@echo '$$ egain-provision apply --target sandbox --auto-approve examples/byoc'
+	@$(DEMO) apply --target sandbox --auto-approve --journal .egain/demo-journal.jsonl examples/byoc
+	@echo '$$ egain-provision plan --target sandbox --detailed-exitcode examples/byoc   # converged: no changes'
+	@$(DEMO) plan --target sandbox --detailed-exitcode examples/byoc
 
 lint: $(STAMP)
 	$(BIN)/ruff check provisioner tests benchmarks
