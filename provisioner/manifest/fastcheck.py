@@ -52,7 +52,7 @@ class _Compiler:
             return _accept
         if len(checks) == 1:
             return checks[0]
-        return lambda value: all(check(value) for check in checks)
+        return _all_of(checks)
 
     def keyword(self, name: str, value: Any, schema: dict[str, Any]) -> Check | None:
         handler = getattr(self, "_" + name.lstrip("$"), None)
@@ -129,7 +129,15 @@ class _Compiler:
 
     def _items(self, items: Any, _: dict[str, Any]) -> Check:
         check = self.compile(items)
-        return lambda value: not isinstance(value, list) or all(check(item) for item in value)
+
+        def each(value: Any) -> bool:
+            if isinstance(value, list):
+                for item in value:
+                    if not check(item):
+                        return False
+            return True
+
+        return each
 
     def _minimum(self, limit: float, _: dict[str, Any]) -> Check:
         return lambda value: not _is_number(value) or value >= limit
@@ -138,8 +146,7 @@ class _Compiler:
         return lambda value: not _is_number(value) or value <= limit
 
     def _allOf(self, schemas: list[Any], _: dict[str, Any]) -> Check:
-        checks = [self.compile(sub) for sub in schemas]
-        return lambda value: all(check(value) for check in checks)
+        return _all_of([self.compile(sub) for sub in schemas])
 
     def _anyOf(self, schemas: list[Any], _: dict[str, Any]) -> Check:
         checks = [self.compile(sub) for sub in schemas]
@@ -166,6 +173,17 @@ class _Compiler:
     def _else(self, *_: Any) -> None:
         """Compiled together with `if`."""
         return None
+
+
+def _all_of(checks: list[Check]) -> Check:
+    # A plain loop: this runs for every value of every object, and beats all() over a generator.
+    def check(value: Any) -> bool:
+        for one in checks:  # noqa: SIM110
+            if not one(value):
+                return False
+        return True
+
+    return check
 
 
 def _accept(_: Any) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import yaml
 
@@ -141,32 +141,30 @@ class NodeReader:
 
     def convert(self, node: yaml.Node, path: str, positions: Positions) -> Any:
         """The plain value of `node`, its locations recorded under `path`."""
+        location = positions.values[path] = self.location(node)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, location, path)
         ident = id(node)
         if ident in self._active:
-            self.error(self.location(node), path, "recursive alias: a value contains itself", "remove the alias")
+            self.error(location, path, "recursive alias: a value contains itself", "remove the alias")
             return None
         if ident in self._sizes:
             self._alias_budget -= self._sizes[ident]
             if self._alias_budget < 0:
                 self.error(
-                    self.location(node),
+                    location,
                     path,
                     f"aliases expand to more than {MAX_ALIAS_NODES} values",
                     "write the values out or use fewer nested aliases",
                 )
                 return None
-        positions.values[path] = self.location(node)
         self._active.add(ident)
         before = len(positions.values)
-        try:
-            if isinstance(node, yaml.MappingNode):
-                value: Any = self._mapping(node, path, positions)
-            elif isinstance(node, yaml.SequenceNode):
-                value = [self.convert(item, join_path(path, index), positions) for index, item in enumerate(node.value)]
-            else:
-                value = self._scalar(cast(yaml.ScalarNode, node), path)
-        finally:
-            self._active.discard(ident)
+        if isinstance(node, yaml.MappingNode):
+            value: Any = self._mapping(node, path, positions)
+        else:
+            value = [self.convert(item, f"{path}[{index}]", positions) for index, item in enumerate(node.value)]
+        self._active.discard(ident)
         self._sizes.setdefault(ident, len(positions.values) - before + 1)
         return value
 
@@ -215,8 +213,7 @@ class NodeReader:
                     self.location(item), path, "'<<' merges only mappings", "merge an anchored mapping: <<: *name"
                 )
 
-    def _scalar(self, node: yaml.ScalarNode, path: str) -> Any:
-        location = self.location(node)
+    def _scalar(self, node: yaml.ScalarNode, location: SourceLocation, path: str) -> Any:
         text = str(node.value)
         if node.tag == _STR:
             return self.on_string(text, location, path, node.style in (None, ""))

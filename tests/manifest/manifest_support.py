@@ -79,7 +79,9 @@ class Workspace:
         column = index - (text.rfind("\n", 0, index) + 1) + 1
         return f"{name}:{line}:{column}"
 
-    def load(self, *names: str, variables: dict[str, str] | None = None, env: dict[str, str] | None = None) -> ManifestSet:
+    def load(
+        self, *names: str, variables: dict[str, str] | None = None, env: dict[str, str] | None = None
+    ) -> ManifestSet:
         return load_manifests(
             [self.root / name for name in names] or [self.root],
             variables=variables,

@@ -10,12 +10,19 @@ def test_natural_key_declared_in_two_files_is_an_error_naming_both_places(ws: Wo
     ws.write("b.yaml", "version: 1\n\nchannels:\n  - {type: custom.web, displayName: B, icon: aWNvbg==}\n")
     first = ws.root / "a.yaml"
     assert ws.diagnostics() == [
-        ("error", "b.yaml:4:12", "channels[0].type", f"Channel 'custom.web' is declared twice: here and at {first}:3:12")
+        (
+            "error",
+            "b.yaml:4:12",
+            "channels[0].type",
+            f"Channel 'custom.web' is declared twice: here and at {first}:3:12",
+        )
     ]
 
 
 def test_natural_key_declared_twice_in_one_multi_document_file_is_an_error(ws: Workspace) -> None:
-    ws.write("m.yaml", APPS.replace("clientApplications:", "version: 1\nclientApplications:") + "---\nversion: 1\n" + APPS)
+    ws.write(
+        "m.yaml", APPS.replace("clientApplications:", "version: 1\nclientApplications:") + "---\nversion: 1\n" + APPS
+    )
     messages = [row[3] for row in ws.diagnostics() if row[0] == "error"]
     path = ws.root / "m.yaml"
     assert messages == [
@@ -47,7 +54,9 @@ def test_reference_to_an_undeclared_object_is_a_warning_that_it_must_exist_in_th
 
 
 def test_near_miss_reference_suggests_the_declared_name(ws: Workspace) -> None:
-    ws.write("m.yaml", "version: 1\n" + AUTH + APPS + "participants:\n  - {name: p, type: custom_bot, application: bot-ap}\n")
+    ws.write(
+        "m.yaml", "version: 1\n" + AUTH + APPS + "participants:\n  - {name: p, type: custom_bot, application: bot-ap}\n"
+    )
     [warning] = ws.load().warnings
     assert warning.hint == "did you mean 'bot-app'?"
 
@@ -64,7 +73,8 @@ def test_reference_to_an_object_of_another_kind_says_so(ws: Workspace) -> None:
 def test_literal_id_references_are_not_checked(ws: Workspace) -> None:
     ws.write(
         "m.yaml",
-        "version: 1\nparticipants:\n  - {name: p, type: egain_bot, application: {id: 9e1d7993-cc82-4d5f-a193-0d6b0d48a959}}\n",
+        "version: 1\nparticipants:\n"
+        "  - {name: p, type: egain_bot, application: {id: 9e1d7993-cc82-4d5f-a193-0d6b0d48a959}}\n",
     )
     assert ws.diagnostics() == []
 
@@ -174,14 +184,22 @@ def test_previous_name_that_is_another_declared_objects_name_is_an_error(ws: Wor
 
 
 def test_previous_name_equal_to_the_objects_own_name_is_an_error(ws: Workspace) -> None:
-    ws.write("m.yaml", "version: 1\nchannels:\n  - {type: custom.web, displayName: A, icon: aWNvbg==, previousNames: [custom.web]}\n")
+    ws.write(
+        "m.yaml",
+        "version: 1\nchannels:\n  - {type: custom.web, displayName: A, icon: aWNvbg==, previousNames: [custom.web]}\n",
+    )
     assert [row[3] for row in ws.diagnostics()] == ["previousNames lists the object's own type"]
 
 
 def test_literal_secret_is_a_warning_recommending_an_env_variable(ws: Workspace) -> None:
-    ws.write("m.yaml", "version: 1\n" + AUTH.replace("${env:EGAIN_VAR_BOT_TOKEN_PAYLOAD}", "'{\"secret\": \"x\"}'"))
+    ws.write("m.yaml", "version: 1\n" + AUTH.replace("${env:EGAIN_VAR_BOT_TOKEN_PAYLOAD}", '\'{"secret": "x"}\''))
     [warning] = ws.load().warnings
-    assert ws.row(warning) == ("warning", "m.yaml:8:16", "authentications[0].oauth2.payload", "secret field oauth2.payload holds a literal value")
+    assert ws.row(warning) == (
+        "warning",
+        "m.yaml:8:16",
+        "authentications[0].oauth2.payload",
+        "secret field oauth2.payload holds a literal value",
+    )
     assert warning.hint == "keep secrets out of git: write ${env:EGAIN_VAR_NAME} and export EGAIN_VAR_NAME"
 
 

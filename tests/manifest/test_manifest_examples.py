@@ -65,4 +65,6 @@ def test_every_example_manifest_starts_with_the_schema_modeline() -> None:
 
 def test_env_example_file_lists_every_variable_the_examples_read() -> None:
     text = (EXAMPLES / ".env.example").read_text("utf-8")
-    assert {line.split("=", 1)[0] for line in text.splitlines() if line and not line.startswith("#")} == set(EXAMPLE_ENV)
+    assert {line.split("=", 1)[0] for line in text.splitlines() if line and not line.startswith("#")} == set(
+        EXAMPLE_ENV
+    )

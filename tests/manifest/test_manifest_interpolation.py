@@ -85,7 +85,12 @@ def test_file_is_read_relative_to_the_manifest_and_base64_encoded(ws: Workspace)
 def test_missing_file_is_an_error_at_the_expression(ws: Workspace) -> None:
     ws.write("m.yaml", CHANNEL.format(display="Web").replace("aWNvbg==", "${file:icons/none.png}"))
     [error] = ws.load().errors
-    assert ws.row(error) == ("error", "m.yaml:5:11", "channels[0].icon", "cannot read file 'icons/none.png': No such file or directory")
+    assert ws.row(error) == (
+        "error",
+        "m.yaml:5:11",
+        "channels[0].icon",
+        "cannot read file 'icons/none.png': No such file or directory",
+    )
 
 
 def test_missing_variable_is_an_error_naming_it_and_how_to_set_it(ws: Workspace) -> None:
@@ -98,14 +103,21 @@ def test_missing_variable_is_an_error_naming_it_and_how_to_set_it(ws: Workspace)
 def test_missing_environment_variable_is_an_error(ws: Workspace) -> None:
     ws.write("m.yaml", CHANNEL.format(display="${env:EGAIN_VAR_TITLE}"))
     [error] = ws.load(env={}).errors
-    assert ws.row(error) == ("error", "m.yaml:4:18", "channels[0].displayName", "environment variable EGAIN_VAR_TITLE is not set")
+    assert ws.row(error) == (
+        "error",
+        "m.yaml:4:18",
+        "channels[0].displayName",
+        "environment variable EGAIN_VAR_TITLE is not set",
+    )
     assert error.hint == "export EGAIN_VAR_TITLE=... before running"
 
 
 def test_environment_variables_without_the_egain_var_prefix_cannot_be_read(ws: Workspace) -> None:
     ws.write("m.yaml", CHANNEL.format(display="${env:AWS_SECRET_ACCESS_KEY}"))
     [error] = ws.load(env={"AWS_SECRET_ACCESS_KEY": "nope"}).errors
-    assert error.message == "environment variable 'AWS_SECRET_ACCESS_KEY' may not be read: only EGAIN_VAR_* variables are"
+    assert (
+        error.message == "environment variable 'AWS_SECRET_ACCESS_KEY' may not be read: only EGAIN_VAR_* variables are"
+    )
     assert error.hint == "export the value as EGAIN_VAR_AWS_SECRET_ACCESS_KEY and use that name"
 
 
@@ -117,11 +129,18 @@ def test_unknown_source_is_an_error(ws: Workspace) -> None:
 def test_unterminated_expression_is_an_error(ws: Workspace) -> None:
     ws.write("m.yaml", CHANNEL.format(display="'${var:X'"))
     [error] = ws.load(variables={"X": "1"}).errors
-    assert (error.message, error.hint) == ("unterminated ${ expression", "close it with }, or write $${ for a literal ${")
+    assert (error.message, error.hint) == (
+        "unterminated ${ expression",
+        "close it with }, or write $${ for a literal ${",
+    )
 
 
 def test_an_interpolation_error_is_reported_once_not_again_by_the_schema(ws: Workspace) -> None:
-    ws.write("m.yaml", "version: 1\naccounts:\n  - name: a\n    address: x\n    channel: c\n    chatConfigurations:\n      timeout: ${var:T}\n")
+    ws.write(
+        "m.yaml",
+        "version: 1\naccounts:\n  - name: a\n    address: x\n    channel: c\n"
+        "    chatConfigurations:\n      timeout: ${var:T}\n",
+    )
     assert [error.message for error in ws.load().errors] == ["variable 'T' is not set"]
 
 
@@ -132,4 +151,6 @@ def test_all_missing_variables_are_reported_in_one_run(ws: Workspace) -> None:
 
 def test_keys_are_not_interpolated(ws: Workspace) -> None:
     ws.write("m.yaml", "version: 1\n${var:KIND}: []\n")
-    assert [error.message for error in ws.load(variables={"KIND": "channels"}).errors] == ["unknown field '${var:KIND}'"]
+    assert [error.message for error in ws.load(variables={"KIND": "channels"}).errors] == [
+        "unknown field '${var:KIND}'"
+    ]

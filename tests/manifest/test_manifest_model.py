@@ -67,7 +67,10 @@ def test_entry_point_stays_a_literal_object() -> None:
 
 
 def test_previous_names_leave_the_body_for_their_own_field(ws: Workspace) -> None:
-    ws.write("m.yaml", "version: 1\nchannels:\n  - {type: custom.new, displayName: A, icon: aWNvbg==, previousNames: [custom.old]}\n")
+    ws.write(
+        "m.yaml",
+        "version: 1\nchannels:\n  - {type: custom.new, displayName: A, icon: aWNvbg==, previousNames: [custom.old]}\n",
+    )
     [channel] = ws.load().objects
     assert channel.previous_names == ("custom.old",)
     assert "previousNames" not in channel.body
@@ -90,7 +93,9 @@ def test_sensitive_lists_secret_fields_with_their_source_expression() -> None:
 
 
 def test_literal_secret_is_sensitive_with_no_expression(ws: Workspace) -> None:
-    ws.write("m.yaml", "version: 1\nauthentications:\n  - {name: a, type: basic, basicAuth: {username: u, password: pw}}\n")
+    ws.write(
+        "m.yaml", "version: 1\nauthentications:\n  - {name: a, type: basic, basicAuth: {username: u, password: pw}}\n"
+    )
     [auth] = ws.load().objects
     assert auth.sensitive == {"basicAuth.password": None}
 
@@ -158,4 +163,11 @@ def test_directory_without_manifests_is_a_usage_error(ws: Workspace) -> None:
 def test_diagnostics_are_sorted_by_file_then_line(ws: Workspace) -> None:
     ws.write("b.yaml", "version: 1\nchannels:\n  - {type: custom.b}\n")
     ws.write("a.yaml", "version: 1\nchannels:\n  - {type: custom.a}\n  - {type: custom.c}\n")
-    assert [row[1] for row in ws.diagnostics()] == ["a.yaml:3:5", "a.yaml:3:5", "a.yaml:4:5", "a.yaml:4:5", "b.yaml:3:5", "b.yaml:3:5"]
+    assert [row[1] for row in ws.diagnostics()] == [
+        "a.yaml:3:5",
+        "a.yaml:3:5",
+        "a.yaml:4:5",
+        "a.yaml:4:5",
+        "b.yaml:3:5",
+        "b.yaml:3:5",
+    ]

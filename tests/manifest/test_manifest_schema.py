@@ -51,17 +51,35 @@ def test_typo_in_a_field_name_is_an_unknown_field_with_did_you_mean(ws: Workspac
             icon: aWNvbg==
         """,
     )
-    assert only(ws) == ("error", "m.yaml:4:5", "channels[0].displayNme", "unknown field 'displayNme'", "did you mean 'displayName'?")
+    assert only(ws) == (
+        "error",
+        "m.yaml:4:5",
+        "channels[0].displayNme",
+        "unknown field 'displayNme'",
+        "did you mean 'displayName'?",
+    )
 
 
 def test_typo_in_a_kind_name_is_caught_at_the_top_level(ws: Workspace) -> None:
     ws.write("m.yaml", "version: 1\nclientApplication: []\n")
-    assert only(ws) == ("error", "m.yaml:2:1", "clientApplication", "unknown field 'clientApplication'", "did you mean 'clientApplications'?")
+    assert only(ws) == (
+        "error",
+        "m.yaml:2:1",
+        "clientApplication",
+        "unknown field 'clientApplication'",
+        "did you mean 'clientApplications'?",
+    )
 
 
 def test_ignore_accepts_only_known_kinds(ws: Workspace) -> None:
     ws.write("m.yaml", "version: 1\nignore:\n  participant: ['egain-*']\n")
-    assert only(ws) == ("error", "m.yaml:3:3", "ignore.participant", "unknown field 'participant'", "did you mean 'participants'?")
+    assert only(ws) == (
+        "error",
+        "m.yaml:3:3",
+        "ignore.participant",
+        "unknown field 'participant'",
+        "did you mean 'participants'?",
+    )
 
 
 def test_unsupported_version_is_an_error(ws: Workspace) -> None:
@@ -81,13 +99,24 @@ def test_wrong_type_says_what_was_expected_and_found(ws: Workspace) -> None:
             restrictions: {inbound: {maxTextLength: lots}}
         """,
     )
-    assert only(ws)[:4] == ("error", ws.at("m.yaml", "lots"), "channels[0].restrictions.inbound.maxTextLength", "expected an integer, got a string")
+    assert only(ws)[:4] == (
+        "error",
+        ws.at("m.yaml", "lots"),
+        "channels[0].restrictions.inbound.maxTextLength",
+        "expected an integer, got a string",
+    )
 
 
 def test_a_number_where_text_is_expected_gets_a_hint_to_quote_it(ws: Workspace) -> None:
     ws.write("m.yaml", "version: 1\naccounts:\n  - {name: a, address: 123456789, channel: c, chatConfigurations: {}}\n")
     row = only(ws)
-    assert row == ("error", ws.at("m.yaml", "123456789"), "accounts[0].address", "expected a string, got an integer", 'quote the value so YAML reads it as text, e.g. "123"')
+    assert row == (
+        "error",
+        ws.at("m.yaml", "123456789"),
+        "accounts[0].address",
+        "expected a string, got an integer",
+        'quote the value so YAML reads it as text, e.g. "123"',
+    )
 
 
 def test_enum_value_out_of_range_lists_the_allowed_values(ws: Workspace) -> None:
@@ -98,7 +127,10 @@ def test_enum_value_out_of_range_lists_the_allowed_values(ws: Workspace) -> None
 
 
 def test_string_longer_than_the_api_limit_is_an_error_without_echoing_it(ws: Workspace) -> None:
-    ws.write("m.yaml", f"version: 1\naccounts:\n  - name: {'n' * 256}\n    address: a\n    channel: c\n    chatConfigurations: {{}}\n")
+    ws.write(
+        "m.yaml",
+        f"version: 1\naccounts:\n  - name: {'n' * 256}\n    address: a\n    channel: c\n    chatConfigurations: {{}}\n",
+    )
     assert only(ws)[:4] == ("error", "m.yaml:3:11", "accounts[0].name", "is too long: 256 characters, at most 255")
 
 
@@ -109,13 +141,23 @@ def test_empty_string_is_an_error(ws: Workspace) -> None:
 
 def test_icon_over_512000_characters_is_an_error(ws: Workspace) -> None:
     ws.write("m.yaml", f"version: 1\nchannels:\n  - type: custom.a\n    displayName: A\n    icon: {'A' * 512001}\n")
-    assert only(ws)[:4] == ("error", "m.yaml:5:11", "channels[0].icon", "is too long: 512001 characters, at most 512000")
+    assert only(ws)[:4] == (
+        "error",
+        "m.yaml:5:11",
+        "channels[0].icon",
+        "is too long: 512001 characters, at most 512000",
+    )
 
 
 def test_missing_required_field_points_at_the_object_and_says_what_to_add(ws: Workspace) -> None:
     ws.write("m.yaml", "version: 1\nchannels:\n  - type: custom.a\n    icon: aWNvbg==\n")
     severity, where, path, message, hint = only(ws)
-    assert (severity, where, path, message) == ("error", "m.yaml:3:5", "channels[0]", "missing required field 'displayName'")
+    assert (severity, where, path, message) == (
+        "error",
+        "m.yaml:3:5",
+        "channels[0]",
+        "missing required field 'displayName'",
+    )
     assert hint is not None and hint.startswith("add displayName: Name shown to agents")
 
 
@@ -137,7 +179,12 @@ def test_callback_must_be_an_http_url(ws: Workspace) -> None:
               - {name: customer, version: v3, callback: "ftp://x", notificationEmail: a@x.com}
         """,
     )
-    assert only(ws)[:4] == ("error", ws.at("m.yaml", '"ftp'), "clientApplications[0].roles[0].callback", "'ftp://x' is not a valid http(s) URL")
+    assert only(ws)[:4] == (
+        "error",
+        ws.at("m.yaml", '"ftp'),
+        "clientApplications[0].roles[0].callback",
+        "'ftp://x' is not a valid http(s) URL",
+    )
 
 
 def test_oauth2_authentication_requires_its_oauth2_settings(ws: Workspace) -> None:
@@ -146,7 +193,12 @@ def test_oauth2_authentication_requires_its_oauth2_settings(ws: Workspace) -> No
 
 
 def test_basic_credentials_are_not_allowed_on_an_oauth2_authentication(ws: Workspace) -> None:
-    ws.write("m.yaml", "version: 1\n" + AUTH + "    basicAuth:\n      username: u\n      password: ${env:EGAIN_VAR_AGENT_DESK_PASSWORD}\n")
+    ws.write(
+        "m.yaml",
+        "version: 1\n"
+        + AUTH
+        + "    basicAuth:\n      username: u\n      password: ${env:EGAIN_VAR_AGENT_DESK_PASSWORD}\n",
+    )
     assert only(ws) == (
         "error",
         ws.at("m.yaml", "username"),
@@ -157,37 +209,66 @@ def test_basic_credentials_are_not_allowed_on_an_oauth2_authentication(ws: Works
 
 
 def test_orchestration_needs_a_bot_or_an_agent_configuration(ws: Workspace) -> None:
-    ws.write("m.yaml", "version: 1\norchestrations:\n  - name: o\n    applications: {customerConfiguration: {customer: {id: x}}}\n")
+    ws.write(
+        "m.yaml",
+        "version: 1\norchestrations:\n  - name: o\n    applications: {customerConfiguration: {customer: {id: x}}}\n",
+    )
     messages = [row[3] for row in ws.diagnostics()]
     assert "needs botConfiguration or agentConfiguration" in messages
 
 
 def test_reference_of_the_wrong_type_says_both_accepted_forms(ws: Workspace) -> None:
     ws.write("m.yaml", "version: 1\nparticipants:\n  - {name: p, type: custom_bot, application: 42}\n")
-    assert only(ws)[:4] == ("error", ws.at("m.yaml", "42"), "participants[0].application", "expected a string or a mapping, got an integer")
+    assert only(ws)[:4] == (
+        "error",
+        ws.at("m.yaml", "42"),
+        "participants[0].application",
+        "expected a string or a mapping, got an integer",
+    )
 
 
 def test_literal_id_must_be_a_36_character_uuid(ws: Workspace) -> None:
     ws.write("m.yaml", "version: 1\nparticipants:\n  - {name: p, type: custom_bot, application: {id: abc}}\n")
-    assert only(ws)[:4] == ("error", ws.at("m.yaml", "abc"), "participants[0].application.id", "is too short: at least 36 characters")
+    assert only(ws)[:4] == (
+        "error",
+        ws.at("m.yaml", "abc"),
+        "participants[0].application.id",
+        "is too short: at least 36 characters",
+    )
 
 
 def test_literal_id_object_takes_no_other_fields(ws: Workspace) -> None:
     ws.write(
         "m.yaml",
-        "version: 1\nparticipants:\n  - {name: p, type: custom_bot, application: {id: 9e1d7993-cc82-4d5f-a193-0d6b0d48a959, nam: x}}\n",
+        "version: 1\nparticipants:\n"
+        "  - {name: p, type: custom_bot, application: {id: 9e1d7993-cc82-4d5f-a193-0d6b0d48a959, nam: x}}\n",
     )
     assert only(ws)[:4] == ("error", ws.at("m.yaml", "nam:"), "participants[0].application.nam", "unknown field 'nam'")
 
 
 def test_entry_point_is_always_a_literal_id(ws: Workspace) -> None:
-    ws.write("m.yaml", "version: 1\naccounts:\n  - {name: a, address: x, channel: c, chatConfigurations: {entryPoint: main}}\n")
-    assert only(ws)[:4] == ("error", ws.at("m.yaml", "main"), "accounts[0].chatConfigurations.entryPoint", "expected a mapping, got a string")
+    ws.write(
+        "m.yaml",
+        "version: 1\naccounts:\n  - {name: a, address: x, channel: c, chatConfigurations: {entryPoint: main}}\n",
+    )
+    assert only(ws)[:4] == (
+        "error",
+        ws.at("m.yaml", "main"),
+        "accounts[0].chatConfigurations.entryPoint",
+        "expected a mapping, got a string",
+    )
 
 
 def test_previous_names_must_be_a_list_of_names(ws: Workspace) -> None:
-    ws.write("m.yaml", "version: 1\nchannels:\n  - {type: custom.a, displayName: A, icon: aWNvbg==, previousNames: old}\n")
-    assert only(ws)[:4] == ("error", ws.at("m.yaml", "old"), "channels[0].previousNames", "expected a list, got a string")
+    ws.write(
+        "m.yaml", "version: 1\nchannels:\n  - {type: custom.a, displayName: A, icon: aWNvbg==, previousNames: old}\n"
+    )
+    assert only(ws)[:4] == (
+        "error",
+        ws.at("m.yaml", "old"),
+        "channels[0].previousNames",
+        "expected a list, got a string",
+    )
 
 
 def test_a_kind_list_holding_a_scalar_is_an_error_at_the_item(ws: Workspace) -> None:

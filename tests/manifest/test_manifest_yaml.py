@@ -192,7 +192,12 @@ def test_non_finite_numbers_are_rejected(ws: Workspace) -> None:
         """,
     )
     assert ws.diagnostics() == [
-        ("error", "m.yaml:3:94", "channels[0].restrictions.inbound.maxTextLength", "infinite or NaN numbers are not allowed")
+        (
+            "error",
+            "m.yaml:3:94",
+            "channels[0].restrictions.inbound.maxTextLength",
+            "infinite or NaN numbers are not allowed",
+        )
     ]
 
 
@@ -208,7 +213,9 @@ def test_a_file_over_the_size_limit_is_refused_without_reading_it(ws: Workspace)
         handle.truncate(MAX_FILE_BYTES + 1)
     [diagnostic] = load_manifests([path]).diagnostics
     assert diagnostic.severity == "error"
-    assert diagnostic.message == f"file is too large for a manifest ({MAX_FILE_BYTES + 1} bytes, at most {MAX_FILE_BYTES})"
+    assert (
+        diagnostic.message == f"file is too large for a manifest ({MAX_FILE_BYTES + 1} bytes, at most {MAX_FILE_BYTES})"
+    )
 
 
 def test_a_large_file_loads_with_positions_at_its_end(ws: Workspace) -> None:
@@ -217,4 +224,6 @@ def test_a_large_file_loads_with_positions_at_its_end(ws: Workspace) -> None:
     (ws.root / "big.yaml").write_text("version: 1\nchannels:\n" + items + "  - {type: custom.last, displayName: L}\n")
     manifest_set = ws.load()
     assert len(manifest_set.objects) == count + 1
-    assert ws.diagnostics() == [("error", f"big.yaml:{count + 3}:5", f"channels[{count}]", "missing required field 'icon'")]
+    assert ws.diagnostics() == [
+        ("error", f"big.yaml:{count + 3}:5", f"channels[{count}]", "missing required field 'icon'")
+    ]
