@@ -288,7 +288,7 @@ def desired_object(
         location=obj.location,
         field_locations=field_locations,
         sensitive=sensitive,
-        previous_names=tuple(name for name in previous or () if isinstance(name, str)),
+        previous_names=tuple(name for name in previous if isinstance(name, str)) if isinstance(previous, list) else (),
     )
 
 

@@ -171,3 +171,13 @@ def test_diagnostics_are_sorted_by_file_then_line(ws: Workspace) -> None:
         "b.yaml:3:5",
         "b.yaml:3:5",
     ]
+
+
+def test_previous_names_of_the_wrong_type_are_an_error_and_not_split_into_characters(ws: Workspace) -> None:
+    ws.write(
+        "m.yaml", "version: 1\nchannels:\n  - {type: custom.new, displayName: A, icon: aWNvbg==, previousNames: old}\n"
+    )
+    manifest_set = ws.load()
+    [channel] = manifest_set.objects
+    assert manifest_set.has_errors
+    assert channel.previous_names == ()

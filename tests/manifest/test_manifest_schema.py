@@ -298,3 +298,20 @@ def test_schema_command_prints_the_manifest_schema(capsys: object) -> None:
     assert main(["schema", "manifest"]) == 0
     printed = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
     assert printed == load_schema("manifest")
+
+
+def test_unknown_field_without_a_close_match_lists_the_allowed_fields(ws: Workspace) -> None:
+    ws.write("m.yaml", "version: 1\nchannels:\n  - {type: custom.a, displayName: A, icon: aWNvbg==, zzz: 1}\n")
+    assert (
+        only(ws)[4]
+        == "allowed here: active, description, displayName, icon, l10nProperties, previousNames, restrictions, type"
+    )
+
+
+def test_fast_check_declines_schemas_with_keywords_it_does_not_implement() -> None:
+    import pytest
+
+    from provisioner.manifest.fastcheck import Unsupported, compile_schema
+
+    with pytest.raises(Unsupported):
+        compile_schema({"patternProperties": {"^x": {"type": "string"}}}, {})
