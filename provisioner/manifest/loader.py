@@ -190,6 +190,8 @@ class _Loading:
             except InterpolationError as exc:
                 self.diagnostics.append(Diagnostic("error", location, path, exc.message, exc.hint))
                 document.reported.add(path)
+                # Still a template, not a literal: no "literal secret" warning on top of the error.
+                document.templates[path] = text
                 return text
             if expanded.interpolated:
                 document.templates[path] = text

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from provisioner.manifest import load_manifests
 from tests.manifest.manifest_support import APPS, AUTH, Workspace
 
 
@@ -201,6 +204,16 @@ def test_literal_secret_is_a_warning_recommending_an_env_variable(ws: Workspace)
         "secret field oauth2.payload holds a literal value",
     )
     assert warning.hint == "keep secrets out of git: write ${env:EGAIN_VAR_NAME} and export EGAIN_VAR_NAME"
+
+
+def test_an_unset_env_variable_in_a_secret_field_is_one_error_and_no_literal_warning(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EGAIN_VAR_BOT_TOKEN_PAYLOAD", raising=False)
+    ws.write("m.yaml", "version: 1\n" + AUTH)
+    manifest_set = load_manifests([ws.root / "m.yaml"], environ={})
+    assert [d.severity for d in manifest_set.diagnostics] == ["error"]
+    assert manifest_set.diagnostics[0].message == "environment variable EGAIN_VAR_BOT_TOKEN_PAYLOAD is not set"
 
 
 def test_ignore_globs_merge_across_files_by_kind(ws: Workspace) -> None:
