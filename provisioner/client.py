@@ -104,7 +104,6 @@ class EgainClient:
         self.credentials = credentials
         self.retry = retry or RetryPolicy()
         self.limit = AdaptiveLimit(parallelism)
-        self.requests_sent = 0
         self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
         self._token: str | None = credentials.access_token
         self._token_generation = 0
@@ -193,7 +192,6 @@ class EgainClient:
             started = time.monotonic()
             try:
                 async with self.limit:
-                    self.requests_sent += 1
                     response = await self._http.request(
                         method, url, params=params, json=json, headers={"Authorization": f"Bearer {token}"}
                     )

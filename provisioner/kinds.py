@@ -137,7 +137,3 @@ KINDS: tuple[Kind, ...] = (
 KINDS_BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 SETUP_ORDER: tuple[str, ...] = tuple(kind.name for kind in KINDS)
 
-
-def get_kind(name: str) -> Kind:
-    """The kind declared under `name` (the manifest's top-level key)."""
-    return KINDS_BY_NAME[name]
