@@ -7,9 +7,11 @@ import hashlib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from benchmarks.tenant import BENCH_ENV, write_tenant
 from provisioner.sandbox.testing import ServedSandbox
+from provisioner.schemas import load_schema
 from tests.support import (
     PASSWORD_SECRET,
     SECRET_ENV,
@@ -172,3 +174,160 @@ def test_manifest_written_by_hand_and_exported_plan_the_same(
     out = tmp_path / "exported"
     cli(sandbox, "export", "--out", str(out))
     assert cli(sandbox, "plan", str(out), "--detailed-exitcode", env=dict(FULL_SETUP_VARIABLES)).exit_code == 0
+
+
+# One setup using every field the manifest schema knows (the coverage test below keeps it so).
+EVERY_FIELD = """\
+version: 1
+authentications:
+  - name: oauth-callback
+    description: OAuth2 callback credentials
+    active: true
+    type: oauth2
+    oauth2:
+      tokenRequestUrl: https://bots.example.com/oauth/token
+      method: POST
+      headers: [{name: Accept, value: application/json}]
+      payload: ${env:EGAIN_VAR_BOT_TOKEN_PAYLOAD}
+      accessTokenPath: $.accessToken
+  - name: basic-callback
+    description: Basic callback credentials
+    active: false
+    type: basic
+    basicAuth: {username: egain, password: "${env:EGAIN_VAR_AGENT_PASSWORD}"}
+clientApplications:
+  - name: all-roles-app
+    description: Every role
+    active: true
+    roles:
+      - name: customer
+        version: v3
+        callback: https://web.example.com/cb
+        notificationEmail: ops@example.com
+        headers: [{name: X-Brand, value: acme}]
+        authentication: oauth-callback
+      - name: custom_bot
+        version: v1
+        callback: https://bots.example.com/cb
+        notificationEmail: ops@example.com
+        authentication: basic-callback
+      - name: custom_agent
+        version: v3
+        callback: https://agents.example.com/cb
+        notificationEmail: ops@example.com
+participants:
+  - name: every-field-bot
+    description: A bot with intents and options
+    active: true
+    type: custom_bot
+    application: all-roles-app
+    intents: {intent: [{value: order_status, displayValue: Order status}]}
+    options: [{name: language, value: en-US}]
+channels:
+  - type: custom.every
+    displayName: Every field
+    description: A channel with every restriction
+    active: true
+    icon: iVBORw0KGgo=
+    restrictions:
+      inbound:
+        maxTextLength: 800
+        features: [typing_events, attachments, richText]
+        attachmentPolicy: {enabled: true, maxSize: 12345, type: block, extensions: [bat, exe]}
+      outbound:
+        maxTextLength: 1600
+        systemMessages: true
+        midChatAuth: false
+        features: [typing_events]
+        richMessageTypes: [listpicker, quickreply]
+        attachmentPolicy: {enabled: false, maxSize: 999, type: allow, extensions: [jpeg, txt]}
+    l10nProperties:
+      - language: en-US
+        properties: [{name: msg_hub_off_hours, value: "Closed; back at {0}"}]
+orchestrations:
+  - name: every-field-flow
+    description: Bot first, agents, customer
+    active: true
+    applications:
+      botConfiguration:
+        forwardTranscript: true
+        bypassVaDuration: 15
+        bots: [{application: all-roles-app, participant: every-field-bot, onEscalation: {agent: all-roles-app}}]
+      customerConfiguration: {customer: all-roles-app}
+      agentConfiguration: {agents: [all-roles-app]}
+accounts:
+  - name: every-field-account
+    description: Every account field
+    active: true
+    address: "+15550100"
+    channel: custom.every
+    caseManagement: {sameCaseDuration: 60, copyCustomAttributes: true}
+    chatConfigurations:
+      timeout: 30
+      defaultLanguage: en-US
+      onAgentUnavailability: off_hours
+      allowLogoutWithOpenChats: true
+      allowQueueTransferOnAgentUnavailability: false
+      orchestration: every-field-flow
+      entryPoint: {id: "1001"}
+    attributes: [{name: brand, value: acme}]
+"""
+NOT_EXPORTED = {"version", "ignore", "previousNames"}
+
+
+def schema_field_paths() -> set[str]:
+    """Every field path the manifest schema declares, e.g. `channels.restrictions.inbound.features`."""
+    schema = load_schema("manifest")
+
+    def resolve(node: dict) -> dict:  # type: ignore[type-arg]
+        while "$ref" in node:
+            node = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+        return node
+
+    def walk(node: dict, prefix: str) -> set[str]:  # type: ignore[type-arg]
+        node = resolve(node)
+        if node.get("type") == "array" and "items" in node:
+            return walk(node["items"], prefix)
+        paths = {prefix} if prefix else set()
+        for name, child in node.get("properties", {}).items():
+            if name not in NOT_EXPORTED:
+                paths |= walk(child, f"{prefix}.{name}" if prefix else name)
+        return paths
+
+    return walk(schema, "")
+
+
+def document_field_paths(value: object, prefix: str = "") -> set[str]:
+    paths = {prefix} if prefix else set()
+    if isinstance(value, dict):
+        for name, child in value.items():
+            paths |= document_field_paths(child, f"{prefix}.{name}" if prefix else name)
+    elif isinstance(value, list):
+        for item in value:
+            paths |= document_field_paths(item, prefix)
+    return paths
+
+
+def test_the_every_field_manifest_uses_every_field_of_the_schema() -> None:
+    used = document_field_paths(yaml.safe_load(EVERY_FIELD))
+    # A reference written as a name has no `.id` below it; literal ids are covered by entryPoint.
+    missing = {path for path in schema_field_paths() - used if not path.endswith(".id") or "entryPoint" in path}
+    assert missing == set()
+
+
+def test_a_tenant_using_every_field_round_trips(
+    sandbox: ServedSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    manifest = write_manifest(tmp_path / "declared", EVERY_FIELD)
+    assert cli(sandbox, "apply", "--auto-approve", str(manifest)).exit_code == 0
+    out = tmp_path / "exported"
+    assert cli(sandbox, "export", "--out", str(out)).exit_code == 0
+    text = (out / "tenant.yaml").read_text()
+    assert "active: false" in text
+    variables = {
+        "EGAIN_VAR_AUTHENTICATION_OAUTH_CALLBACK_OAUTH2_PAYLOAD": SECRET_ENV["EGAIN_VAR_BOT_TOKEN_PAYLOAD"],
+        "EGAIN_VAR_AUTHENTICATION_BASIC_CALLBACK_BASICAUTH_PASSWORD": PASSWORD_SECRET,
+    }
+    plan = cli(sandbox, "plan", str(out), "--detailed-exitcode", env=dict(variables))
+    assert plan.exit_code == 0, plan.output
