@@ -348,3 +348,34 @@ def test_an_orchestration_another_run_created_identically_is_not_duplicated(
     assert tenant.names("orchestrations") == ["bot-first"]
     deletes = [r for r in sandbox.requests() if r["method"] == "DELETE" and "/orchestrations/" in r["path"]]
     assert len(deletes) == 1  # our own younger duplicate, removed before anything referenced it
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLE_ENV: dict[str, str | None] = {
+    "EGAIN_VAR_BOT_TOKEN_PAYLOAD": SECRET_ENV["EGAIN_VAR_BOT_TOKEN_PAYLOAD"],
+    "EGAIN_VAR_AGENT_DESK_PASSWORD": "example-password-31",
+}
+SETUP_ORDER_PATHS = ["authentications", "clientapplications", "participants", "channels", "orchestrations", "accounts"]
+
+
+@pytest.mark.parametrize(
+    ("directory", "var_file"),
+    [
+        ("byoc", None),
+        ("agent-only", None),
+        ("environments/base", "environments/staging.vars.yaml"),
+        ("environments/base", "environments/production.vars.yaml"),
+    ],
+    ids=["byoc", "agent-only", "staging", "production"],
+)
+def test_each_example_applies_from_empty_in_setup_order_and_then_plans_empty(
+    sandbox: ServedSandbox, directory: str, var_file: str | None
+) -> None:
+    arguments = [str(EXAMPLES / directory)] + (["--var-file", str(EXAMPLES / var_file)] if var_file else [])
+    result = apply(sandbox, *arguments, "--parallelism", "1", env=EXAMPLE_ENV)
+    assert result.exit_code == 0, result.output
+    created = [
+        r["path"].rsplit("/", 1)[-1] for r in sandbox.requests() if r["method"] == "POST" and "/v3/" in r["path"]
+    ]
+    assert created == sorted(created, key=SETUP_ORDER_PATHS.index)
+    assert cli(sandbox, "plan", *arguments, "--detailed-exitcode", env=EXAMPLE_ENV).exit_code == 0
