@@ -12,8 +12,9 @@ import asyncio
 import logging
 import random
 import time
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -25,6 +26,7 @@ log = logging.getLogger("egain_provision.http")
 MAX_PAGE_SIZE = 100
 DEFAULT_SCOPE = "app.conversation.conversationmgr.manage"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ class EgainClient:
     async def list_rest(self, kind: Kind, count: int) -> list[dict[str, Any]]:
         """The pages after the first, fetched in parallel, in page order."""
         pages = -(-count // MAX_PAGE_SIZE)
-        rest = await asyncio.gather(*(self.list_page(kind, n) for n in range(2, pages + 1)))
+        rest = await gather_or_cancel([self.list_page(kind, n) for n in range(2, pages + 1)])
         return [item for items, _ in rest for item in items]
 
     async def get(self, kind: Kind, object_id: str) -> dict[str, Any]:
@@ -281,6 +283,23 @@ class EgainClient:
         if not isinstance(token, str) or not token:
             raise TargetError(f"the token endpoint {creds.token_url} answered without an access_token")
         return token
+
+
+async def gather_or_cancel(coroutines: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
+    """Run concurrently; on the first failure cancel the others, wait for them, then raise that failure.
+
+    Unlike asyncio.gather, nothing is left running (half-open connections) when an error ends the run.
+    """
+    tasks: list[asyncio.Task[T]] = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(coroutine) for coroutine in coroutines]
+    except BaseExceptionGroup as failures:
+        first: BaseException = failures
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
+    return [task.result() for task in tasks]
 
 
 def _ms(started: float) -> float:

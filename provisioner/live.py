@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioner.client import EgainClient
+from provisioner.client import EgainClient, gather_or_cancel
 from provisioner.kinds import KINDS_BY_NAME, Kind
 
 
@@ -53,9 +52,9 @@ class LiveState:
 async def read_live(client: EgainClient, kind_names: Iterable[str]) -> LiveState:
     """List every object of the given kinds: all first pages at once, then all remaining pages at once."""
     kinds = [KINDS_BY_NAME[name] for name in kind_names]
-    firsts = await asyncio.gather(*(client.list_page(kind, 1) for kind in kinds))
-    rests = await asyncio.gather(
-        *(client.list_rest(kind, count) for kind, (_, count) in zip(kinds, firsts, strict=True))
+    firsts = await gather_or_cancel([client.list_page(kind, 1) for kind in kinds])
+    rests = await gather_or_cancel(
+        [client.list_rest(kind, count) for kind, (_, count) in zip(kinds, firsts, strict=True)]
     )
     state = LiveState(kinds=tuple(kind.name for kind in kinds))
     for kind, (first, _), rest in zip(kinds, firsts, rests, strict=True):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -14,6 +17,7 @@ from tests.support import (
     FULL_SETUP,
     FULL_SETUP_ORDER,
     PASSWORD_SECRET,
+    SECRET_ENV,
     Tenant,
     assert_no_secrets,
     create_full_setup,
@@ -279,3 +283,23 @@ def test_a_plan_of_600_live_objects_reads_each_list_page_once(
     assert len(api_requests) == 5 + 6  # one page for each of five empty kinds, six pages of channels
     assert len(set(pages)) == len(pages)
     assert all(r["method"] == "GET" for r in api_requests)
+
+
+def test_refused_credentials_are_one_clear_error_and_nothing_else(sandbox: ServedSandbox, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EGAIN_") and k != "CI"}
+    env.update(SECRET_ENV)
+    env.update({"EGAIN_TOKEN_URL": sandbox.token_url, "EGAIN_CLIENT_ID": "someone", "EGAIN_CLIENT_SECRET": "wrong-1"})
+    result = subprocess.run(
+        [sys.executable, "-m", "provisioner.cli", "plan", "--target", sandbox.base_url, str(write_manifest(tmp_path))],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Error: the token endpoint {sandbox.token_url} refused the client credentials (HTTP 401)",
+        "  hint: check EGAIN_CLIENT_ID, EGAIN_CLIENT_SECRET and EGAIN_SCOPE",
+    ]
+    assert "wrong-1" not in result.stdout + result.stderr
