@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -45,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
+    except Exception as exc:
+        # A bug: one line naming its type (not its text, which could hold a value); EGAIN_DEBUG=1 re-raises.
+        click.echo(f"Error: internal error ({type(exc).__name__}); please report it with the command you ran", err=True)
+        if os.environ.get("EGAIN_DEBUG"):
+            raise
+        return 1
     return int(result) if isinstance(result, int) else 0
 
 

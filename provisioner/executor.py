@@ -233,6 +233,8 @@ class Executor:
             outcome = Outcome(action, "failed", id=action.id, message=self.redact(exc.message), code=exc.code)
         except ProvisionerError as exc:
             outcome = Outcome(action, "failed", id=action.id, message=self.redact(exc.message))
+        except Exception as exc:  # a bug must not leave the other actions' outcomes untold
+            outcome = Outcome(action, "failed", id=action.id, message=self.redact(f"internal error: {exc!r}"))
         outcome.duration = time.monotonic() - started
         if outcome.status == "done" and action.action == "create" and outcome.id:
             self.created_ids[(action.kind, action.natural_key)] = outcome.id

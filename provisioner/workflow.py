@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Coroutine, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Mapping, Sequence
 
 from provisioner.errors import ManifestError
 from provisioner.kinds import SETUP_ORDER
@@ -13,8 +11,6 @@ from provisioner.manifest import ManifestSet, load_manifests
 from provisioner.plan import Plan
 from provisioner.planner import PlanOptions, build_plan
 from provisioner.targets import Target
-
-T = TypeVar("T")
 
 
 def load_valid_manifests(
@@ -51,12 +47,3 @@ async def compute_plan(manifest_set: ManifestSet, target: Target, options: PlanO
             rotate_secrets=options.rotate_secrets,
         ),
     )
-
-
-def run(coroutine: Coroutine[Any, Any, T] | Awaitable[T]) -> T:
-    """Run a coroutine to completion from synchronous CLI code."""
-
-    async def wrapper() -> T:
-        return await coroutine
-
-    return asyncio.run(wrapper())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
@@ -31,7 +32,7 @@ from provisioner.planner import PlanOptions
 from provisioner.progress import Progress, echo_summary
 from provisioner.render import render_text
 from provisioner.targets import Target, resolve_target
-from provisioner.workflow import compute_plan, load_valid_manifests, run
+from provisioner.workflow import compute_plan, load_valid_manifests
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -88,16 +89,28 @@ def apply_command(
     variables = parse_variables(var_pairs, var_files)
     saved = read_plan_file(paths)
     if saved is not None:
+        planning = {
+            "--kind": bool(kinds),
+            "--prune": prune,
+            "--max-deletes": max_deletes != 10,
+            "--rotate-secrets": rotate_secrets,
+        }
+        given = [name for name, used in planning.items() if used]
+        if given:
+            raise UsageError(
+                f"{', '.join(given)} cannot change a saved plan: it already holds the choices made when planning",
+                hint=f"run `egain-provision plan {' '.join(given)} ... --out FILE` again, or apply the manifests",
+            )
         resolved = resolve_target(target)
         check_target(saved, resolved)
         plan = saved
-        run(verify_saved_plan(plan, resolved, parallelism))
+        asyncio.run(verify_saved_plan(plan, resolved, parallelism))
         fill_secrets(plan, variables, os.environ)
     else:
         manifest_set = load_valid_manifests(paths, variables)
         resolved = resolve_target(target)
         options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets)
-        plan = run(compute_plan(manifest_set, resolved, options, parallelism=parallelism))
+        plan = asyncio.run(compute_plan(manifest_set, resolved, options, parallelism=parallelism))
         # With --format json, stdout carries only the summary document; the plan goes to stderr.
         click.echo(render_text(plan, color=color_enabled(no_color) and fmt == "text"), nl=False, err=fmt == "json")
     if plan.delete_limit_exceeded:
@@ -110,7 +123,7 @@ def apply_command(
         return EXIT_OK
     if saved is None and not auto_approve:
         confirm(resolved)
-    result = run(execute(plan, resolved, parallelism=parallelism, journal_path=journal_path))
+    result = asyncio.run(execute(plan, resolved, parallelism=parallelism, journal_path=journal_path))
     echo_summary(result, resolved.label, fmt)
     return EXIT_OK if result.ok else EXIT_FAILED
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -14,7 +15,6 @@ from provisioner.kinds import SETUP_ORDER
 from provisioner.live import LiveState, read_live
 from provisioner.schemas import schema_text
 from provisioner.targets import resolve_target
-from provisioner.workflow import run
 
 
 @click.command("export")
@@ -39,7 +39,7 @@ def export_command(
         async with resolved.client(parallelism=parallelism) as client:
             return await read_live(client, SETUP_ORDER)
 
-    live = run(read())
+    live = asyncio.run(read())
     export = build_export(live, kinds or SETUP_ORDER, split_by_kind=split_by_kind)
     directory = Path(out_dir)
     header = f"# yaml-language-server: $schema=manifest.schema.json\n# Exported from {resolved.label}.\n"

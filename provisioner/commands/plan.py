@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from provisioner.errors import PlanError, UsageError
 from provisioner.planner import PlanOptions
 from provisioner.render import render
 from provisioner.targets import resolve_target
-from provisioner.workflow import compute_plan, load_valid_manifests, run
+from provisioner.workflow import compute_plan, load_valid_manifests
 
 EXIT_NO_CHANGES = 0
 EXIT_CHANGES = 2
@@ -94,7 +95,7 @@ def plan_command(
     manifest_set = load_valid_manifests(paths, variables)
     resolved = resolve_target(target)
     options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets)
-    plan = run(compute_plan(manifest_set, resolved, options, parallelism=parallelism))
+    plan = asyncio.run(compute_plan(manifest_set, resolved, options, parallelism=parallelism))
     click.echo(render(plan, fmt, color=color_enabled(no_color)), nl=False)
     if out:
         write_plan_file(Path(out), plan.dumps())

@@ -379,3 +379,12 @@ def test_each_example_applies_from_empty_in_setup_order_and_then_plans_empty(
     ]
     assert created == sorted(created, key=SETUP_ORDER_PATHS.index)
     assert cli(sandbox, "plan", *arguments, "--detailed-exitcode", env=EXAMPLE_ENV).exit_code == 0
+
+
+def test_planning_options_with_a_saved_plan_are_refused(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    saved = str(tmp_path / "plan.json")
+    assert cli(sandbox, "plan", str(write_manifest(tmp_path)), "--out", saved).exit_code == 0
+    result = cli(sandbox, "apply", saved, "--prune")
+    assert result.exit_code == 1
+    assert "--prune cannot change a saved plan" in result.stderr
+    assert tenant.counts()["authentications"] == 0
