@@ -26,6 +26,24 @@ _RUN_KEY = os.urandom(32)
 
 KeyOfId = Callable[[str, str], str | None]
 ResolveRef = Callable[[Ref], str | None]
+# Leaves of manifest and API documents; never changed in place, so copies may share them.
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), Ref})
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of a document: new dicts and lists, the same immutable leaves.
+
+    Several times faster than copy.deepcopy, whose memo and per-type dispatch dominated
+    planning; any other value is handed to copy.deepcopy.
+    """
+    kind = type(value)
+    if kind is dict:
+        return {key: item if type(item) in _IMMUTABLE else clone(item) for key, item in value.items()}
+    if kind is list:
+        return [item if type(item) in _IMMUTABLE else clone(item) for item in value]
+    if kind in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
 
 
 def sensitive_token(value: Any) -> str:
@@ -50,7 +68,7 @@ def manifest_key(reference_path: str) -> str:
 
 def live_to_manifest(kind: Kind, body: Mapping[str, Any], key_of_id: KeyOfId) -> dict[str, Any]:
     """A live API object in manifest terms: no server fields, references by natural key."""
-    doc = {key: copy.deepcopy(value) for key, value in body.items() if key not in kind.server_fields}
+    doc = {key: clone(value) for key, value in body.items() if key not in kind.server_fields}
     for reference in kind.references:
         for slot in list(iter_slots(doc, reference.wire_path)):
             object_id = slot.value if reference.bare else _literal_id(slot.value)
@@ -63,7 +81,7 @@ def live_to_manifest(kind: Kind, body: Mapping[str, Any], key_of_id: KeyOfId) ->
 
 def desired_to_manifest(kind: Kind, body: Mapping[str, Any], resolve: ResolveRef, key_of_id: KeyOfId) -> dict[str, Any]:
     """A desired API-shaped body in manifest terms, with references named the way the live side is."""
-    doc = copy.deepcopy(dict(body))
+    doc: dict[str, Any] = clone(dict(body))
     for reference in kind.references:
         for slot in list(iter_slots(doc, reference.wire_path)):
             value = slot.value
@@ -109,7 +127,7 @@ def mark_sensitive(doc: Any, concrete_paths: list[str]) -> None:
 
 def comparable(kind: Kind, doc: dict[str, Any]) -> dict[str, Any]:
     """`doc` with defaults filled, keyed lists as `{"[key]": item}` and set-like lists sorted."""
-    out = copy.deepcopy(doc)
+    out: dict[str, Any] = clone(doc)
     for path, default in kind.defaults.items():
         if get_path(out, path) is None:
             set_path(out, path, default)

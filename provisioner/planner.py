@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import difflib
 import heapq
 from collections import defaultdict
@@ -18,6 +17,7 @@ from provisioner.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind
 from provisioner.live import LiveObject, LiveState
 from provisioner.model import DesiredObject, Ref, SourceLocation
 from provisioner.normalize import (
+    clone,
     comparable,
     desired_to_manifest,
     is_masked,
@@ -249,7 +249,7 @@ class _Planner:
         sensitive_paths = sorted(
             set(obj.sensitive) | {p for p in kind.secret_fields if get_path(obj.body, p) is not None}
         )
-        desired_api = copy.deepcopy(obj.body)
+        desired_api = clone(obj.body)
         mark_sensitive(desired_api, sensitive_paths)
         desired_doc = comparable(kind, desired_to_manifest(kind, desired_api, self.resolve, self.key_of_id))
         depends_on = sorted(f"{k}/{name}" for k, name in pending)
@@ -271,7 +271,7 @@ class _Planner:
                 0,
             )
 
-        live_api = copy.deepcopy(live_obj.body)
+        live_api = clone(live_obj.body)
         notes: list[str] = []
         forced: list[Change] = []
         skipped = 0
@@ -311,7 +311,7 @@ class _Planner:
 
     def plan_delete(self, live_obj: LiveObject) -> Action:
         kind = KINDS_BY_NAME[live_obj.kind]
-        live_api = copy.deepcopy(live_obj.body)
+        live_api = clone(live_obj.body)
         mark_sensitive(live_api, list(kind.secret_fields))
         doc = comparable(kind, live_to_manifest(kind, live_api, self.key_of_id))
         return Action(
@@ -325,7 +325,7 @@ class _Planner:
 
     def wire_body(self, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
         """The body to send: references to live objects as ids, references to new objects kept as Refs."""
-        wire = copy.deepcopy(body)
+        wire = clone(body)
         for reference in kind.references:
             for slot in list(iter_slots(wire, reference.wire_path)):
                 if isinstance(slot.value, Ref):
