@@ -26,7 +26,11 @@ class Journal:
         self.target = target
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            size = os.fstat(self._fd).st_size
+            if size and os.pread(self._fd, 1, size - 1) != b"\n":
+                # A killed run left a torn last line: end it, so this run's first entry stands alone.
+                os.write(self._fd, b"\n")
         except OSError as exc:
             raise UsageError(f"cannot open the journal: {exc.strerror}", where=str(self.path)) from None
 

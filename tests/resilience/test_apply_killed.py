@@ -6,8 +6,6 @@ import random
 import signal
 from pathlib import Path
 
-import pytest
-
 from provisioner.journal import read_journal
 from tests.resilience.resilience_support import (
     ApplyProcess,
@@ -92,11 +90,6 @@ def test_an_apply_killed_at_random_points_is_finished_by_the_next_apply_without_
     assert_no_secrets_in(texts)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: Journal appends to a file whose last line is unterminated, so the next run's first "
-    "entry is glued onto the torn line and read_journal drops it",
-)
 def test_a_torn_last_journal_line_does_not_swallow_the_next_runs_first_entry(tmp_path: Path) -> None:
     journal = tmp_path / "journal.jsonl"
     # What a run killed in the middle of a write leaves behind: a line without its end.
