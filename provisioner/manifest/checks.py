@@ -32,6 +32,7 @@ class _Checker:
         for obj in self.declared:
             self.register(obj)
         for obj in self.declared:
+            self.identity_from_environment(obj)
             self.previous_names(obj)
             self.keyed_lists(obj)
             self.literal_secrets(obj)
@@ -107,6 +108,33 @@ class _Checker:
                     else:
                         first_at[item[key_field]] = location
 
+    def identity_from_environment(self, obj: Declared) -> None:
+        """Names and references may not come from ${env:...}: a plan must show what it names.
+
+        Environment values are never shown, so an object named by one could not be told apart in a
+        plan, and a keyed-list key (roles[].name) would appear in change paths.
+        """
+        kind = obj.kind
+        patterns = [kind.natural_key, "previousNames[]"]
+        patterns += [f"{path}[].{key}" for path, key in kind.keyed_lists.items()]
+        patterns += [reference.path for reference in kind.references]
+        patterns += [f"{reference.path}.id" for reference in kind.references]
+        for pattern in patterns:
+            for slot in iter_slots(obj.value, pattern):
+                if isinstance(slot.value, str) and self.from_environment(obj, slot.path):
+                    self.add(
+                        "error",
+                        obj.locate(slot.path),
+                        obj.path(slot.path),
+                        f"{slot.path} cannot come from ${{env:...}}: environment values are never shown, "
+                        "and a plan must show which object it names",
+                        "use ${var:NAME} with --var or --var-file for names and references",
+                    )
+
+    @staticmethod
+    def from_environment(obj: Declared, relative: str) -> bool:
+        return obj.path(relative) in obj.document.env_paths
+
     def literal_secrets(self, obj: Declared) -> None:
         for secret in obj.kind.secret_fields:
             for slot in iter_slots(obj.value, secret):
@@ -142,18 +170,22 @@ class _Checker:
                     continue
                 roles = _role_names(found)
                 expected = reference.expected_roles
-                if expected and roles and not roles.intersection(expected):
+                if expected and roles and not set(roles).intersection(expected):
+                    listed = sorted(self.shown(found, at, role).strip("'") for role, at in roles.items())
                     self.add(
                         "warning",
                         location,
                         path,
-                        f"{target.title} {shown} has no {' or '.join(expected)} role "
-                        f"(it has {', '.join(sorted(roles))})",
+                        f"{target.title} {shown} has no {' or '.join(expected)} role (it has {', '.join(listed)})",
                         f"add a role named {expected[0]} to it (at {found.location}), or reference another application",
                     )
 
     def missing_hint(self, target: str, name: str, shown: str) -> str:
-        candidates = [key for (kind, key) in self.by_key if kind == target]
+        candidates = [
+            key
+            for (kind, key), obj in self.by_key.items()
+            if kind == target and not obj.document.is_sensitive(obj.path(obj.kind.natural_key))
+        ]
         close = difflib.get_close_matches(name, candidates, n=1)
         if close:
             return f"did you mean {close[0]!r}?"
@@ -163,8 +195,13 @@ class _Checker:
         return f"declare it under {target}:, or reference an object managed elsewhere by literal id: {{id: <uuid>}}"
 
 
-def _role_names(obj: Declared) -> set[str]:
+def _role_names(obj: Declared) -> dict[str, str]:
+    """Role name -> its path within the object."""
     roles = obj.value.get("roles")
     if not isinstance(roles, list):
-        return set()
-    return {role["name"] for role in roles if isinstance(role, dict) and isinstance(role.get("name"), str)}
+        return {}
+    return {
+        role["name"]: f"roles[{index}].name"
+        for index, role in enumerate(roles)
+        if isinstance(role, dict) and isinstance(role.get("name"), str)
+    }

@@ -59,10 +59,15 @@ def test_no_sensitive_value_is_echoed_in_any_format(
 def test_every_problem_with_a_sensitive_value_is_still_reported(ws: Workspace) -> None:
     ws.write("m.yaml", LEAKY)
     rows = ws.diagnostics(env={"EGAIN_VAR_SECRET": SECRET})
+    from_env = (
+        "cannot come from ${env:...}: environment values are never shown, and a plan must show which object it names"
+    )
     assert [(row[0], row[2], row[3]) for row in rows] == [
         ("warning", "authentications[0].basicAuth.password", "secret field basicAuth.password holds a literal value"),
         ("error", "authentications[1].oauth2.tokenRequestUrl", "value is not a valid http(s) URL"),
         ("error", "authentications[1].oauth2.payload", "expected a string, got an integer"),
+        ("error", "clientApplications[0].name", f"name {from_env}"),
+        ("error", "clientApplications[0].roles[0].name", f"roles[0].name {from_env}"),
         (
             "error",
             "clientApplications[0].roles[0].name",
@@ -73,12 +78,15 @@ def test_every_problem_with_a_sensitive_value_is_still_reported(ws: Workspace) -
             "clientApplications[0].roles[0].authentication",
             "Authentication (sensitive value) is not declared in these manifests; it must exist in the tenant",
         ),
+        ("error", "clientApplications[0].roles[0].authentication", f"roles[0].authentication {from_env}"),
         (
             "error",
             "clientApplications[1].name",
             f"Client Application (sensitive value) is declared twice: here and at {ws.root / 'm.yaml'}:14:11",
         ),
+        ("error", "clientApplications[1].name", f"name {from_env}"),
         ("error", "clientApplications[1].previousNames[0]", "previousNames lists the object's own name"),
+        ("error", "clientApplications[1].previousNames[0]", f"previousNames[0] {from_env}"),
         ("error", "channels[0].restrictions.inbound.maxTextLength", "expected an integer, got a string"),
         ("error", "channels[0].restrictions.inbound.attachmentPolicy.type", "value is not one of: allow, block"),
     ]
