@@ -9,6 +9,7 @@ limit keeps at most `parallelism` requests in flight and halves it while 429s ke
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import random
 import time
@@ -59,34 +60,52 @@ class RetryPolicy:
 
 
 class AdaptiveLimit:
-    """A concurrency limit that halves on 429 and grows back by one per success."""
+    """A concurrency limit that halves on 429 and grows back by one per success.
+
+    Waiters are served first come, first served, and a release wakes exactly the one it admits.
+    """
 
     def __init__(self, limit: int) -> None:
         self.ceiling = max(1, limit)
         self.limit = self.ceiling
         self.in_flight = 0
-        self._changed = asyncio.Condition()
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
 
     async def __aenter__(self) -> AdaptiveLimit:
-        async with self._changed:
-            await self._changed.wait_for(lambda: self.in_flight < self.limit)
+        if self.in_flight < self.limit and not self._waiters:
             self.in_flight += 1
+            return self
+        admitted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(admitted)
+        try:
+            await admitted
+        except asyncio.CancelledError:
+            if admitted.done() and not admitted.cancelled():
+                self._release()  # admitted just as it was cancelled: pass the slot on
+            else:
+                self._waiters.remove(admitted)
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        async with self._changed:
-            self.in_flight -= 1
-            self._changed.notify_all()
+        self._release()
 
-    async def throttled(self) -> None:
-        async with self._changed:
-            self.limit = max(1, self.limit // 2)
+    def _release(self) -> None:
+        self.in_flight -= 1
+        self._admit()
 
-    async def succeeded(self) -> None:
+    def _admit(self) -> None:
+        while self._waiters and self.in_flight < self.limit:
+            self.in_flight += 1
+            self._waiters.popleft().set_result(None)
+
+    def throttled(self) -> None:
+        self.limit = max(1, self.limit // 2)
+
+    def succeeded(self) -> None:
         if self.limit < self.ceiling:
-            async with self._changed:
-                self.limit = min(self.ceiling, self.limit + 1)
-                self._changed.notify_all()
+            self.limit += 1
+            self._admit()
 
 
 class EgainClient:
@@ -216,13 +235,13 @@ class EgainClient:
                 continue
             if status in RETRYABLE_STATUS and (idempotent or status == 429) and attempt + 1 < self.retry.attempts:
                 if status == 429:
-                    await self.limit.throttled()
+                    self.limit.throttled()
                 await asyncio.sleep(self.retry.delay(attempt, _retry_after(response)))
                 attempt += 1
                 continue
             if status >= 400:
                 raise _api_error(response, method, path)
-            await self.limit.succeeded()
+            self.limit.succeeded()
             return response
 
     def _can_renew(self) -> bool:

@@ -33,6 +33,7 @@ from provisioner.plan import Action, Plan, SensitivePlaceholder
 Status = Literal["done", "failed", "conflict", "skipped"]
 
 AMBIGUOUS_ATTEMPTS = 6
+ADOPTED = "already created by another run"
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Outcome:
     code: str | None = None
     duration: float = 0.0
     attempts: int = 1
+    adopted: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +60,7 @@ class Outcome:
             "message": self.message,
             "code": self.code,
             "duration_ms": round(self.duration * 1000, 1),
+            "adopted": self.adopted,
         }
 
 
@@ -74,12 +77,18 @@ class ApplyResult:
     @property
     def totals(self) -> dict[str, int]:
         return {
-            "created": self.count("create"),
+            "created": self.count("create") - self.adopted,
             "updated": self.count("update"),
             "deleted": self.count("delete"),
             "failed": sum(1 for item in self.outcomes if item.status in ("failed", "conflict")),
             "skipped": sum(1 for item in self.outcomes if item.status == "skipped"),
+            "adopted": self.adopted,
         }
+
+    @property
+    def adopted(self) -> int:
+        """Creates another run had already made identically: done, but not by this run."""
+        return sum(1 for item in self.outcomes if item.adopted)
 
     @property
     def ok(self) -> bool:
@@ -102,6 +111,33 @@ class Redactor:
         return text
 
 
+class _Slots:
+    """At most `size` actions at work at once, started in priority order by `_run_graph`.
+
+    An action gives its slot back while it only waits for a shared check (`release`), so the
+    wait does not hold up other actions; requests stay capped by the client's own limit.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.busy = 0
+        self.active = 0
+        self.holding: set[str] = set()
+        self.changed = asyncio.Condition()
+
+    def take(self, address: str) -> None:
+        self.busy += 1
+        self.active += 1
+        self.holding.add(address)
+
+    async def release(self, address: str) -> None:
+        async with self.changed:
+            if address in self.holding:
+                self.holding.discard(address)
+                self.busy -= 1
+                self.changed.notify_all()
+
+
 class Executor:
     """Runs one plan against one client; `run()` once."""
 
@@ -122,6 +158,8 @@ class Executor:
         self.redact = Redactor()
         self.created_ids: dict[tuple[str, str], str] = {}
         self.outcomes: dict[str, Outcome] = {}
+        self._listings: dict[str, tuple[float, asyncio.Task[list[dict[str, Any]]]]] = {}
+        self._slots = _Slots(self.parallelism)
 
     async def run(self) -> ApplyResult:
         """Apply every action; never raises for an action's failure (its outcome says it)."""
@@ -152,8 +190,6 @@ class Executor:
         height = _heights(actions, dependents)
         order = {action.address: index for index, action in enumerate(actions)}
         ready: list[tuple[int, int, str]] = []
-        changed = asyncio.Condition()
-        running = 0
 
         def settle(address: str) -> None:
             for child in dependents.get(address, []):
@@ -176,26 +212,34 @@ class Executor:
             elif not waiting_on[action.address]:
                 heapq.heappush(ready, (-height[action.address], order[action.address], action.address))
 
-        def work_or_finished() -> bool:
-            return bool(ready) or running == 0
+        slots = _Slots(self.parallelism)
+        self._slots = slots
+        started: set[asyncio.Task[None]] = set()
 
-        async def worker() -> None:
-            nonlocal running
-            while True:
-                async with changed:
-                    await changed.wait_for(work_or_finished)
-                    if not ready:
-                        return
-                    _, _, address = heapq.heappop(ready)
-                    running += 1
+        async def run(address: str) -> None:
+            try:
                 outcome = await self._perform(by_address[address])
-                async with changed:
-                    running -= 1
-                    self._finish(outcome)
-                    settle(address)
-                    changed.notify_all()
+            finally:
+                await slots.release(address)
+            async with slots.changed:
+                slots.active -= 1
+                self._finish(outcome)
+                settle(address)
+                slots.changed.notify_all()
 
-        await asyncio.gather(*(worker() for _ in range(min(self.parallelism, len(actions)))))
+        def can_start_or_all_done() -> bool:
+            return (bool(ready) and slots.busy < slots.size) or (not ready and slots.active == 0)
+
+        while True:
+            async with slots.changed:
+                await slots.changed.wait_for(can_start_or_all_done)
+                if not ready:
+                    break
+                _, _, address = heapq.heappop(ready)
+                slots.take(address)
+            task = asyncio.ensure_future(run(address))
+            started.add(task)
+            task.add_done_callback(started.discard)
 
     def _failed(self, address: str) -> bool:
         outcome = self.outcomes.get(address)
@@ -265,37 +309,35 @@ class Executor:
                 object_id = await self.client.create(kind, body)
             except ConflictError:
                 # Taken since the plan: by another run creating the same object, or by someone else.
-                existing = await self._same_named(kind, action.natural_key)
+                existing = await self._same_named(action, kind, time.monotonic())
                 same = [obj for obj in existing if _same_content(kind, obj.body, body)]
                 if same:
-                    return Outcome(
-                        action, "done", id=same[0].id, attempts=attempt, message="already created by another run"
-                    )
+                    return Outcome(action, "done", id=same[0].id, attempts=attempt, message=ADOPTED, adopted=True)
                 raise
             except (TransportError, ApiError) as exc:
                 if not _ambiguous(exc) or attempt == AMBIGUOUS_ATTEMPTS:
                     raise
                 # The create may have been stored: look for it before sending it again.
-                existing = await self._same_named(kind, action.natural_key)
+                existing = await self._same_named(action, kind, time.monotonic())
                 same = [obj for obj in existing if _same_content(kind, obj.body, body)]
                 if same:
                     return Outcome(action, "done", id=same[0].id, attempts=attempt, message="created (answer was lost)")
                 await asyncio.sleep(_backoff(attempt))
                 continue
             if not kind.unique_natural_key:
-                return await self._deduplicate(kind, action, body, object_id, attempt)
+                return await self._deduplicate(kind, action, body, object_id, attempt, time.monotonic())
             return Outcome(action, "done", id=object_id, attempts=attempt)
         raise AssertionError("unreachable")
 
     async def _deduplicate(
-        self, kind: Kind, action: Action, body: dict[str, Any], object_id: str, attempt: int
+        self, kind: Kind, action: Action, body: dict[str, Any], object_id: str, attempt: int, created_at: float
     ) -> Outcome:
         """The API lets two runs create objects of this kind under one name: the first one created stays.
 
         Every run looks after its own create; the oldest object (creation time, then list order)
         wins, a younger one is deleted before anything can reference it.
         """
-        existing = await self._same_named(kind, action.natural_key)
+        existing = await self._same_named(action, kind, created_at)
         if len(existing) <= 1:
             return Outcome(action, "done", id=object_id, attempts=attempt)
         winner = existing[0]
@@ -304,7 +346,7 @@ class Executor:
         await self.client.delete(kind, object_id)
         self._journal("dedup-delete", action, id=object_id, outcome="done")
         if _same_content(kind, winner.body, body):
-            return Outcome(action, "done", id=winner.id, attempts=attempt, message="already created by another run")
+            return Outcome(action, "done", id=winner.id, attempts=attempt, message=ADOPTED, adopted=True)
         raise ConflictError(
             f"another run created {kind.title} {action.natural_key!r} ({winner.id}) at the same time with other "
             "content; kept theirs, not overwritten",
@@ -351,14 +393,39 @@ class Executor:
             await asyncio.sleep(_backoff(attempt))
         raise AssertionError("unreachable")
 
-    async def _same_named(self, kind: Kind, natural_key: str) -> list[LiveObject]:
-        """The live objects named `natural_key`, oldest first (creation time, then list order)."""
+    async def _same_named(self, action: Action, kind: Kind, since: float) -> list[LiveObject]:
+        """The live objects named `natural_key` as of `since` or later, oldest first (creation time, then list order).
+
+        `since` is when the caller saw its write's outcome: anything that write did is visible by then.
+        The action gives up its slot meanwhile: waiting for a shared listing is not work.
+        """
+        await self._slots.release(action.address)
         found = []
-        for position, item in enumerate(await self.client.list_all(kind)):
+        for position, item in enumerate(await self._list_since(kind, since)):
             obj = to_live_object(kind, item)
-            if obj is not None and obj.natural_key == natural_key:
+            if obj is not None and obj.natural_key == action.natural_key:
                 found.append((str(obj.body.get("created") or ""), position, obj))
         return [obj for _, _, obj in sorted(found, key=lambda entry: entry[:2])]
+
+    async def _list_since(self, kind: Kind, since: float) -> list[dict[str, Any]]:
+        """Every object of `kind`, read by a listing that started no earlier than `since`.
+
+        At most one listing per kind is in flight: checks that arrive while it runs (it began too
+        early for them) wait for it to end and share the next one, so a burst of creates costs a
+        few listings, not one each.
+        """
+        while True:
+            current = self._listings.get(kind.name)
+            if current is not None and not current[1].done():
+                if current[0] >= since:
+                    return await asyncio.shield(current[1])
+                await asyncio.wait([current[1]])
+                continue
+            if current is not None and current[0] >= since and current[1].exception() is None:
+                return current[1].result()
+            task = asyncio.ensure_future(self.client.list_all(kind))
+            self._listings[kind.name] = (time.monotonic(), task)
+            return await asyncio.shield(task)
 
     def _materialize(self, kind: Kind, action: Action) -> dict[str, Any]:
         """The body to send: references to objects created in this run get their ids, secrets their values."""

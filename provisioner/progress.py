@@ -74,8 +74,14 @@ def summary_text(result: ApplyResult, target: str) -> str:
         f"{totals['deleted']} deleted, {totals['failed']} failed, {totals['skipped']} skipped "
         f"in {result.wall_time:.1f}s."
     ]
+    if totals["adopted"]:
+        lines[0] += f" {totals['adopted']} more already existed, created identically by another run."
     groups: list[tuple[str, list[Outcome]]] = [
-        ("Created", [o for o in result.outcomes if o.status == "done" and o.action.action == "create"]),
+        (
+            "Created",
+            [o for o in result.outcomes if o.status == "done" and o.action.action == "create" and not o.adopted],
+        ),
+        ("Adopted (created identically by another run)", [o for o in result.outcomes if o.adopted]),
         ("Updated", [o for o in result.outcomes if o.status == "done" and o.action.action == "update"]),
         ("Deleted", [o for o in result.outcomes if o.status == "done" and o.action.action == "delete"]),
         ("Failed", [o for o in result.outcomes if o.status in ("failed", "conflict")]),

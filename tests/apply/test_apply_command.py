@@ -159,7 +159,7 @@ def test_a_failure_skips_dependents_keeps_independent_work_and_reports_exactly(
     assert {status[a] for a in status if a.split("/")[0] in ("authentications", "clientApplications", "channels")} == {
         "done"
     }
-    assert summary["totals"] == {"created": 6, "updated": 0, "deleted": 0, "failed": 1, "skipped": 2}
+    assert summary["totals"] == {"created": 6, "updated": 0, "deleted": 0, "failed": 1, "skipped": 2, "adopted": 0}
     assert tenant.counts() == {
         "authentications": 2,
         "clientApplications": 3,
@@ -286,7 +286,7 @@ def test_saved_plan_takes_secrets_from_the_environment_at_apply_time(
 
 
 def plan_then_someone_creates(
-    sandbox: ServedSandbox, tmp_path: Path, create: Callable[[Tenant], None]
+    sandbox: ServedSandbox, tmp_path: Path, create: Callable[[Tenant], None], totals: dict[str, int] | None = None
 ) -> list[tuple[str, str, str | None]]:
     """Plan the full setup on an empty tenant, let `create` act behind our back, then execute the plan."""
     manifest = write_manifest(tmp_path)
@@ -299,6 +299,8 @@ def plan_then_someone_creates(
         create(tenant)
         async with target.client() as client:
             result = await Executor(client, plan).run()
+        if totals is not None:
+            totals.update(result.totals)
         return [(o.action.address, o.status, o.message) for o in result.outcomes]
 
     try:
@@ -316,10 +318,14 @@ def test_an_identical_object_created_by_another_run_is_adopted_not_duplicated(
         "icon": "iVBORw0KGgo=",
         "restrictions": {"inbound": {"maxTextLength": 800, "features": ["typing_events", "attachments"]}},
     }
-    outcomes = plan_then_someone_creates(sandbox, tmp_path, lambda other: other.create("channels", channel) and None)
+    totals: dict[str, int] = {}
+    outcomes = plan_then_someone_creates(
+        sandbox, tmp_path, lambda other: other.create("channels", channel) and None, totals
+    )
     assert ("channels/custom.web", "done", "already created by another run") in outcomes
     assert all(status == "done" for _, status, _ in outcomes)
     assert tenant.counts()["channels"] == 1
+    assert (totals["created"], totals["adopted"]) == (8, 1)  # this run created 8; the channel it found
 
 
 def test_a_different_object_created_meanwhile_under_the_name_is_a_conflict(
