@@ -46,6 +46,18 @@ def clone(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+def _canonical(value: Any) -> Any:
+    """A copy in which whole-number floats are ints: JSON does not tell 30 from 30.0, nor may a plan."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _canonical(item) for key, item in value.items()}
+    if kind is list:
+        return [_canonical(item) for item in value]
+    if kind is float and value.is_integer():
+        return int(value)
+    return clone(value)
+
+
 def sensitive_token(value: Any) -> str:
     """A stand-in that compares like `value` within this run and reveals nothing about it."""
     digest = hmac.new(_RUN_KEY, repr(value).encode("utf-8"), hashlib.sha256).hexdigest()
@@ -126,8 +138,8 @@ def mark_sensitive(doc: Any, concrete_paths: list[str]) -> None:
 
 
 def comparable(kind: Kind, doc: dict[str, Any]) -> dict[str, Any]:
-    """`doc` with defaults filled, keyed lists as `{"[key]": item}` and set-like lists sorted."""
-    out: dict[str, Any] = clone(doc)
+    """`doc` with defaults filled, keyed lists as `{"[key]": item}`, set-like lists sorted, `30.0` as `30`."""
+    out: dict[str, Any] = _canonical(doc)
     for path, default in kind.defaults.items():
         if get_path(out, path) is None:
             set_path(out, path, default)

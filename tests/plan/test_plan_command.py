@@ -303,3 +303,21 @@ def test_refused_credentials_are_one_clear_error_and_nothing_else(sandbox: Serve
         "  hint: check EGAIN_CLIENT_ID, EGAIN_CLIENT_SECRET and EGAIN_SCOPE",
     ]
     assert "wrong-1" not in result.stdout + result.stderr
+
+
+def test_a_whole_number_answered_as_a_float_is_no_change(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    create_full_setup(tenant)
+    account = tenant.find("accounts", "order-account")
+    tenant.edit(
+        "accounts",
+        "order-account",
+        description="drifted",
+        chatConfigurations={**account["chatConfigurations"], "timeout": 30.0},
+    )
+    assert tenant.find("accounts", "order-account")["chatConfigurations"]["timeout"] == 30.0
+    code, document = json_plan(sandbox, str(write_manifest(tmp_path)), "--detailed-exitcode")
+    assert code == 2
+    [action] = document["actions"]
+    assert [change["path"] for change in action["changes"]] == ["description"]
