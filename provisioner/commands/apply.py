@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -123,6 +124,8 @@ def apply_command(
         return EXIT_OK
     if saved is None and not auto_approve:
         confirm(resolved)
+    # What planning built lives until the end: keep the collector from rescanning it during apply.
+    gc.freeze()
     result = asyncio.run(execute(plan, resolved, parallelism=parallelism, journal_path=journal_path))
     echo_summary(result, resolved.label, fmt)
     return EXIT_OK if result.ok else EXIT_FAILED
