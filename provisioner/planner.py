@@ -28,13 +28,15 @@ from provisioner.normalize import (
 from provisioner.paths import get_path, iter_slots
 from provisioner.plan import SENSITIVE_DISPLAY, WRITE_ONLY_DISPLAY, Action, Change, Plan, Unmanaged
 
+DEFAULT_MAX_DELETES = 10
+
 
 @dataclass(frozen=True)
 class PlanOptions:
     """What the user asked of the plan."""
 
     prune: bool = False
-    max_deletes: int = 10
+    max_deletes: int = DEFAULT_MAX_DELETES
     kinds: tuple[str, ...] = ()
     rotate_secrets: bool = False
 

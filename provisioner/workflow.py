@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from provisioner.errors import ManifestError
+from provisioner.errors import ManifestError, PlanError
 from provisioner.kinds import SETUP_ORDER
 from provisioner.live import read_live
 from provisioner.manifest import ManifestSet, load_manifests
@@ -47,3 +47,13 @@ async def compute_plan(manifest_set: ManifestSet, target: Target, options: PlanO
             rotate_secrets=options.rotate_secrets,
         ),
     )
+
+
+def refuse_excess_deletes(plan: Plan) -> None:
+    """PlanError when the plan deletes more than its --max-deletes allows (shown, never applied)."""
+    if plan.delete_limit_exceeded:
+        count = plan.count("delete")
+        raise PlanError(
+            f"the plan deletes {count} objects, more than --max-deletes {plan.max_deletes}",
+            hint=f"review the deletes, then pass --max-deletes {count} if they are intended",
+        )

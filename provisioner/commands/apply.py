@@ -29,11 +29,11 @@ from provisioner.live import LiveState, read_live
 from provisioner.manifest.interpolate import InterpolationError, Interpolator
 from provisioner.paths import get_concrete, set_concrete
 from provisioner.plan import Plan, SensitivePlaceholder
-from provisioner.planner import PlanOptions
+from provisioner.planner import DEFAULT_MAX_DELETES, PlanOptions
 from provisioner.progress import Progress, echo_summary
 from provisioner.render import render_text
 from provisioner.targets import Target, resolve_target
-from provisioner.workflow import compute_plan, load_valid_manifests
+from provisioner.workflow import compute_plan, load_valid_manifests, refuse_excess_deletes
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -93,7 +93,7 @@ def apply_command(
         planning = {
             "--kind": bool(kinds),
             "--prune": prune,
-            "--max-deletes": max_deletes != 10,
+            "--max-deletes": max_deletes != DEFAULT_MAX_DELETES,
             "--rotate-secrets": rotate_secrets,
         }
         given = [name for name, used in planning.items() if used]
@@ -114,11 +114,7 @@ def apply_command(
         plan = asyncio.run(compute_plan(manifest_set, resolved, options, parallelism=parallelism))
         # With --format json, stdout carries only the summary document; the plan goes to stderr.
         click.echo(render_text(plan, color=color_enabled(no_color) and fmt == "text"), nl=False, err=fmt == "json")
-    if plan.delete_limit_exceeded:
-        raise PlanError(
-            f"the plan deletes {plan.count('delete')} objects, more than --max-deletes {plan.max_deletes}",
-            hint=f"review the deletes, then pass --max-deletes {plan.count('delete')} if they are intended",
-        )
+    refuse_excess_deletes(plan)
     if not plan.has_changes:
         click.echo(f"Nothing to apply on {resolved.label}.", err=True)
         return EXIT_OK

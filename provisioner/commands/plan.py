@@ -16,11 +16,11 @@ from provisioner.commands.common import (
     target_options,
     var_options,
 )
-from provisioner.errors import PlanError, UsageError
-from provisioner.planner import PlanOptions
+from provisioner.errors import UsageError
+from provisioner.planner import DEFAULT_MAX_DELETES, PlanOptions
 from provisioner.render import render
 from provisioner.targets import resolve_target
-from provisioner.workflow import compute_plan, load_valid_manifests
+from provisioner.workflow import compute_plan, load_valid_manifests, refuse_excess_deletes
 
 EXIT_NO_CHANGES = 0
 EXIT_CHANGES = 2
@@ -32,7 +32,7 @@ def prune_options(func: click.decorators.FC) -> click.decorators.FC:
     func = click.option(
         "--max-deletes",
         type=click.IntRange(0),
-        default=10,
+        default=DEFAULT_MAX_DELETES,
         show_default=True,
         help="Refuse a plan that deletes more objects than this.",
     )(func)
@@ -100,11 +100,7 @@ def plan_command(
     if out:
         write_plan_file(Path(out), plan.dumps())
         click.echo(f"Saved the plan to {out}; apply it with `egain-provision apply {out}`.", err=True)
-    if plan.delete_limit_exceeded:
-        raise PlanError(
-            f"the plan deletes {plan.count('delete')} objects, more than --max-deletes {max_deletes}",
-            hint=f"review the deletes, then pass --max-deletes {plan.count('delete')} if they are intended",
-        )
+    refuse_excess_deletes(plan)
     if not detailed_exitcode or not plan.has_changes:
         return EXIT_NO_CHANGES
     return EXIT_CHANGES_WITH_DELETES if plan.has_deletes else EXIT_CHANGES
