@@ -70,6 +70,7 @@ class ApplyResult:
 
     outcomes: list[Outcome] = field(default_factory=list)
     wall_time: float = 0.0
+    journal_error: str | None = None
 
     def count(self, action: str, status: Status = "done") -> int:
         return sum(1 for item in self.outcomes if item.action.action == action and item.status == status)
@@ -92,7 +93,7 @@ class ApplyResult:
 
     @property
     def ok(self) -> bool:
-        return all(item.status == "done" for item in self.outcomes)
+        return self.journal_error is None and all(item.status == "done" for item in self.outcomes)
 
 
 class Redactor:
@@ -159,6 +160,7 @@ class Executor:
         self.created_ids: dict[tuple[str, str], str] = {}
         self.outcomes: dict[str, Outcome] = {}
         self._listings: dict[str, tuple[float, asyncio.Task[list[dict[str, Any]]]]] = {}
+        self.journal_error: str | None = None
         self._slots = _Slots(self.parallelism)
 
     async def run(self) -> ApplyResult:
@@ -171,6 +173,7 @@ class Executor:
         result = ApplyResult(
             outcomes=[self.outcomes[action.address] for action in self.plan.actions],
             wall_time=time.monotonic() - started,
+            journal_error=self.journal_error,
         )
         return result
 
@@ -222,10 +225,13 @@ class Executor:
             finally:
                 await slots.release(address)
             async with slots.changed:
-                slots.active -= 1
-                self._finish(outcome)
-                settle(address)
-                slots.changed.notify_all()
+                try:
+                    self._finish(outcome)
+                    settle(address)
+                finally:
+                    # Whatever happens, the dispatcher must learn this action is over.
+                    slots.active -= 1
+                    slots.changed.notify_all()
 
         def can_start_or_all_done() -> bool:
             return (bool(ready) and slots.busy < slots.size) or (not ready and slots.active == 0)
@@ -261,14 +267,16 @@ class Executor:
 
     async def _perform(self, action: Action) -> Outcome:
         started = time.monotonic()
-        kind = KINDS_BY_NAME[action.kind]
         try:
+            kind = KINDS_BY_NAME[action.kind]
             if action.action == "create":
                 outcome = await self._create(kind, action)
             elif action.action == "update":
                 outcome = await self._update(kind, action)
-            else:
+            elif action.action == "delete":
                 outcome = await self._delete(kind, action)
+            else:
+                raise PlanError(f"{action.address}: unknown action {action.action!r}")
         except ConflictError as exc:
             outcome = Outcome(
                 action, "conflict", id=action.id, message=self._conflict_message(action, exc), code=exc.code
@@ -303,7 +311,7 @@ class Executor:
 
     async def _create(self, kind: Kind, action: Action) -> Outcome:
         body = self._materialize(kind, action)
-        self._journal("intent", action)
+        self._intent(action)
         for attempt in range(1, AMBIGUOUS_ATTEMPTS + 1):
             try:
                 object_id = await self.client.create(kind, body)
@@ -358,7 +366,7 @@ class Executor:
     async def _update(self, kind: Kind, action: Action) -> Outcome:
         body = self._materialize(kind, action)
         assert action.id is not None
-        self._journal("intent", action, id=action.id)
+        self._intent(action)
         for attempt in range(1, AMBIGUOUS_ATTEMPTS + 1):
             try:
                 await self.client.update(kind, action.id, body)
@@ -377,7 +385,7 @@ class Executor:
 
     async def _delete(self, kind: Kind, action: Action) -> Outcome:
         assert action.id is not None
-        self._journal("intent", action, id=action.id)
+        self._intent(action)
         for attempt in range(1, AMBIGUOUS_ATTEMPTS + 1):
             try:
                 await self.client.delete(kind, action.id)
@@ -447,10 +455,20 @@ class Executor:
         return body
 
     def _journal(self, event: str, action: Action, **fields: Any) -> None:
-        if self.journal is None:
+        """Append to the journal; a failure is remembered (no further mutation is sent), never raised here."""
+        if self.journal is None or self.journal_error is not None:
             return
         clean = {key: value for key, value in fields.items() if value is not None}
-        self.journal.record(event, action=action.action, kind=action.kind, natural_key=action.natural_key, **clean)
+        try:
+            self.journal.record(event, action=action.action, kind=action.kind, natural_key=action.natural_key, **clean)
+        except ProvisionerError as exc:
+            self.journal_error = str(exc)
+
+    def _intent(self, action: Action) -> None:
+        """Journal what is about to be sent; refuse to send it when the journal cannot be written."""
+        self._journal("intent", action, id=action.id)
+        if self.journal_error is not None:
+            raise ProvisionerError(f"not attempted: {self.journal_error}")
 
 
 def _ambiguous(exc: Exception) -> bool:

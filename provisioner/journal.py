@@ -43,7 +43,10 @@ class Journal:
             "event": event,
             **fields,
         }
-        os.write(self._fd, (json.dumps(entry, sort_keys=False) + "\n").encode("utf-8"))
+        try:
+            os.write(self._fd, (json.dumps(entry, sort_keys=False) + "\n").encode("utf-8"))
+        except OSError as exc:
+            raise UsageError(f"cannot write the journal: {exc.strerror}", where=str(self.path)) from None
 
     def close(self) -> None:
         os.close(self._fd)

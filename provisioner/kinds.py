@@ -136,4 +136,3 @@ KINDS: tuple[Kind, ...] = (
 
 KINDS_BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 SETUP_ORDER: tuple[str, ...] = tuple(kind.name for kind in KINDS)
-

@@ -9,8 +9,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import jsonschema
+from jsonschema import Draft202012Validator
+
 from provisioner.errors import PlanError
 from provisioner.model import Ref, SourceLocation
+from provisioner.schemas import load_schema
 
 FORMAT_VERSION = "1.0"
 SENSITIVE_DISPLAY = "(sensitive value)"
@@ -235,6 +239,14 @@ class Plan:
             raise PlanError(
                 f"plan format_version {version!r} is not supported (this tool writes {FORMAT_VERSION})",
                 hint="create the plan again with this version of egain-provision",
+            )
+        # A plan file is input like any other: nothing in it is executed unless it has the published shape.
+        problem = jsonschema.exceptions.best_match(Draft202012Validator(load_schema("plan")).iter_errors(data))
+        if problem is not None:
+            where = "/".join(str(part) for part in problem.absolute_path) or "(top level)"
+            raise PlanError(
+                f"the plan file does not match schemas/plan.schema.json at {where}: {problem.message}",
+                hint="do not edit saved plans; create the plan again with `egain-provision plan --out FILE`",
             )
         try:
             return cls(

@@ -96,6 +96,8 @@ def summary_text(result: ApplyResult, target: str) -> str:
             ident = f" ({outcome.id})" if outcome.id else ""
             detail = f": {outcome.message}" if outcome.message and outcome.status != "done" else ""
             lines.append(f'  {action.kind} "{action.natural_key}"{ident}{detail}')
+    if result.journal_error is not None:
+        lines.append(f"\nThe journal is incomplete ({result.journal_error}); nothing was sent after that.")
     if not result.ok:
         lines.append("\nNothing else was changed. Run apply again to retry what failed or was skipped.")
     return "\n".join(lines) + "\n"
@@ -107,6 +109,7 @@ def summary_json(result: ApplyResult, target: str) -> str:
         "target": target,
         "ok": result.ok,
         "totals": result.totals,
+        "journal_error": result.journal_error,
         "wall_time_s": round(result.wall_time, 3),
         "outcomes": [outcome.to_json() for outcome in result.outcomes],
     }

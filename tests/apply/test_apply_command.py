@@ -394,3 +394,34 @@ def test_planning_options_with_a_saved_plan_are_refused(sandbox: ServedSandbox, 
     assert result.exit_code == 1
     assert "--prune cannot change a saved plan" in result.stderr
     assert tenant.counts()["authentications"] == 0
+
+
+def test_an_unwritable_journal_stops_every_mutation_and_says_so(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    result = apply(sandbox, str(write_manifest(tmp_path)), "--journal", "/dev/full")
+    assert result.exit_code == 1
+    assert "The journal is incomplete" in result.stdout
+    assert "Traceback" not in result.output
+    assert sum(tenant.counts().values()) == 0  # nothing is sent that could not be journalled
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("action", "modify"), ("kind", "bogus"), ("natural_key", 42)],
+)
+def test_a_tampered_saved_plan_is_refused_and_changes_nothing(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path, field: str, value: object
+) -> None:
+    create_full_setup(tenant)
+    changed = FULL_SETUP.replace("displayName: Web chat", "displayName: Web chat v2")
+    saved = tmp_path / "plan.json"
+    assert cli(sandbox, "plan", str(write_manifest(tmp_path, changed)), "--out", str(saved)).exit_code == 0
+    document = json.loads(saved.read_text())
+    document["actions"][0][field] = value
+    saved.write_text(json.dumps(document))
+    result = cli(sandbox, "apply", str(saved))
+    assert result.exit_code == 1
+    assert "does not match schemas/plan.schema.json" in result.stderr
+    assert tenant.find("channels", "custom.web")["displayName"] == "Web chat"
+    assert sum(tenant.counts().values()) == 9
