@@ -227,6 +227,7 @@ class _Planner:
             )
 
         claimed = {item.id for item in self.matched.values()}
+        unmanaged: list[LiveObject] = []
         for name in SETUP_ORDER:
             if name not in self.scope:
                 continue
@@ -235,10 +236,19 @@ class _Planner:
                     continue
                 if self.is_ignored(name, live_obj.natural_key):
                     plan.ignored[name] = plan.ignored.get(name, 0) + 1
-                elif self.options.prune:
-                    actions.append(self.plan_delete(live_obj))
                 else:
-                    plan.unmanaged.append(Unmanaged(name, live_obj.natural_key, live_obj.id))
+                    unmanaged.append(live_obj)
+        kept_for = self.still_referenced(unmanaged) if self.options.prune else {}
+        for live_obj in unmanaged:
+            if self.options.prune and live_obj.id not in kept_for:
+                actions.append(self.plan_delete(live_obj))
+                continue
+            plan.unmanaged.append(Unmanaged(live_obj.kind, live_obj.natural_key, live_obj.id))
+            if live_obj.id in kept_for:
+                plan.warnings.append(
+                    f"{live_obj.kind} {live_obj.natural_key!r} is not declared but {kept_for[live_obj.id]} still "
+                    "references it; not deleted (declare it, or remove the reference)"
+                )
 
         self.link_deletes(actions)
         plan.actions = order_actions(actions)
@@ -350,6 +360,47 @@ class _Planner:
             marked.append(change)
         return marked
 
+    def still_referenced(self, candidates: list[LiveObject]) -> dict[str, str]:
+        """The prune candidates something that stays still references (transitively), with who refers.
+
+        What stays: every declared object (with the references it will have) and every live
+        object that is not a candidate. Deleting what they reference could never succeed.
+        """
+        pending = {obj.id: obj for obj in candidates}
+        holders: list[tuple[str, list[str]]] = []
+        for obj in self.objects:
+            holders.append((f"{obj.kind} {obj.natural_key!r}", self.referenced_ids(KINDS_BY_NAME[obj.kind], obj.body)))
+        for live_obj in self.live.by_id.values():
+            if live_obj.id not in pending:
+                kind = KINDS_BY_NAME[live_obj.kind]
+                holders.append((f"{live_obj.kind} {live_obj.natural_key!r}", self.referenced_ids(kind, live_obj.body)))
+        kept: dict[str, str] = {}
+        while holders:
+            holder, ids = holders.pop()
+            for object_id in ids:
+                target = pending.pop(object_id, None)
+                if target is not None:
+                    kept[object_id] = holder
+                    label = f"{target.kind} {target.natural_key!r}"
+                    holders.append((label, self.referenced_ids(KINDS_BY_NAME[target.kind], target.body)))
+        return kept
+
+    def referenced_ids(self, kind: Kind, body: dict[str, Any]) -> list[str]:
+        """The live ids a body (desired, with Refs, or live) references."""
+        found = []
+        for reference in kind.references:
+            for slot in iter_slots(body, reference.wire_path):
+                value = slot.value
+                if isinstance(value, Ref):
+                    object_id = self.resolve(value)
+                elif reference.bare:
+                    object_id = value if isinstance(value, str) else None
+                else:
+                    object_id = value.get("id") if isinstance(value, dict) else None
+                if isinstance(object_id, str):
+                    found.append(object_id)
+        return found
+
     def link_deletes(self, actions: list[Action]) -> None:
         """A delete waits for the deletes and updates of the live objects that reference it."""
         by_id = {action.id: action for action in actions if action.id}
@@ -358,12 +409,9 @@ class _Planner:
             return
         referrers: dict[str, list[str]] = defaultdict(list)
         for live_obj in self.live.by_id.values():
-            kind = KINDS_BY_NAME[live_obj.kind]
-            for reference in kind.references:
-                for slot in iter_slots(live_obj.body, reference.wire_path):
-                    target_id = slot.value if reference.bare else (slot.value or {}).get("id")
-                    if isinstance(target_id, str) and target_id in deleting:
-                        referrers[target_id].append(live_obj.id)
+            for target_id in self.referenced_ids(KINDS_BY_NAME[live_obj.kind], live_obj.body):
+                if target_id in deleting:
+                    referrers[target_id].append(live_obj.id)
         for action in actions:
             if action.action != "delete" or action.id is None:
                 continue

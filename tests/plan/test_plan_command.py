@@ -321,3 +321,35 @@ def test_a_whole_number_answered_as_a_float_is_no_change(
     assert code == 2
     [action] = document["actions"]
     assert [change["path"] for change in action["changes"]] == ["description"]
+
+
+def test_prune_never_deletes_what_a_kept_object_still_references(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    create_full_setup(tenant)
+    # Only the account is declared; it references the channel and orchestration by name.
+    account_only = FULL_SETUP[FULL_SETUP.index("accounts:") :]
+    code, document = json_plan(sandbox, str(write_manifest(tmp_path, "version: 1\n" + account_only)), "--prune")
+    assert code == 0
+    assert document["actions"] == []  # everything else is referenced, directly or through others
+    assert len(document["unmanaged"]) == 8
+    assert any(
+        "'bot-first' is not declared but accounts 'order-account' still references it" in w
+        for w in document["warnings"]
+    )
+
+
+def test_prune_deletes_what_only_deleted_objects_reference(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    create_full_setup(tenant)
+    auths_only = FULL_SETUP[: FULL_SETUP.index("clientApplications:")]
+    code, document = json_plan(sandbox, str(write_manifest(tmp_path, auths_only)), "--prune", "--detailed-exitcode")
+    assert code == 3
+    assert {a["kind"] for a in document["actions"]} == {
+        "clientApplications",
+        "participants",
+        "channels",
+        "orchestrations",
+        "accounts",
+    }
