@@ -82,7 +82,7 @@ class AdaptiveLimit:
         except asyncio.CancelledError:
             if admitted.done() and not admitted.cancelled():
                 self._release()  # admitted just as it was cancelled: pass the slot on
-            else:
+            elif admitted in self._waiters:
                 self._waiters.remove(admitted)
             raise
         return self
@@ -96,8 +96,11 @@ class AdaptiveLimit:
 
     def _admit(self) -> None:
         while self._waiters and self.in_flight < self.limit:
+            waiter = self._waiters.popleft()
+            if waiter.done():  # cancelled while it queued
+                continue
             self.in_flight += 1
-            self._waiters.popleft().set_result(None)
+            waiter.set_result(None)
 
     def throttled(self) -> None:
         self.limit = max(1, self.limit // 2)
@@ -208,8 +211,7 @@ class EgainClient:
         renewed = False
         attempt = 0
         while True:
-            generation = self._token_generation
-            token = await self._ensure_token()
+            token, generation = await self._ensure_token()
             started = time.monotonic()
             try:
                 async with self.limit:
@@ -247,12 +249,12 @@ class EgainClient:
     def _can_renew(self) -> bool:
         return self.credentials.token_url is not None
 
-    async def _ensure_token(self) -> str:
-        if self._token is not None:
-            return self._token
-        await self._renew_token(self._token_generation)
+    async def _ensure_token(self) -> tuple[str, int]:
+        """The current token and its generation, read together (a 401 renews only that generation)."""
+        if self._token is None:
+            await self._renew_token(self._token_generation)
         assert self._token is not None
-        return self._token
+        return self._token, self._token_generation
 
     async def _renew_token(self, seen_generation: int) -> None:
         async with self._token_lock:

@@ -115,19 +115,21 @@ class Redactor:
 class _Slots:
     """At most `size` actions at work at once, started in priority order by `_run_graph`.
 
-    An action gives its slot back while it only waits for a shared check (`release`), so the
-    wait does not hold up other actions; requests stay capped by the client's own limit.
+    An action gives its slot back while it only waits for a shared check (`release`, then
+    `reacquire`), so the wait does not hold up other actions.
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.busy = 0
         self.active = 0
         self.holding: set[str] = set()
         self.changed = asyncio.Condition()
 
+    @property
+    def free(self) -> bool:
+        return len(self.holding) < self.size
+
     def take(self, address: str) -> None:
-        self.busy += 1
         self.active += 1
         self.holding.add(address)
 
@@ -135,8 +137,13 @@ class _Slots:
         async with self.changed:
             if address in self.holding:
                 self.holding.discard(address)
-                self.busy -= 1
                 self.changed.notify_all()
+
+    async def reacquire(self, address: str) -> None:
+        """Take a slot again after a wait, as soon as one is free."""
+        async with self.changed:
+            await self.changed.wait_for(lambda: self.free)
+            self.holding.add(address)
 
 
 class Executor:
@@ -234,7 +241,7 @@ class Executor:
                     slots.changed.notify_all()
 
         def can_start_or_all_done() -> bool:
-            return (bool(ready) and slots.busy < slots.size) or (not ready and slots.active == 0)
+            return (bool(ready) and slots.free) or (not ready and slots.active == 0)
 
         while True:
             async with slots.changed:
@@ -408,8 +415,12 @@ class Executor:
         The action gives up its slot meanwhile: waiting for a shared listing is not work.
         """
         await self._slots.release(action.address)
+        try:
+            listing = await self._list_since(kind, since)
+        finally:
+            await self._slots.reacquire(action.address)
         found = []
-        for position, item in enumerate(await self._list_since(kind, since)):
+        for position, item in enumerate(listing):
             obj = to_live_object(kind, item)
             if obj is not None and obj.natural_key == action.natural_key:
                 found.append((str(obj.body.get("created") or ""), position, obj))

@@ -117,6 +117,8 @@ def apply_command(
     refuse_excess_deletes(plan)
     if not plan.has_changes:
         click.echo(f"Nothing to apply on {resolved.label}.", err=True)
+        if fmt == "json":
+            echo_summary(ApplyResult(), resolved.label, fmt)
         return EXIT_OK
     if saved is None and not auto_approve:
         confirm(resolved)

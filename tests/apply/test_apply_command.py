@@ -425,3 +425,14 @@ def test_a_tampered_saved_plan_is_refused_and_changes_nothing(
     assert "does not match schemas/plan.schema.json" in result.stderr
     assert tenant.find("channels", "custom.web")["displayName"] == "Web chat"
     assert sum(tenant.counts().values()) == 9
+
+
+def test_json_summary_is_printed_even_when_there_is_nothing_to_apply(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    create_full_setup(tenant)
+    result = apply(sandbox, str(write_manifest(tmp_path)), "--format", "json")
+    assert result.exit_code == 0
+    summary = json.loads(result.stdout)
+    assert summary["ok"] is True
+    assert summary["outcomes"] == []
