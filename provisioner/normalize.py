@@ -137,6 +137,34 @@ def mark_sensitive(doc: Any, concrete_paths: list[str]) -> None:
             set_concrete(doc, path, sensitive_token(value))
 
 
+def align_paths(kind: Kind, paths: list[str], source: dict[str, Any], target: dict[str, Any]) -> list[str]:
+    """Concrete paths of `source` where they stand in `target`: keyed lists are followed by key.
+
+    `roles[1].callback` of the manifest is `roles[0].callback` of a tenant that lists that role
+    first; a path whose keyed item `target` lacks is dropped.
+    """
+    aligned = []
+    for path in paths:
+        moved: str | None = path
+        for list_path, key in kind.keyed_lists.items():
+            index_text, closed, rest = path.removeprefix(list_path + "[").partition("]")
+            if not closed or not path.startswith(list_path + "[") or not index_text.isdigit():
+                continue
+            source_items = get_path(source, list_path)
+            target_items = get_path(target, list_path)
+            if not isinstance(source_items, list) or not isinstance(target_items, list):
+                continue
+            wanted = source_items[int(index_text)].get(key) if int(index_text) < len(source_items) else None
+            position = next(
+                (i for i, item in enumerate(target_items) if isinstance(item, dict) and item.get(key) == wanted), None
+            )
+            moved = None if position is None else f"{list_path}[{position}]{rest}"
+            break
+        if moved is not None:
+            aligned.append(moved)
+    return aligned
+
+
 def comparable(kind: Kind, doc: dict[str, Any]) -> dict[str, Any]:
     """`doc` with defaults filled, keyed lists as `{"[key]": item}`, set-like lists sorted, `30.0` as `30`."""
     out: dict[str, Any] = _canonical(doc)

@@ -17,6 +17,7 @@ from provisioner.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind
 from provisioner.live import LiveObject, LiveState
 from provisioner.model import DesiredObject, Ref, SourceLocation
 from provisioner.normalize import (
+    align_paths,
     clone,
     comparable,
     desired_to_manifest,
@@ -297,7 +298,8 @@ class _Planner:
                     forced.append(Change(path, WRITE_ONLY_DISPLAY, SENSITIVE_DISPLAY, sensitive=True))
                 else:
                     notes.append(f"{path}: write-only on this tenant, not compared")
-        mark_sensitive(live_api, sorted(set(sensitive_paths) | set(kind.secret_fields)))
+        live_sensitive = align_paths(kind, sensitive_paths, obj.body, live_obj.body)
+        mark_sensitive(live_api, sorted(set(live_sensitive) | set(kind.secret_fields)))
         live_doc = comparable(kind, live_to_manifest(kind, live_api, self.key_of_id))
         changes = self.mark_pending(kind, diff_documents(live_doc, desired_doc), pending) + forced
         if not changes:

@@ -353,3 +353,34 @@ def test_prune_deletes_what_only_deleted_objects_reference(
         "orchestrations",
         "accounts",
     }
+
+
+TWO_ROLES = """\
+version: 1
+clientApplications:
+  - name: two-roles
+    roles:
+      - {name: customer, version: v3, callback: "https://web.example.com/cb", notificationEmail: ops@example.com}
+      - {name: custom_agent, version: v3, callback: "${env:EGAIN_VAR_CALLBACK_TOKEN}", notificationEmail: a@b.co}
+"""
+
+
+def test_reordering_roles_with_a_sensitive_field_is_no_change(sandbox: ServedSandbox, tmp_path: Path) -> None:
+    env = {"EGAIN_VAR_CALLBACK_TOKEN": "https://agents.example.com/cb?token=hdr-t0ken-Jm07"}
+    result = run_cli(
+        [
+            "apply",
+            "--auto-approve",
+            "--target",
+            sandbox.base_url,
+            str(write_manifest(tmp_path, TWO_ROLES)),
+            "--journal",
+            str(tmp_path / "journal.jsonl"),
+        ],
+        env={**target_env(sandbox), **env},
+    )
+    assert result.exit_code == 0, result.output
+    lines = TWO_ROLES.splitlines()
+    swapped = "\n".join([*lines[:4], lines[5], lines[4]]) + "\n"
+    code, out, err = plan(sandbox, str(write_manifest(tmp_path, swapped)), "--detailed-exitcode", env=env)
+    assert code == 0, out + err
