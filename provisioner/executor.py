@@ -336,6 +336,10 @@ class Executor:
                 existing = await self._same_named(action, kind, time.monotonic())
                 same = [obj for obj in existing if _same_content(kind, obj.body, body)]
                 if same:
+                    if not kind.unique_natural_key:
+                        # Ours may be any of these identical objects: keep the oldest, as _deduplicate does.
+                        for twin in same[1:]:
+                            await self._delete_id(kind, twin.id)
                     return Outcome(action, "done", id=same[0].id, attempts=attempt, message="created (answer was lost)")
                 await asyncio.sleep(_backoff(attempt))
                 continue
@@ -358,7 +362,7 @@ class Executor:
         winner = existing[0]
         if winner.id == object_id:
             return Outcome(action, "done", id=object_id, attempts=attempt)
-        await self.client.delete(kind, object_id)
+        await self._delete_id(kind, object_id)
         self._journal("dedup-delete", action, id=object_id, outcome="done")
         if _same_content(kind, winner.body, body):
             return Outcome(action, "done", id=winner.id, attempts=attempt, message=ADOPTED, adopted=True)
@@ -393,13 +397,21 @@ class Executor:
     async def _delete(self, kind: Kind, action: Action) -> Outcome:
         assert action.id is not None
         self._intent(action)
+        attempts, existed = await self._delete_id(kind, action.id)
+        return Outcome(action, "done", id=action.id, attempts=attempts, message=None if existed else "already deleted")
+
+    async def _delete_id(self, kind: Kind, object_id: str) -> tuple[int, bool]:
+        """Delete by id, resending after ambiguous failures (DELETE is idempotent); a 404 means gone.
+
+        Returns the attempts made and whether the object was still there to delete.
+        """
         for attempt in range(1, AMBIGUOUS_ATTEMPTS + 1):
             try:
-                await self.client.delete(kind, action.id)
-                return Outcome(action, "done", id=action.id, attempts=attempt)
+                await self.client.delete(kind, object_id)
+                return attempt, True
             except ApiError as exc:
                 if exc.status == 404:
-                    return Outcome(action, "done", id=action.id, attempts=attempt, message="already deleted")
+                    return attempt, attempt > 1  # after a lost answer, a 404 is our own delete
                 if not _ambiguous(exc) or attempt == AMBIGUOUS_ATTEMPTS:
                     raise
             except TransportError:
