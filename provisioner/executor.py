@@ -25,7 +25,7 @@ from provisioner.errors import ApiError, ConflictError, PlanError, ProvisionerEr
 from provisioner.journal import Journal
 from provisioner.kinds import KINDS_BY_NAME, Kind
 from provisioner.live import LiveObject, to_live_object
-from provisioner.model import Ref
+from provisioner.model import SENSITIVE_DISPLAY, Ref
 from provisioner.normalize import comparable, is_masked
 from provisioner.paths import get_concrete, get_path, iter_slots, set_path
 from provisioner.plan import Action, Plan, SensitivePlaceholder
@@ -108,7 +108,7 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         for value in sorted(self.values, key=len, reverse=True):
-            text = text.replace(value, "(sensitive value)")
+            text = text.replace(value, SENSITIVE_DISPLAY)
         return text
 
 

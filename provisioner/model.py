@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
+SENSITIVE_DISPLAY = "(sensitive value)"
 
 
 @dataclass(frozen=True, order=True)

@@ -13,11 +13,10 @@ import jsonschema
 from jsonschema import Draft202012Validator
 
 from provisioner.errors import PlanError
-from provisioner.model import Ref, SourceLocation
+from provisioner.model import SENSITIVE_DISPLAY, Ref, SourceLocation
 from provisioner.schemas import load_schema
 
 FORMAT_VERSION = "1.0"
-SENSITIVE_DISPLAY = "(sensitive value)"
 WRITE_ONLY_DISPLAY = "(write-only, not compared)"
 
 ActionType = Literal["create", "update", "delete"]

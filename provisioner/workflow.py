@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from provisioner.errors import ManifestError, PlanError
 from provisioner.kinds import SETUP_ORDER
-from provisioner.live import read_live
+from provisioner.live import LiveState, read_live
 from provisioner.manifest import ManifestSet, load_manifests
 from provisioner.plan import Plan
 from provisioner.planner import PlanOptions, build_plan
@@ -28,24 +28,22 @@ def load_valid_manifests(
     return manifest_set
 
 
-async def compute_plan(manifest_set: ManifestSet, target: Target, options: PlanOptions, *, parallelism: int) -> Plan:
-    """Read the live tenant and diff. Every kind is read, even under --kind: references cross kinds."""
-    kinds = options.kinds or SETUP_ORDER
+async def read_tenant(target: Target, parallelism: int) -> LiveState:
+    """Every live object of every kind (references cross kinds, so --kind never narrows the read)."""
     async with target.client(parallelism=parallelism) as client:
-        live = await read_live(client, SETUP_ORDER)
+        return await read_live(client, SETUP_ORDER)
+
+
+async def compute_plan(manifest_set: ManifestSet, target: Target, options: PlanOptions, *, parallelism: int) -> Plan:
+    """Read the live tenant and diff it against the manifests."""
     return build_plan(
         manifest_set.objects,
-        live,
+        await read_tenant(target, parallelism),
         target=target.label,
         target_identity=target.identity,
         ignore=manifest_set.ignore,
         manifests=manifest_set.files,
-        options=PlanOptions(
-            prune=options.prune,
-            max_deletes=options.max_deletes,
-            kinds=tuple(kinds),
-            rotate_secrets=options.rotate_secrets,
-        ),
+        options=options,
     )
 
 

@@ -24,8 +24,7 @@ from provisioner.commands.plan import prune_options
 from provisioner.errors import PlanError, UsageError
 from provisioner.executor import ApplyResult, Executor, new_run_id
 from provisioner.journal import DEFAULT_JOURNAL, Journal
-from provisioner.kinds import SETUP_ORDER
-from provisioner.live import LiveState, read_live
+from provisioner.live import LiveState
 from provisioner.manifest.interpolate import InterpolationError, Interpolator
 from provisioner.paths import get_concrete, set_concrete
 from provisioner.plan import Plan, SensitivePlaceholder
@@ -33,7 +32,7 @@ from provisioner.planner import DEFAULT_MAX_DELETES, PlanOptions
 from provisioner.progress import Progress, echo_summary
 from provisioner.render import render_text
 from provisioner.targets import Target, resolve_target
-from provisioner.workflow import compute_plan, load_valid_manifests, refuse_excess_deletes
+from provisioner.workflow import compute_plan, load_valid_manifests, read_tenant, refuse_excess_deletes
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -159,9 +158,7 @@ def check_target(plan: Plan, target: Target) -> None:
 
 async def verify_saved_plan(plan: Plan, target: Target, parallelism: int) -> None:
     """Refuse, naming each object, when the tenant moved since the plan was made."""
-    async with target.client(parallelism=parallelism) as client:
-        live = await read_live(client, SETUP_ORDER)
-    stale = stale_objects(plan, live)
+    stale = stale_objects(plan, await read_tenant(target, parallelism))
     if stale:
         raise PlanError(
             "the tenant changed since this plan was made; nothing was applied:\n" + "\n".join(f"  {s}" for s in stale),

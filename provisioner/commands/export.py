@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import click
 
 from provisioner.commands.common import configure_logging, kind_option, target_options
-from provisioner.errors import UsageError
 from provisioner.export import build_export, dump_document, env_example
+from provisioner.files import write_atomic
 from provisioner.kinds import SETUP_ORDER
-from provisioner.live import LiveState, read_live
 from provisioner.schemas import schema_text
 from provisioner.targets import resolve_target
+from provisioner.workflow import read_tenant
 
 
 @click.command("export")
@@ -35,11 +34,7 @@ def export_command(
     configure_logging(verbose)
     resolved = resolve_target(target)
 
-    async def read() -> LiveState:
-        async with resolved.client(parallelism=parallelism) as client:
-            return await read_live(client, SETUP_ORDER)
-
-    live = asyncio.run(read())
+    live = asyncio.run(read_tenant(resolved, parallelism))
     export = build_export(live, kinds or SETUP_ORDER, split_by_kind=split_by_kind)
     directory = Path(out_dir)
     header = f"# yaml-language-server: $schema=manifest.schema.json\n# Exported from {resolved.label}.\n"
@@ -51,7 +46,7 @@ def export_command(
     written[directory / "manifest.schema.json"] = _schema_bytes()
     stale = _stale_exports(directory, set(written))
     for path, data in sorted(written.items()):
-        _write(path, data)
+        write_atomic(path, data, what="the export")
     for path in stale:
         path.unlink()
     for warning in export.warnings:
@@ -76,13 +71,3 @@ def _stale_exports(directory: Path, written: set[Path]) -> list[Path]:
     """Manifest files of an earlier export that this one no longer writes (a kind that became empty)."""
     names = [f"{name}.yaml" for name in SETUP_ORDER] + ["tenant.yaml"]
     return [directory / name for name in names if (directory / name).is_file() and directory / name not in written]
-
-
-def _write(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    except OSError as exc:
-        raise UsageError(f"cannot write the export: {exc.strerror}", where=str(path)) from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import click
@@ -16,7 +15,7 @@ from provisioner.commands.common import (
     target_options,
     var_options,
 )
-from provisioner.errors import UsageError
+from provisioner.files import write_atomic
 from provisioner.planner import DEFAULT_MAX_DELETES, PlanOptions
 from provisioner.render import render
 from provisioner.targets import resolve_target
@@ -107,13 +106,5 @@ def plan_command(
 
 
 def write_plan_file(path: Path, text: str) -> None:
-    """Write atomically (a reader never sees half a plan), readable by the owner only."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(partial, path)
-    except OSError as exc:
-        raise UsageError(f"cannot write the plan: {exc.strerror}", where=str(path)) from None
+    """Atomically, readable by the owner only: a plan names the tenant's objects and ids."""
+    write_atomic(path, text.encode("utf-8"), mode=0o600, what="the plan")

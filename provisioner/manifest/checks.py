@@ -8,10 +8,8 @@ from typing import Any
 
 from provisioner.kinds import KINDS, KINDS_BY_NAME
 from provisioner.manifest.declared import Declared
-from provisioner.model import Diagnostic, Severity, SourceLocation
+from provisioner.model import SENSITIVE_DISPLAY, Diagnostic, Severity, SourceLocation
 from provisioner.paths import iter_slots
-
-SENSITIVE_SHOWN = "(sensitive value)"
 
 
 def check_declared(declared: Sequence[Declared]) -> list[Diagnostic]:
@@ -40,7 +38,7 @@ class _Checker:
         return self.diagnostics
 
     def shown(self, obj: Declared, relative: str, value: str) -> str:
-        return SENSITIVE_SHOWN if obj.document.is_sensitive(obj.path(relative)) else repr(value)
+        return SENSITIVE_DISPLAY if obj.document.is_sensitive(obj.path(relative)) else repr(value)
 
     def register(self, obj: Declared) -> None:
         key = obj.natural_key
