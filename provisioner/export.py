@@ -21,7 +21,7 @@ from provisioner.live import LiveObject, LiveState
 from provisioner.normalize import is_masked, live_to_manifest
 from provisioner.paths import get_path, iter_slots, set_path
 
-_ICON_TYPES = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF8", "gif"), (b"<svg", "svg"))
+_FILE_TYPES = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF8", "gif"), (b"<svg", "svg"))
 
 
 @dataclass
@@ -102,8 +102,8 @@ def _manifest_object(kind: Kind, obj: LiveObject, key_of_id: Any, live: LiveStat
         set_path(doc, path, "${env:" + variable + "}")
         if is_masked(value):
             export.warnings.append(f"{variable}: the tenant does not reveal this secret; set it from your vault")
-    if kind.name == "channels":
-        _icon_to_file(doc, obj.natural_key, export)
+    for folder, field_name in kind.file_fields.items():
+        _field_to_file(doc, field_name, f"{folder}/{_slug(obj.natural_key)}", export)
     return _ordered(doc, first=kind.natural_key)
 
 
@@ -115,21 +115,21 @@ def _literal_ids(doc: dict[str, Any], manifest_pattern: str) -> list[str]:
     ]
 
 
-def _icon_to_file(doc: dict[str, Any], channel_type: str, export: Export) -> None:
-    """A base64 icon becomes a file referenced by ${file:...} when the bytes re-encode to the same text."""
-    icon = doc.get("icon")
-    if not isinstance(icon, str):
+def _field_to_file(doc: dict[str, Any], field_name: str, stem: str, export: Export) -> None:
+    """A base64 field becomes a file referenced by ${file:...} when the bytes re-encode to the same text."""
+    text = doc.get(field_name)
+    if not isinstance(text, str):
         return
     try:
-        data = base64.b64decode(icon, validate=True)
+        data = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         return
-    if base64.b64encode(data).decode("ascii") != icon:
+    if base64.b64encode(data).decode("ascii") != text:
         return
-    extension = next((ext for magic, ext in _ICON_TYPES if data.startswith(magic)), "bin")
-    relative = f"icons/{_slug(channel_type)}.{extension}"
+    extension = next((ext for magic, ext in _FILE_TYPES if data.startswith(magic)), "bin")
+    relative = f"{stem}.{extension}"
     export.files[relative] = data
-    doc["icon"] = "${file:" + relative + "}"
+    doc[field_name] = "${file:" + relative + "}"
 
 
 def _escape(value: Any) -> Any:

@@ -45,6 +45,8 @@ class Kind:
     defaults: dict[str, Any] = field(default_factory=lambda: {"active": True})
     keyed_lists: dict[str, str] = field(default_factory=dict)
     set_lists: tuple[str, ...] = ()
+    # Base64 fields that export writes as files (folder -> field), referenced with ${file:...}.
+    file_fields: dict[str, str] = field(default_factory=dict)
 
     @property
     def singular(self) -> str:
@@ -81,6 +83,7 @@ KINDS: tuple[Kind, ...] = (
         list_key="channel",
         natural_key="type",
         keyed_lists={"l10nProperties": "language"},
+        file_fields={"icons": "icon"},
         set_lists=(
             "restrictions.inbound.features",
             "restrictions.outbound.features",
