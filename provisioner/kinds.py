@@ -28,6 +28,25 @@ class Reference:
     def wire_path(self) -> str:
         return self.api_path or self.path
 
+    @property
+    def manifest_field(self) -> str:
+        """The field name the manifest uses (`bots[].application` -> `application`)."""
+        return self.path.rsplit(".", 1)[-1].removesuffix("[]")
+
+    def manifest_path_of(self, concrete_wire_path: str) -> str:
+        """`...bots[0].id` -> `...bots[0].application` for a bare reference; otherwise the same path."""
+        if not self.bare:
+            return concrete_wire_path
+        return f"{concrete_wire_path.rpartition('.')[0]}.{self.manifest_field}"
+
+    def id_in(self, value: Any) -> str | None:
+        """The id an API value of this field holds: the bare id, or `{id: X}`; None for anything else."""
+        if self.bare:
+            return value if isinstance(value, str) else None
+        if isinstance(value, dict) and set(value) == {"id"} and isinstance(value["id"], str):
+            return value["id"]
+        return None
+
 
 @dataclass(frozen=True)
 class Kind:

@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from provisioner.kinds import Kind
+from provisioner.kinds import Kind, Reference
 from provisioner.model import Ref
 from provisioner.paths import Slot, get_concrete, get_path, iter_slots, set_concrete, set_path
 
@@ -73,21 +73,16 @@ def is_masked(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value in MASKED_VALUES)
 
 
-def manifest_key(reference_path: str) -> str:
-    """The last segment of a manifest path pattern (`bots[].application` -> `application`)."""
-    return reference_path.rsplit(".", 1)[-1].removesuffix("[]")
-
-
 def live_to_manifest(kind: Kind, body: Mapping[str, Any], key_of_id: KeyOfId) -> dict[str, Any]:
     """A live API object in manifest terms: no server fields, references by natural key."""
     doc = {key: clone(value) for key, value in body.items() if key not in kind.server_fields}
     for reference in kind.references:
         for slot in list(iter_slots(doc, reference.wire_path)):
-            object_id = slot.value if reference.bare else _literal_id(slot.value)
+            object_id = reference.id_in(slot.value)
             if object_id is None:
                 continue
             name = key_of_id(reference.target, object_id)
-            _place(slot, reference.path, reference.bare, name if name is not None else {"id": object_id})
+            _place(slot, reference, name if name is not None else {"id": object_id})
     return doc
 
 
@@ -103,28 +98,20 @@ def desired_to_manifest(kind: Kind, body: Mapping[str, Any], resolve: ResolveRef
                 if object_id is not None:
                     shown = key_of_id(value.kind, object_id) or value.name
             else:
-                object_id = value if reference.bare else _literal_id(value)
+                object_id = reference.id_in(value)
                 if object_id is None:
                     continue
                 name = key_of_id(reference.target, object_id)
                 shown = name if name is not None else {"id": object_id}
-            _place(slot, reference.path, reference.bare, shown)
+            _place(slot, reference, shown)
     return doc
 
 
-def _literal_id(value: Any) -> str | None:
-    if isinstance(value, dict) and set(value) == {"id"} and isinstance(value["id"], str):
-        return value["id"]
-    if isinstance(value, str):
-        return value
-    return None
-
-
-def _place(slot: Slot, manifest_path: str, bare: bool, value: Any) -> None:
+def _place(slot: Slot, reference: Reference, value: Any) -> None:
     """Write a reference back; a bare API field (`bots[].id`) moves to its manifest name."""
-    if bare and isinstance(slot.container, dict):
+    if reference.bare and isinstance(slot.container, dict):
         del slot.container[str(slot.key)]
-        slot.container[manifest_key(manifest_path)] = value
+        slot.container[reference.manifest_field] = value
     else:
         slot.replace(value)
 

@@ -23,7 +23,6 @@ from provisioner.normalize import (
     desired_to_manifest,
     is_masked,
     live_to_manifest,
-    manifest_key,
     mark_sensitive,
 )
 from provisioner.paths import get_path, iter_slots
@@ -151,7 +150,7 @@ class _Planner:
                 ref = slot.value
                 if not isinstance(ref, Ref):
                     continue
-                where = obj.field_locations.get(_manifest_path(slot.path, reference.path, reference.bare), obj.location)
+                where = obj.field_locations.get(reference.manifest_path_of(slot.path), obj.location)
                 title = KINDS_BY_NAME[ref.kind].title
                 if (ref.kind, ref.name) in self.declared:
                     if (ref.kind, ref.name) in self.matched:
@@ -393,12 +392,7 @@ class _Planner:
         for reference in kind.references:
             for slot in iter_slots(body, reference.wire_path):
                 value = slot.value
-                if isinstance(value, Ref):
-                    object_id = self.resolve(value)
-                elif reference.bare:
-                    object_id = value if isinstance(value, str) else None
-                else:
-                    object_id = value.get("id") if isinstance(value, dict) else None
+                object_id = self.resolve(value) if isinstance(value, Ref) else reference.id_in(value)
                 if isinstance(object_id, str):
                     found.append(object_id)
         return found
@@ -421,14 +415,6 @@ class _Planner:
                 referrer = by_id.get(referrer_id)
                 if referrer is not None and referrer.address not in action.depends_on:
                     action.depends_on.append(referrer.address)
-
-
-def _manifest_path(concrete_wire_path: str, manifest_pattern: str, bare: bool) -> str:
-    """`...bots[0].id` -> `...bots[0].application` for bare references; others are the same path."""
-    if not bare:
-        return concrete_wire_path
-    head, _, _ = concrete_wire_path.rpartition(".")
-    return f"{head}.{manifest_key(manifest_pattern)}"
 
 
 def _set_leaf(document: dict[str, Any], path: str, value: Any) -> None:
