@@ -50,3 +50,18 @@ def test_a_waiter_cancelled_while_queued_neither_breaks_the_limit_nor_the_releas
         return limit.in_flight, admitted_again is limit
 
     assert asyncio.run(scenario()) == (1, True)
+
+
+def test_the_limit_halves_while_429s_keep_coming_and_grows_back_on_success() -> None:
+    limit = AdaptiveLimit(10)
+    seen = []
+    for _ in range(3):
+        limit.throttled()
+        seen.append(limit.limit)
+    for _ in range(3):
+        limit.succeeded()
+        seen.append(limit.limit)
+    assert seen == [5, 2, 1, 2, 3, 4]
+    for _ in range(20):
+        limit.succeeded()
+    assert limit.limit == 10  # never above --parallelism
