@@ -177,12 +177,11 @@ class Executor:
         deletes = [action for action in self.plan.actions if action.action == "delete"]
         await self._run_graph(forward)
         await self._run_graph(deletes)
-        result = ApplyResult(
+        return ApplyResult(
             outcomes=[self.outcomes[action.address] for action in self.plan.actions],
             wall_time=time.monotonic() - started,
             journal_error=self.journal_error,
         )
-        return result
 
     # --- scheduling ------------------------------------------------------------------------
 
@@ -224,7 +223,7 @@ class Executor:
 
         slots = _Slots(self.parallelism)
         self._slots = slots
-        started: set[asyncio.Task[None]] = set()
+        started: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
 
         async def run(address: str) -> None:
             try:
@@ -324,8 +323,7 @@ class Executor:
                 object_id = await self.client.create(kind, body)
             except ConflictError:
                 # Taken since the plan: by another run creating the same object, or by someone else.
-                existing = await self._same_named(action, kind, time.monotonic())
-                same = [obj for obj in existing if _same_content(kind, obj.body, body)]
+                same = await self._identical_named(action, kind, body)
                 if same:
                     return Outcome(action, "done", id=same[0].id, attempts=attempt, message=ADOPTED, adopted=True)
                 raise
@@ -333,13 +331,13 @@ class Executor:
                 if not _ambiguous(exc) or attempt == AMBIGUOUS_ATTEMPTS:
                     raise
                 # The create may have been stored: look for it before sending it again.
-                existing = await self._same_named(action, kind, time.monotonic())
-                same = [obj for obj in existing if _same_content(kind, obj.body, body)]
+                same = await self._identical_named(action, kind, body)
                 if same:
                     if not kind.unique_natural_key:
                         # Ours may be any of these identical objects: keep the oldest, as _deduplicate does.
                         for twin in same[1:]:
                             await self._delete_id(kind, twin.id)
+                            self._journal("dedup-delete", action, id=twin.id, outcome="done")
                     return Outcome(action, "done", id=same[0].id, attempts=attempt, message="created (answer was lost)")
                 await asyncio.sleep(_backoff(attempt))
                 continue
@@ -419,6 +417,11 @@ class Executor:
                     raise
             await asyncio.sleep(_backoff(attempt))
         raise AssertionError("unreachable")
+
+    async def _identical_named(self, action: Action, kind: Kind, body: dict[str, Any]) -> list[LiveObject]:
+        """The live objects with this action's name that hold exactly `body`, oldest first."""
+        existing = await self._same_named(action, kind, time.monotonic())
+        return [obj for obj in existing if _same_content(kind, obj.body, body)]
 
     async def _same_named(self, action: Action, kind: Kind, since: float) -> list[LiveObject]:
         """The live objects named `natural_key` as of `since` or later, oldest first (creation time, then list order).
