@@ -30,13 +30,13 @@ import yaml
 from benchmarks.measure import Run, execution_rounds, read_rounds, run_cli
 from benchmarks.report import Row, SerialRow, render_report
 from benchmarks.tenant import BENCH_ENV, OBJECTS_PER_SETUP, setup_objects, write_tenant
-from provisioner.kinds import SETUP_ORDER
-from provisioner.live import read_live
-from provisioner.plan import Plan
-from provisioner.planner import PlanOptions
-from provisioner.sandbox.testing import SubprocessSandbox, served_subprocess
-from provisioner.targets import Target, url_target
-from provisioner.workflow import compute_plan, load_valid_manifests
+from egain_provision.kinds import SETUP_ORDER
+from egain_provision.live import read_live
+from egain_provision.plan import Plan
+from egain_provision.planner import PlanOptions
+from egain_provision.sandbox.testing import SubprocessSandbox, served_subprocess
+from egain_provision.targets import Target, url_target
+from egain_provision.workflow import compute_plan, load_valid_manifests
 
 DEFAULT_OBJECTS = (80, 600, 3000)
 QUICK_OBJECTS = (80,)

@@ -17,12 +17,12 @@ from pathlib import Path
 import httpx
 
 from benchmarks.tenant import BENCH_ENV, OBJECTS_PER_SETUP, write_tenant
-from provisioner.executor import ApplyResult, Executor
-from provisioner.plan import Plan
-from provisioner.planner import PlanOptions
-from provisioner.sandbox.testing import SubprocessSandbox, served_subprocess
-from provisioner.targets import Target, url_target
-from provisioner.workflow import compute_plan, load_valid_manifests
+from egain_provision.executor import ApplyResult, Executor
+from egain_provision.plan import Plan
+from egain_provision.planner import PlanOptions
+from egain_provision.sandbox.testing import SubprocessSandbox, served_subprocess
+from egain_provision.targets import Target, url_target
+from egain_provision.workflow import compute_plan, load_valid_manifests
 
 
 def critical_path(plan: Plan) -> int:

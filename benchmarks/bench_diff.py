@@ -22,13 +22,13 @@ from typing import Any
 import yaml
 
 from benchmarks.tenant import BENCH_ENV, OBJECTS_PER_SETUP, tenant_manifest
-from provisioner.kinds import KINDS_BY_NAME
-from provisioner.live import LiveObject, LiveState
-from provisioner.manifest import ManifestSet, load_manifests
-from provisioner.model import DesiredObject, Ref
-from provisioner.paths import iter_slots
-from provisioner.plan import Plan
-from provisioner.planner import build_plan
+from egain_provision.kinds import KINDS_BY_NAME
+from egain_provision.live import LiveObject, LiveState
+from egain_provision.manifest import ManifestSet, load_manifests
+from egain_provision.model import DesiredObject, Ref
+from egain_provision.paths import iter_slots
+from egain_provision.plan import Plan
+from egain_provision.planner import build_plan
 
 TIMESTAMP = "2026-01-01T00:00:00.000Z"
 

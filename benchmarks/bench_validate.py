@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from provisioner.cli import main
+from egain_provision.cli import main
 
 SETUPS = 375
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.bench_apply import critical_path
-from provisioner.client import MAX_PAGE_SIZE
-from provisioner.plan import Plan
+from egain_provision.client import MAX_PAGE_SIZE
+from egain_provision.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,12 @@ class Run:
 
 
 def run_cli(arguments: Sequence[str], *, env: Mapping[str, str], cwd: Path) -> Run:
-    """`python -m provisioner.cli ARGUMENTS` in `cwd`; output goes to files so no pipe can stall it."""
+    """`python -m egain_provision.cli ARGUMENTS` in `cwd`; output goes to files so no pipe can stall it."""
     out_path, err_path = cwd / "stage.stdout", cwd / "stage.stderr"
     with out_path.open("wb") as out, err_path.open("wb") as err:
         started = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "-m", "provisioner.cli", *arguments], stdout=out, stderr=err, env=dict(env), cwd=cwd
+            [sys.executable, "-m", "egain_provision.cli", *arguments], stdout=out, stderr=err, env=dict(env), cwd=cwd
         )
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started

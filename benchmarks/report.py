@@ -67,8 +67,8 @@ def commit() -> str:
         return result.stdout.strip()
 
     head = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "provisioner")
-    return head + (" (with uncommitted changes under provisioner/)" if dirty else "")
+    dirty = git("status", "--porcelain", "--", "egain_provision")
+    return head + (" (with uncommitted changes under egain_provision/)" if dirty else "")
 
 
 def render_report(
@@ -124,7 +124,7 @@ def render_report(
         "",
         "## How to read it",
         "",
-        "- Every stage is one `python -m provisioner.cli` process against the sandbox served by another"
+        "- Every stage is one `python -m egain_provision.cli` process against the sandbox served by another"
         " process; wall time, CPU time (user + system) and peak RSS are that CLI process's own (`os.wait4`),"
         " so they include the interpreter start-up and imports shown in the first row.",
         "- HTTP requests: the sandbox's request log, cleared before the stage (API requests plus one token request).",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.sandbox.testing import ServedSandbox
+from egain_provision.sandbox.testing import ServedSandbox
 
 
 @pytest.fixture

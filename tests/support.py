@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from click.testing import CliRunner
 
-from provisioner.cli import main
-from provisioner.sandbox.testing import ServedSandbox
+from egain_provision.cli import main
+from egain_provision.sandbox.testing import ServedSandbox
 
 PAYLOAD_SECRET = "s3cr3t-payload-Zq81"
 PASSWORD_SECRET = "pa55-w0rd-Kx42"

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.executor import Executor
-from provisioner.journal import read_journal
-from provisioner.planner import PlanOptions
-from provisioner.sandbox.testing import ServedSandbox
-from provisioner.targets import url_target
-from provisioner.workflow import compute_plan, load_valid_manifests
+from egain_provision.executor import Executor
+from egain_provision.journal import read_journal
+from egain_provision.planner import PlanOptions
+from egain_provision.sandbox.testing import ServedSandbox
+from egain_provision.targets import url_target
+from egain_provision.workflow import compute_plan, load_valid_manifests
 from tests.support import (
     FULL_SETUP,
     FULL_SETUP_ORDER,

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from provisioner.sandbox.testing import ServedSandbox
+from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import SECRET_ENV, Tenant, assert_no_secrets, target_env, write_manifest
 
 DEADLINE = 60.0
@@ -20,7 +20,7 @@ def run_on_terminal(args: list[str], env: dict[str, str], answer: str, cwd: Path
     """Run the CLI with a pseudo-terminal as stdin/stdout/stderr; type `answer` at the prompt."""
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "provisioner.cli", *args],
+        [sys.executable, "-m", "egain_provision.cli", *args],
         stdin=terminal,
         stdout=terminal,
         stderr=terminal,

@@ -7,8 +7,8 @@ import contextlib
 
 import httpx
 
-from provisioner.client import AdaptiveLimit, Credentials, EgainClient
-from provisioner.kinds import KINDS_BY_NAME
+from egain_provision.client import AdaptiveLimit, Credentials, EgainClient
+from egain_provision.kinds import KINDS_BY_NAME
 
 CHANNELS = KINDS_BY_NAME["channels"]
 

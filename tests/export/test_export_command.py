@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from benchmarks.tenant import BENCH_ENV, write_tenant
-from provisioner.sandbox.testing import ServedSandbox
-from provisioner.schemas import load_schema
+from egain_provision.sandbox.testing import ServedSandbox
+from egain_provision.schemas import load_schema
 from tests.support import (
     PASSWORD_SECRET,
     SECRET_ENV,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from provisioner.export import build_export
-from provisioner.kinds import KINDS_BY_NAME
-from provisioner.live import LiveState, to_live_object
+from egain_provision.export import build_export
+from egain_provision.kinds import KINDS_BY_NAME
+from egain_provision.live import LiveState, to_live_object
 
 GONE = "11111111-2222-4333-8444-555555555555"
 

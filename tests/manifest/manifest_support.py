@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.cli import main
-from provisioner.manifest import ManifestSet, load_manifests
-from provisioner.model import Diagnostic
+from egain_provision.cli import main
+from egain_provision.manifest import ManifestSet, load_manifests
+from egain_provision.model import Diagnostic
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from provisioner.manifest import load_manifests
+from egain_provision.manifest import load_manifests
 from tests.manifest.manifest_support import APPS, AUTH, Workspace
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from provisioner.manifest import load_manifests
+from egain_provision.manifest import load_manifests
 from tests.manifest.manifest_support import EXAMPLE_ENV, EXAMPLES
 
 
@@ -17,7 +17,7 @@ def test_example_validates_without_diagnostics(example: str) -> None:
 
 @pytest.mark.parametrize("environment", ["staging", "production"])
 def test_environment_example_validates_with_each_variable_file(environment: str) -> None:
-    from provisioner.commands.common import parse_variables
+    from egain_provision.commands.common import parse_variables
 
     variables = parse_variables((), (str(EXAMPLES / "environments" / f"{environment}.vars.yaml"),))
     manifest_set = load_manifests([EXAMPLES / "environments" / "base"], variables=variables, environ=EXAMPLE_ENV)

@@ -12,10 +12,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from provisioner.kinds import SETUP_ORDER
-from provisioner.manifest import load_manifests
-from provisioner.manifest.report import render
-from provisioner.manifest.validation import validators
+from egain_provision.kinds import SETUP_ORDER
+from egain_provision.manifest import load_manifests
+from egain_provision.manifest.report import render
+from egain_provision.manifest.validation import validators
 from tests.manifest.manifest_support import EXAMPLE_ENV, EXAMPLES
 
 FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

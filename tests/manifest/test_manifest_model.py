@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.errors import UsageError
-from provisioner.kinds import SETUP_ORDER
-from provisioner.manifest import load_manifests
-from provisioner.model import Ref, SourceLocation
+from egain_provision.errors import UsageError
+from egain_provision.kinds import SETUP_ORDER
+from egain_provision.manifest import load_manifests
+from egain_provision.model import Ref, SourceLocation
 from tests.manifest.manifest_support import EXAMPLE_ENV, EXAMPLES, Workspace
 
 

@@ -6,7 +6,7 @@ import json
 
 from jsonschema import Draft202012Validator
 
-from provisioner.schemas import load_schema
+from egain_provision.schemas import load_schema
 from tests.manifest.manifest_support import AUTH, Workspace
 
 
@@ -293,7 +293,7 @@ def test_all_errors_of_a_file_are_reported_in_one_run_sorted_by_line(ws: Workspa
 
 
 def test_schema_command_prints_the_manifest_schema(capsys: object) -> None:
-    from provisioner.cli import main
+    from egain_provision.cli import main
 
     assert main(["schema", "manifest"]) == 0
     printed = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
@@ -311,7 +311,7 @@ def test_unknown_field_without_a_close_match_lists_the_allowed_fields(ws: Worksp
 def test_fast_check_declines_schemas_with_keywords_it_does_not_implement() -> None:
     import pytest
 
-    from provisioner.manifest.fastcheck import Unsupported, compile_schema
+    from egain_provision.manifest.fastcheck import Unsupported, compile_schema
 
     with pytest.raises(Unsupported):
         compile_schema({"patternProperties": {"^x": {"type": "string"}}}, {})

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from provisioner.manifest import load_manifests
-from provisioner.manifest.loader import MAX_FILE_BYTES
-from provisioner.manifest.yamlnodes import MAX_ALIAS_NODES
+from egain_provision.manifest import load_manifests
+from egain_provision.manifest.loader import MAX_FILE_BYTES
+from egain_provision.manifest.yamlnodes import MAX_ALIAS_NODES
 from tests.manifest.manifest_support import Workspace
 
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from provisioner.cli import cli
+from egain_provision.cli import cli
 from tests.manifest.manifest_support import EXAMPLE_ENV, EXAMPLES, REPO, Workspace, run_cli
 
 BROKEN = """\
@@ -97,8 +97,8 @@ def test_github_output_is_workflow_annotations_with_escaping(capsys: pytest.Capt
 
 
 def test_github_annotation_escapes_percent_and_newlines() -> None:
-    from provisioner.manifest.report import github_annotation
-    from provisioner.model import Diagnostic, SourceLocation
+    from egain_provision.manifest.report import github_annotation
+    from egain_provision.model import Diagnostic, SourceLocation
 
     diagnostic = Diagnostic("warning", SourceLocation("d:/m.yaml", 1, 2), "a.b", "50% done\r\nnext", None)
     assert github_annotation(diagnostic) == "::warning file=d%3A/m.yaml,line=1,col=2,title=a.b::50%25 done%0D%0Anext"
@@ -144,7 +144,7 @@ def test_help_describes_the_command_and_every_option() -> None:
 def test_console_script_end_to_end(ws: Workspace) -> None:
     env = {**os.environ, **EXAMPLE_ENV}
     ok = subprocess.run(
-        [sys.executable, "-m", "provisioner.cli", "validate", "examples/byoc", "examples/agent-only"],
+        [sys.executable, "-m", "egain_provision.cli", "validate", "examples/byoc", "examples/agent-only"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -153,7 +153,7 @@ def test_console_script_end_to_end(ws: Workspace) -> None:
     )
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "valid: 14 objects in 7 files\n", "")
     bad = subprocess.run(
-        [sys.executable, "-m", "provisioner.cli", "validate", str(ws.write("m.yaml", "version: [\n"))],
+        [sys.executable, "-m", "egain_provision.cli", "validate", str(ws.write("m.yaml", "version: [\n"))],
         env=env,
         capture_output=True,
         text=True,

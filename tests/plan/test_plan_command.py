@@ -11,8 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from provisioner.sandbox.testing import ServedSandbox
-from provisioner.schemas import load_schema
+from egain_provision.sandbox.testing import ServedSandbox
+from egain_provision.schemas import load_schema
 from tests.support import (
     FULL_SETUP,
     FULL_SETUP_ORDER,
@@ -290,7 +290,10 @@ def test_refused_credentials_are_one_clear_error_and_nothing_else(sandbox: Serve
     env.update(SECRET_ENV)
     env.update({"EGAIN_TOKEN_URL": sandbox.token_url, "EGAIN_CLIENT_ID": "someone", "EGAIN_CLIENT_SECRET": "wrong-1"})
     result = subprocess.run(
-        [sys.executable, "-m", "provisioner.cli", "plan", "--target", sandbox.base_url, str(write_manifest(tmp_path))],
+        [
+            sys.executable, "-m", "egain_provision.cli", "plan",
+            "--target", sandbox.base_url, str(write_manifest(tmp_path)),
+        ],
         env=env,
         capture_output=True,
         text=True,

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from provisioner.sandbox.testing import ServedSandbox
+from egain_provision.sandbox.testing import ServedSandbox
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"

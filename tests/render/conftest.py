@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from provisioner.model import Ref, SourceLocation
-from provisioner.plan import MISSING, SENSITIVE_DISPLAY, Action, Change, Plan, Unmanaged
+from egain_provision.model import Ref, SourceLocation
+from egain_provision.plan import MISSING, SENSITIVE_DISPLAY, Action, Change, Plan, Unmanaged
 
 TARGET = "https://api.example.com/v3"
 ICON = "iVBORw0KGgo" * 40

@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from provisioner.plan import Plan
-from provisioner.render import FORMATS, render, render_json, render_markdown, render_text
+from egain_provision.plan import Plan
+from egain_provision.render import FORMATS, render, render_json, render_markdown, render_text
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from provisioner.kinds import SETUP_ORDER
-from provisioner.plan import MISSING, Action, Change, Plan, Unmanaged
-from provisioner.render import render_json
-from provisioner.schemas import load_schema
+from egain_provision.kinds import SETUP_ORDER
+from egain_provision.plan import MISSING, Action, Change, Plan, Unmanaged
+from egain_provision.render import render_json
+from egain_provision.schemas import load_schema
 
 TARGET = "https://api.example.com/v3"
 

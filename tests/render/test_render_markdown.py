@@ -7,8 +7,8 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from provisioner.plan import MISSING, Action, Change, Plan, Unmanaged
-from provisioner.render import render_markdown
+from egain_provision.plan import MISSING, Action, Change, Plan, Unmanaged
+from egain_provision.render import render_markdown
 
 TARGET = "https://api.example.com/v3"
 MARKDOWN = MarkdownIt("commonmark").enable("table")

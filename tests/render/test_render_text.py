@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from provisioner.plan import MISSING, Action, Change, Plan, Unmanaged
-from provisioner.render import render_text
+from egain_provision.plan import MISSING, Action, Change, Plan, Unmanaged
+from egain_provision.render import render_text
 
 TARGET = "https://api.example.com/v3"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from benchmarks.tenant import BENCH_ENV, setup_objects, tenant_manifest
-from provisioner.journal import read_journal
-from provisioner.sandbox.testing import ServedSandbox
+from egain_provision.journal import read_journal
+from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import KIND_PATHS, SECRET_ENV, SECRETS, CliResult, Tenant, run_cli, target_env
 
 # The served sandboxes' OAuth client secret is a credential too: it must never be printed either.
@@ -153,13 +153,13 @@ def plan_in_process(sandbox: ServedSandbox, manifest: Path, *options: str) -> Cl
 
 
 class ApplyProcess:
-    """`python -m provisioner.cli apply ...` running in a child process, its streams going to files."""
+    """`python -m egain_provision.cli apply ...` running in a child process, its streams going to files."""
 
     def __init__(self, sandbox: ServedSandbox, manifest: Path, journal: Path, workdir: Path, *options: str) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.stdout_path = workdir / "stdout.txt"
         self.stderr_path = workdir / "stderr.txt"
-        command = [sys.executable, "-m", "provisioner.cli", "apply", "--auto-approve", "--target", sandbox.base_url]
+        command = [sys.executable, "-m", "egain_provision.cli", "apply", "--auto-approve", "--target", sandbox.base_url]
         command += [str(manifest), "--journal", str(journal), *options]
         env = {key: value for key, value in os.environ.items() if key not in CLEARED_ENV}
         env.update({key: value for key, value in cli_env(sandbox).items() if value is not None})

@@ -6,7 +6,7 @@ import random
 import signal
 from pathlib import Path
 
-from provisioner.journal import read_journal
+from egain_provision.journal import read_journal
 from tests.resilience.resilience_support import (
     ApplyProcess,
     apply_in_process,

@@ -8,12 +8,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from provisioner.executor import ApplyResult, Executor, new_run_id
-from provisioner.journal import Journal
-from provisioner.planner import PlanOptions
-from provisioner.sandbox.testing import ServedSandbox
-from provisioner.targets import url_target
-from provisioner.workflow import compute_plan, load_valid_manifests
+from egain_provision.executor import ApplyResult, Executor, new_run_id
+from egain_provision.journal import Journal
+from egain_provision.planner import PlanOptions
+from egain_provision.sandbox.testing import ServedSandbox
+from egain_provision.targets import url_target
+from egain_provision.workflow import compute_plan, load_valid_manifests
 from tests.resilience.resilience_support import (
     ApplyProcess,
     apply_in_process,

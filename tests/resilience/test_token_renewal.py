@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from provisioner.sandbox.config import BASE_PATH, TOKEN_PATH
+from egain_provision.sandbox.config import BASE_PATH, TOKEN_PATH
 from tests.resilience.resilience_support import (
     apply_in_process,
     assert_no_secrets_in,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from provisioner.sandbox.testing import ServedSandbox
+from egain_provision.sandbox.testing import ServedSandbox
 from tests.sandbox.examples import Graph, create_graph
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from provisioner.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from provisioner.sandbox.testing import ServedSandbox
+from egain_provision.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from egain_provision.sandbox.testing import ServedSandbox
 from tests.sandbox.examples import BYOC_CHANNEL, Graph
 
 MANAGE = "app.conversation.conversationmgr.manage"

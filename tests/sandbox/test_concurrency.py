@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from provisioner.sandbox.testing import ServedSandbox
+from egain_provision.sandbox.testing import ServedSandbox
 from tests.sandbox.examples import BYOC_CHANNEL, client_application
 
 WRITERS = 20

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from provisioner.sandbox.testing import ServedSandbox
+from egain_provision.sandbox.testing import ServedSandbox
 from tests.sandbox.examples import (
     BASIC_AUTHENTICATION,
     BYOC_CHANNEL,

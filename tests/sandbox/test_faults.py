@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from provisioner.sandbox import BASE_PATH, TOKEN_PATH, SandboxConfig, create_app
-from provisioner.sandbox.testing import ServedSandbox
+from egain_provision.sandbox import BASE_PATH, TOKEN_PATH, SandboxConfig, create_app
+from egain_provision.sandbox.testing import ServedSandbox
 from tests.sandbox.examples import BYOC_CHANNEL
 
 SAMPLES = 400

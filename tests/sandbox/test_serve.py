@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from provisioner.cli import main
-from provisioner.sandbox.testing import served_subprocess
+from egain_provision.cli import main
+from egain_provision.sandbox.testing import served_subprocess
 from tests.sandbox.examples import BYOC_CHANNEL
 
 

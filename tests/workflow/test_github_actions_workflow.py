@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 import yaml
 
-from provisioner.render.markdown import MARKER
-from provisioner.sandbox.auth import MANAGE
-from provisioner.sandbox.testing import ServedSandbox
+from egain_provision.render.markdown import MARKER
+from egain_provision.sandbox.auth import MANAGE
+from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import FULL_SETUP, SECRET_ENV, SECRETS, Tenant, create_full_setup
 
 REPO = Path(__file__).resolve().parents[2]

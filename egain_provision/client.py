@@ -1,0 +1,372 @@
+"""An async client for the eGain Conversation Manager v3 setup API.
+
+One token per run, shared by concurrent requests and renewed once on 401; reads retried on
+429 (honouring Retry-After), 5xx and connection errors; writes retried only where the server
+cannot have acted (429), everything ambiguous is raised for the caller to resolve. An adaptive
+limit keeps at most `parallelism` requests in flight and halves it while 429s keep coming.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import random
+import time
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+
+from egain_provision.errors import ApiError, ConflictError, TargetError, TransportError
+from egain_provision.kinds import Kind
+
+log = logging.getLogger("egain_provision.http")
+
+MAX_PAGE_SIZE = 100
+DEFAULT_SCOPE = "app.conversation.conversationmgr.manage"
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """How to get a bearer token: OAuth2 client credentials, or a ready token."""
+
+    token_url: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    scope: str = DEFAULT_SCOPE
+    access_token: str | None = None
+
+    def __repr__(self) -> str:
+        # Never let a secret reach a log or traceback through repr().
+        return f"Credentials(token_url={self.token_url!r}, client_id={self.client_id!r}, scope={self.scope!r})"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, capped; `Retry-After` wins when the server sends it."""
+
+    attempts: int = 8
+    base_delay: float = 0.05
+    max_delay: float = 5.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_delay * 6)
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+
+
+class AdaptiveLimit:
+    """A concurrency limit that halves on 429 and grows back by one per success.
+
+    Waiters are served first come, first served, and a release wakes exactly the one it admits.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.ceiling = max(1, limit)
+        self.limit = self.ceiling
+        self.in_flight = 0
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    async def __aenter__(self) -> AdaptiveLimit:
+        if self.in_flight < self.limit and not self._waiters:
+            self.in_flight += 1
+            return self
+        admitted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(admitted)
+        try:
+            await admitted
+        except asyncio.CancelledError:
+            if admitted.done() and not admitted.cancelled():
+                self._release()  # admitted just as it was cancelled: pass the slot on
+            elif admitted in self._waiters:
+                self._waiters.remove(admitted)
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        self.in_flight -= 1
+        self._admit()
+
+    def _admit(self) -> None:
+        while self._waiters and self.in_flight < self.limit:
+            waiter = self._waiters.popleft()
+            if waiter.done():  # cancelled while it queued
+                continue
+            self.in_flight += 1
+            waiter.set_result(None)
+
+    def throttled(self) -> None:
+        self.limit = max(1, self.limit // 2)
+
+    def succeeded(self) -> None:
+        if self.limit < self.ceiling:
+            self.limit += 1
+            self._admit()
+
+
+class EgainClient:
+    """The six setup resources over HTTP. Use as `async with EgainClient(...) as client:`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        parallelism: int = 10,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials
+        self.retry = retry or RetryPolicy()
+        self.limit = AdaptiveLimit(parallelism)
+        self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
+        self._token: str | None = credentials.access_token
+        self._token_generation = 0
+        self._token_lock = asyncio.Lock()
+
+    async def __aenter__(self) -> EgainClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._http.aclose()
+
+    # --- resources -------------------------------------------------------------------------
+
+    async def list_page(
+        self, kind: Kind, pagenum: int, pagesize: int = MAX_PAGE_SIZE
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of a kind's list: its items and the total count the server reports."""
+        params = {"$pagenum": str(pagenum), "$pagesize": str(pagesize)}
+        response = await self._send("GET", kind.api_path, params=params, idempotent=True)
+        payload = _json(response, "GET", kind.api_path)
+        items = payload.get(kind.list_key) or []
+        info = payload.get("paginationInfo") or {}
+        count = info.get("count", len(items))
+        if not isinstance(items, list) or not isinstance(count, int):
+            raise ApiError(
+                f"unexpected list answer for {kind.api_path}",
+                status=response.status_code,
+                method="GET",
+                path=kind.api_path,
+            )
+        return items, count
+
+    async def list_all(self, kind: Kind) -> list[dict[str, Any]]:
+        """Every object of a kind: the first page, then all remaining pages at once."""
+        first, count = await self.list_page(kind, 1)
+        return first + await self.list_rest(kind, count)
+
+    async def list_rest(self, kind: Kind, count: int) -> list[dict[str, Any]]:
+        """The pages after the first, fetched in parallel, in page order."""
+        pages = -(-count // MAX_PAGE_SIZE)
+        rest = await gather_or_cancel([self.list_page(kind, n) for n in range(2, pages + 1)])
+        return [item for items, _ in rest for item in items]
+
+    async def get(self, kind: Kind, object_id: str) -> dict[str, Any]:
+        """One object by id (raises ApiError with status 404 when it does not exist)."""
+        path = f"{kind.api_path}/{object_id}"
+        response = await self._send("GET", path, idempotent=True)
+        return _json(response, "GET", path)
+
+    async def create(self, kind: Kind, body: dict[str, Any]) -> str:
+        """POST a new object; its id. An ambiguous failure raises TransportError or a 5xx ApiError."""
+        response = await self._send("POST", kind.api_path, json=body, idempotent=False)
+        created = _json(response, "POST", kind.api_path)
+        object_id = created.get("id")
+        if not isinstance(object_id, str):
+            raise ApiError(
+                "create answered without an id", status=response.status_code, method="POST", path=kind.api_path
+            )
+        return object_id
+
+    async def update(self, kind: Kind, object_id: str, body: dict[str, Any]) -> None:
+        """PUT a full replacement; a `modified` in the body makes the server reject a stale write (409)."""
+        await self._send("PUT", f"{kind.api_path}/{object_id}", json=body, idempotent=False)
+
+    async def delete(self, kind: Kind, object_id: str) -> None:
+        """DELETE an object."""
+        await self._send("DELETE", f"{kind.api_path}/{object_id}", idempotent=False)
+
+    # --- transport -------------------------------------------------------------------------
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: dict[str, Any] | None = None,
+        idempotent: bool,
+    ) -> httpx.Response:
+        url = self.base_url + path
+        renewed = False
+        attempt = 0
+        while True:
+            token, generation = await self._ensure_token()
+            started = time.monotonic()
+            try:
+                async with self.limit:
+                    response = await self._http.request(
+                        method, url, params=params, json=json, headers={"Authorization": f"Bearer {token}"}
+                    )
+            except (httpx.TransportError, OSError) as exc:
+                log.debug("%s %s failed after %.0f ms: %s", method, path, _ms(started), type(exc).__name__)
+                if not idempotent or attempt + 1 >= self.retry.attempts:
+                    raise TransportError(
+                        f"{method} {path}: connection failed ({type(exc).__name__}); the request may or may not"
+                        " have reached the API",
+                        hint="check the target URL and network, then run the command again",
+                    ) from None
+                await asyncio.sleep(self.retry.delay(attempt, None))
+                attempt += 1
+                continue
+            log.debug("%s %s -> %d in %.0f ms", method, path, response.status_code, _ms(started))
+            status = response.status_code
+            if status == 401 and not renewed and self._can_renew():
+                renewed = True
+                await self._renew_token(generation)
+                continue
+            if status in RETRYABLE_STATUS and (idempotent or status == 429) and attempt + 1 < self.retry.attempts:
+                if status == 429:
+                    self.limit.throttled()
+                await asyncio.sleep(self.retry.delay(attempt, _retry_after(response)))
+                attempt += 1
+                continue
+            if status >= 400:
+                raise _api_error(response, method, path)
+            self.limit.succeeded()
+            return response
+
+    def _can_renew(self) -> bool:
+        return self.credentials.token_url is not None
+
+    async def _ensure_token(self) -> tuple[str, int]:
+        """The current token and its generation, read together (a 401 renews only that generation)."""
+        if self._token is None:
+            await self._renew_token(self._token_generation)
+        assert self._token is not None
+        return self._token, self._token_generation
+
+    async def _renew_token(self, seen_generation: int) -> None:
+        async with self._token_lock:
+            # Another request renewed it while this one waited: use that token.
+            if self._token_generation != seen_generation and self._token is not None:
+                return
+            self._token = await self._fetch_token()
+            self._token_generation += 1
+
+    async def _fetch_token(self) -> str:
+        creds = self.credentials
+        if not (creds.token_url and creds.client_id and creds.client_secret):
+            raise TargetError(
+                "no usable credentials: the access token was refused and no client credentials are set",
+                hint="set EGAIN_TOKEN_URL, EGAIN_CLIENT_ID, EGAIN_CLIENT_SECRET (or a fresh EGAIN_ACCESS_TOKEN)",
+            )
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": creds.client_id,
+            "client_secret": creds.client_secret,
+            "scope": creds.scope,
+        }
+        for attempt in range(self.retry.attempts):
+            try:
+                response = await self._http.post(creds.token_url, data=form)
+            except (httpx.TransportError, OSError) as exc:
+                if attempt + 1 >= self.retry.attempts:
+                    raise TargetError(
+                        f"cannot reach the token endpoint {creds.token_url} ({type(exc).__name__})",
+                        hint="check EGAIN_TOKEN_URL and the network",
+                    ) from None
+                await asyncio.sleep(self.retry.delay(attempt, None))
+                continue
+            if response.status_code in RETRYABLE_STATUS and attempt + 1 < self.retry.attempts:
+                await asyncio.sleep(self.retry.delay(attempt, _retry_after(response)))
+                continue
+            break
+        if response.status_code != 200:
+            raise TargetError(
+                f"the token endpoint {creds.token_url} refused the client credentials (HTTP {response.status_code})",
+                hint="check EGAIN_CLIENT_ID, EGAIN_CLIENT_SECRET and EGAIN_SCOPE",
+            )
+        try:
+            token = response.json()["access_token"]
+        except (ValueError, KeyError, TypeError):
+            token = None
+        if not isinstance(token, str) or not token:
+            raise TargetError(f"the token endpoint {creds.token_url} answered without an access_token")
+        return token
+
+
+async def gather_or_cancel(coroutines: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
+    """Run concurrently; on the first failure cancel the others, wait for them, then raise that failure.
+
+    Unlike asyncio.gather, nothing is left running (half-open connections) when an error ends the run.
+    """
+    tasks: list[asyncio.Task[T]] = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(coroutine) for coroutine in coroutines]
+    except BaseExceptionGroup as failures:
+        first: BaseException = failures
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
+    return [task.result() for task in tasks]
+
+
+def _ms(started: float) -> float:
+    return (time.monotonic() - started) * 1000
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _json(response: httpx.Response, method: str, path: str) -> dict[str, Any]:
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        raise ApiError(
+            f"{method} {path}: the API answered {response.status_code} without a JSON object",
+            status=response.status_code,
+            method=method,
+            path=path,
+        )
+    return payload
+
+
+def _api_error(response: httpx.Response, method: str, path: str) -> ApiError:
+    code: str | None = None
+    message = response.reason_phrase or "error"
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict):
+        code = payload.get("code") if isinstance(payload.get("code"), str) else None
+        if isinstance(payload.get("developerMessage"), str):
+            message = payload["developerMessage"]
+    status = response.status_code
+    text = f"{method} {path} -> {status}" + (f" {code}" if code else "") + f": {message}"
+    error_class = ConflictError if status == 409 else ApiError
+    hint = None
+    if status in (401, 403):
+        hint = "check the credentials and that the token carries the app.conversation.conversationmgr.manage scope"
+    return error_class(text, status=status, code=code, method=method, path=path, hint=hint)

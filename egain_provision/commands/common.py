@@ -1,0 +1,128 @@
+"""Options shared by several commands, and their parsing."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import yaml
+
+from egain_provision.errors import UsageError
+from egain_provision.kinds import SETUP_ORDER
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def var_options(func: F) -> F:
+    """`--var NAME=VALUE` (repeatable) and `--var-file FILE` for `${var:NAME}` interpolation."""
+    func = click.option(
+        "--var-file",
+        "var_files",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="YAML or NAME=VALUE file of variables for ${var:NAME}; repeatable, later files win.",
+    )(func)
+    func = click.option(
+        "--var",
+        "var_pairs",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Set a variable for ${var:NAME}; repeatable, wins over --var-file.",
+    )(func)
+    return func
+
+
+def parse_variables(var_pairs: tuple[str, ...], var_files: tuple[str, ...]) -> dict[str, str]:
+    """Merge `--var-file` files (in order) and then `--var` pairs into one mapping."""
+    variables: dict[str, str] = {}
+    for name in var_files:
+        variables.update(_read_var_file(Path(name)))
+    for pair in var_pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--var {pair!r} is not NAME=VALUE", hint="write it as --var NAME=VALUE")
+        variables[key.strip()] = value
+    return variables
+
+
+def _read_var_file(path: Path) -> dict[str, str]:
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read variable file: {exc.strerror}", where=str(path)) from None
+    except UnicodeDecodeError:
+        raise UsageError("variable file is not UTF-8 text", where=str(path)) from None
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError:
+        loaded = None
+    if isinstance(loaded, dict):
+        return {str(k): "" if v is None else str(v) for k, v in loaded.items()}
+    variables: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        key, sep, value = stripped.partition("=")
+        if not sep:
+            raise UsageError(
+                "expected NAME=VALUE or a YAML mapping",
+                where=f"{path}:{number}",
+                hint="each line of a variable file is NAME=VALUE",
+            )
+        variables[key.strip()] = value.strip()
+    return variables
+
+
+def color_enabled(no_color: bool) -> bool:
+    """Colour only on a terminal, never with --no-color or NO_COLOR set (https://no-color.org)."""
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def target_options(func: F) -> F:
+    """`--target sandbox|URL`, `--parallelism N` and `-v` for commands that talk to a tenant."""
+    func = click.option(
+        "-v",
+        "--verbose",
+        is_flag=True,
+        help="Log every HTTP request (method, path, status, timing; never bodies or tokens) to stderr.",
+    )(func)
+    func = click.option(
+        "--parallelism",
+        type=click.IntRange(1, 100),
+        default=10,
+        show_default=True,
+        help="Most API requests in flight at once.",
+    )(func)
+    func = click.option(
+        "--target",
+        metavar="sandbox|URL",
+        help="Where to plan/apply: 'sandbox' (embedded, .egain/sandbox.db or EGAIN_SANDBOX_DB) or the API base URL. "
+        "Default: EGAIN_API_URL if set, else the sandbox (not under CI).",
+    )(func)
+    return func
+
+
+def kind_option(func: F) -> F:
+    """`--kind KIND`, repeatable, limited to the six kinds."""
+    return click.option(
+        "--kind",
+        "kinds",
+        multiple=True,
+        type=click.Choice(list(SETUP_ORDER)),
+        help="Limit to this kind; repeatable. References to other kinds still resolve.",
+    )(func)
+
+
+def configure_logging(verbose: bool) -> None:
+    """`-v`: HTTP request lines on stderr."""
+    if verbose:
+        logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+        logging.getLogger("egain_provision").setLevel(logging.DEBUG)

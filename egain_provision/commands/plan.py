@@ -1,0 +1,110 @@
+"""`egain-provision plan PATHS`: diff the manifests against the live tenant and show the changes."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from egain_provision.commands.common import (
+    color_enabled,
+    configure_logging,
+    kind_option,
+    parse_variables,
+    target_options,
+    var_options,
+)
+from egain_provision.files import write_atomic
+from egain_provision.planner import DEFAULT_MAX_DELETES, PlanOptions
+from egain_provision.render import render
+from egain_provision.targets import resolve_target
+from egain_provision.workflow import compute_plan, load_valid_manifests, refuse_excess_deletes
+
+EXIT_NO_CHANGES = 0
+EXIT_CHANGES = 2
+EXIT_CHANGES_WITH_DELETES = 3
+
+
+def prune_options(func: click.decorators.FC) -> click.decorators.FC:
+    """`--prune` and `--max-deletes N`, shared by plan and apply."""
+    func = click.option(
+        "--max-deletes",
+        type=click.IntRange(0),
+        default=DEFAULT_MAX_DELETES,
+        show_default=True,
+        help="Refuse a plan that deletes more objects than this.",
+    )(func)
+    func = click.option(
+        "--prune",
+        is_flag=True,
+        help="Delete live objects that are neither declared nor ignored (in reverse dependency order).",
+    )(func)
+    func = click.option(
+        "--rotate-secrets",
+        is_flag=True,
+        help="Send secret fields the tenant does not reveal (write-only), updating those objects.",
+    )(func)
+    return func
+
+
+@click.command("plan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@target_options
+@kind_option
+@prune_options
+@var_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines (schemas/plan.schema.json), markdown for a pull-request comment.",
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Save the plan (JSON, no secret values) for `apply FILE`.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 with no changes, 2 with changes, 3 with changes that include deletes (1 is always an error).",
+)
+@click.option("--no-color", is_flag=True, help="No colour in text output (also when NO_COLOR is set).")
+def plan_command(
+    paths: tuple[str, ...],
+    target: str | None,
+    parallelism: int,
+    verbose: bool,
+    kinds: tuple[str, ...],
+    prune: bool,
+    max_deletes: int,
+    rotate_secrets: bool,
+    var_pairs: tuple[str, ...],
+    var_files: tuple[str, ...],
+    fmt: str,
+    out: str | None,
+    detailed_exitcode: bool,
+    no_color: bool,
+) -> int:
+    """Show what apply would change in the tenant to match the manifests in PATHS.
+
+    PATHS are manifest files or directories (every *.yaml/*.yml in them). Nothing is changed.
+    """
+    configure_logging(verbose)
+    variables = parse_variables(var_pairs, var_files)
+    manifest_set = load_valid_manifests(paths, variables)
+    resolved = resolve_target(target)
+    options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets)
+    plan = asyncio.run(compute_plan(manifest_set, resolved, options, parallelism=parallelism))
+    click.echo(render(plan, fmt, color=color_enabled(no_color)), nl=False)
+    if out:
+        write_plan_file(Path(out), plan.dumps())
+        click.echo(f"Saved the plan to {out}; apply it with `egain-provision apply {out}`.", err=True)
+    refuse_excess_deletes(plan)
+    if not detailed_exitcode or not plan.has_changes:
+        return EXIT_NO_CHANGES
+    return EXIT_CHANGES_WITH_DELETES if plan.has_deletes else EXIT_CHANGES
+
+
+def write_plan_file(path: Path, text: str) -> None:
+    """Atomically, readable by the owner only: a plan names the tenant's objects and ids."""
+    write_atomic(path, text.encode("utf-8"), mode=0o600, what="the plan")

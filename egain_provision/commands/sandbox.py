@@ -1,0 +1,136 @@
+"""`egain-provision sandbox serve`: run the local API emulator over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from egain_provision.errors import UsageError
+
+_RATE = click.FloatRange(0, 1)
+_NON_NEGATIVE = click.FloatRange(min=0)
+
+
+@click.group("sandbox")
+def sandbox_group() -> None:
+    """The local emulator of the eGain Conversation Manager v3 setup API."""
+
+
+@sandbox_group.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="TCP port; 0 picks a free one (the banner shows which).",
+)
+@click.option(
+    "--db",
+    "db_path",
+    default=".egain/sandbox.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite file holding the objects; created if missing, kept across restarts.",
+)
+@click.option(
+    "--token-lifetime",
+    default=3600.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds an access token stays valid.",
+)
+@click.option(
+    "--mask-secrets",
+    is_flag=True,
+    help='Answer "********" for oauth2.payload and basicAuth.password instead of echoing them.',
+)
+@click.option("--latency-ms", default=0.0, type=_NON_NEGATIVE, help="Mean latency added to each API request (ms).")
+@click.option(
+    "--latency-jitter-ms",
+    default=0.0,
+    type=_NON_NEGATIVE,
+    help="Latency varies uniformly by up to this much either side of the mean (ms).",
+)
+@click.option(
+    "--error-rate",
+    default=0.0,
+    type=_RATE,
+    help="Share of API requests refused with 500 or 503 before they are processed.",
+)
+@click.option(
+    "--throttle-rate", default=0.0, type=_RATE, help="Share of API requests refused with 429 before they are processed."
+)
+@click.option(
+    "--retry-after",
+    default=1.0,
+    show_default=True,
+    type=_NON_NEGATIVE,
+    help="Retry-After seconds sent with a 429 (fractions such as 0.05 allowed).",
+)
+@click.option(
+    "--lost-answer-rate",
+    default=0.0,
+    type=_RATE,
+    help="Share of writes that are committed and then have their connection dropped.",
+)
+@click.option("--seed", type=int, default=None, help="Seed for the fault draws, for repeatable runs.")
+def serve_command(
+    host: str,
+    port: int,
+    db_path: str,
+    token_lifetime: float,
+    mask_secrets: bool,
+    latency_ms: float,
+    latency_jitter_ms: float,
+    error_rate: float,
+    throttle_rate: float,
+    retry_after: float,
+    lost_answer_rate: float,
+    seed: int | None,
+) -> None:
+    """Serve the sandbox over HTTP until Ctrl-C; prints its URLs and client credentials.
+
+    Fault knobs can also be changed while it runs: PUT /_sandbox/faults (see README).
+    """
+    from egain_provision.sandbox import BASE_PATH, TOKEN_PATH, SandboxConfig
+    from egain_provision.sandbox.server import bind, make_server
+
+    config = SandboxConfig(
+        db_path=str(Path(db_path).resolve()),
+        token_lifetime=token_lifetime,
+        mask_secrets=mask_secrets,
+        latency_ms=latency_ms,
+        latency_jitter_ms=latency_jitter_ms,
+        error_rate=error_rate,
+        throttle_rate=throttle_rate,
+        retry_after=retry_after,
+        lost_answer_rate=lost_answer_rate,
+        seed=seed,
+    )
+    try:
+        server = make_server(config)
+    except ValueError as exc:
+        raise UsageError(str(exc), hint="see egain-provision sandbox serve --help") from None
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}", hint="choose another --port") from None
+    url = f"http://{host}:{sock.getsockname()[1]}"
+    click.echo("eGain sandbox serving")
+    click.echo(f"  url: {url}")
+    click.echo(f"  base url: {url}{BASE_PATH}")
+    click.echo(f"  token url: {url}{TOKEN_PATH}")
+    click.echo(f"  client id: {config.client_id}")
+    click.echo(f"  client secret: {config.client_secret}")
+    click.echo(f"  database: {config.db_path}")
+    click.echo("Press Ctrl-C to stop.")
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        # uvicorn has already shut down gracefully and re-raises the signal it caught.
+        pass
+    finally:
+        sock.close()
+    click.echo("Sandbox stopped.", err=True)

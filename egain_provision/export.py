@@ -1,0 +1,182 @@
+"""The live tenant as manifests (`egain-provision export`).
+
+The same live -> manifest conversion the differ uses (normalize.live_to_manifest), so a plan
+right after an export has nothing to change. Output is deterministic: objects sorted by natural
+key, keys in a fixed order, secrets replaced by `${env:...}` placeholders with derived names.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind
+from egain_provision.live import LiveObject, LiveState
+from egain_provision.normalize import is_masked, live_to_manifest
+from egain_provision.paths import get_path, iter_slots, set_path
+
+_FILE_TYPES = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF8", "gif"), (b"<svg", "svg"))
+
+
+@dataclass
+class Export:
+    """What an export produces, before anything is written."""
+
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    variables: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def env_name(kind: Kind, natural_key: str, path: str) -> str:
+    """The placeholder variable of one secret field, e.g. EGAIN_VAR_AUTHENTICATION_BOT_CALLBACK_OAUTH2_PAYLOAD."""
+    return "EGAIN_VAR_" + "_".join(_slug(part).upper() for part in (kind.singular, natural_key, path))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or "X"
+
+
+def build_export(live: LiveState, kinds: Sequence[str], *, split_by_kind: bool) -> Export:
+    """Manifest documents (file name -> document) and side files for the live objects of `kinds`."""
+    export = Export()
+    selected = [name for name in SETUP_ORDER if name in kinds]
+    exported: dict[str, LiveObject] = {}
+    by_kind: dict[str, list[LiveObject]] = {}
+    for name in selected:
+        chosen: list[LiveObject] = []
+        for key in sorted({obj.natural_key for obj in live.of_kind(name)}):
+            same = sorted(live.find(name, key), key=lambda obj: (obj.body.get("created") or "", obj.id))
+            chosen.append(same[0])
+            for other in same[1:]:
+                export.warnings.append(
+                    f"{name} {key!r} exists {len(same)} times; exported {same[0].id}, not {other.id} "
+                    "(a manifest holds one object per name: rename or delete the extra one in the tenant)"
+                )
+        by_kind[name] = chosen
+        exported.update({obj.id: obj for obj in chosen})
+
+    def key_of_id(kind: str, object_id: str) -> str | None:
+        obj = exported.get(object_id)
+        return obj.natural_key if obj is not None and obj.kind == kind else None
+
+    for name in selected:
+        kind = KINDS_BY_NAME[name]
+        items = [_manifest_object(kind, obj, key_of_id, live, export) for obj in by_kind[name]]
+        export.counts[name] = len(items)
+        if not items:
+            continue
+        document_name = f"{name}.yaml" if split_by_kind else "tenant.yaml"
+        document = export.documents.setdefault(document_name, {"version": 1})
+        document[name] = items
+    export.variables.sort()
+    return export
+
+
+def _manifest_object(kind: Kind, obj: LiveObject, key_of_id: Any, live: LiveState, export: Export) -> dict[str, Any]:
+    doc = _escape(live_to_manifest(kind, obj.body, key_of_id))
+    for reference in kind.references:
+        for found in _literal_ids(doc, reference.path):
+            target = live.by_id.get(found)
+            why = "is not exported" if target is not None else "does not exist in the tenant"
+            export.warnings.append(
+                f"{kind.name} {obj.natural_key!r}: {reference.path} points at {reference.target} id {found}, "
+                f"which {why}; kept as a literal {{id}}"
+            )
+    for path, default in kind.defaults.items():
+        if get_path(doc, path) == default:
+            _delete_path(doc, path)
+    for path in kind.secret_fields:
+        value = get_path(doc, path)
+        if value is None:
+            continue
+        variable = env_name(kind, obj.natural_key, path)
+        export.variables.append(variable)
+        set_path(doc, path, "${env:" + variable + "}")
+        if is_masked(value):
+            export.warnings.append(f"{variable}: the tenant does not reveal this secret; set it from your vault")
+    for folder, field_name in kind.file_fields.items():
+        _field_to_file(doc, field_name, f"{folder}/{_slug(obj.natural_key)}", export)
+    return _ordered(doc, first=kind.natural_key)
+
+
+def _literal_ids(doc: dict[str, Any], manifest_pattern: str) -> list[str]:
+    return [
+        slot.value["id"]
+        for slot in iter_slots(doc, manifest_pattern)
+        if isinstance(slot.value, dict) and isinstance(slot.value.get("id"), str)
+    ]
+
+
+def _field_to_file(doc: dict[str, Any], field_name: str, stem: str, export: Export) -> None:
+    """A base64 field becomes a file referenced by ${file:...} when the bytes re-encode to the same text."""
+    text = doc.get(field_name)
+    if not isinstance(text, str):
+        return
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return
+    if base64.b64encode(data).decode("ascii") != text:
+        return
+    extension = next((ext for magic, ext in _FILE_TYPES if data.startswith(magic)), "bin")
+    relative = f"{stem}.{extension}"
+    export.files[relative] = data
+    doc[field_name] = "${file:" + relative + "}"
+
+
+def _escape(value: Any) -> Any:
+    """`${` in a live string is literal text: escape it so the loader does not interpolate it."""
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, dict):
+        return {key: _escape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_escape(item) for item in value]
+    return value
+
+
+def _ordered(value: Any, *, first: str | None = None) -> Any:
+    """Keys sorted (the natural key first) so the same tenant always exports the same text."""
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda key: (key != first, key != "name", key))
+        return {key: _ordered(value[key]) for key in keys}
+    if isinstance(value, list):
+        return [_ordered(item) for item in value]
+    return value
+
+
+def _delete_path(doc: dict[str, Any], path: str) -> None:
+    parts = path.split(".")
+    node: Any = doc
+    for part in parts[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        node.pop(parts[-1], None)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, lists indented under their key, long strings never folded."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def dump_document(document: dict[str, Any], header: str) -> str:
+    """A manifest document as YAML text, with a comment header."""
+    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000)
+    return header + body
+
+
+def env_example(variables: Sequence[str]) -> str:
+    """`.env.example`: the variable names the exported manifests expect, without values."""
+    lines = ["# Secrets the exported manifests read with ${env:...}; set them from your secret store.\n"]
+    lines += [f"{name}=\n" for name in variables]
+    return "".join(lines)

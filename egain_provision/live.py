@@ -1,0 +1,76 @@
+"""Reading the live tenant into an index of `LiveObject`s (decK's "dump" stage)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from egain_provision.client import EgainClient, gather_or_cancel
+from egain_provision.kinds import KINDS_BY_NAME, Kind
+
+
+@dataclass(frozen=True)
+class LiveObject:
+    """One object as the tenant returned it."""
+
+    kind: str
+    id: str
+    natural_key: str
+    body: dict[str, Any]
+
+    @property
+    def modified(self) -> str | None:
+        value = self.body.get("modified")
+        return value if isinstance(value, str) else None
+
+
+@dataclass
+class LiveState:
+    """Every live object of the kinds read, indexed by id and by natural key."""
+
+    kinds: tuple[str, ...]
+    by_id: dict[str, LiveObject] = field(default_factory=dict)
+    by_key: dict[tuple[str, str], list[LiveObject]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, obj: LiveObject) -> None:
+        self.by_id[obj.id] = obj
+        self.by_key[(obj.kind, obj.natural_key)].append(obj)
+
+    def find(self, kind: str, natural_key: str) -> list[LiveObject]:
+        """The live objects of `kind` named `natural_key` (more than one means an ambiguous name)."""
+        return self.by_key.get((kind, natural_key), [])
+
+    def of_kind(self, kind: str) -> list[LiveObject]:
+        return [obj for obj in self.by_id.values() if obj.kind == kind]
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+
+async def read_live(client: EgainClient, kind_names: Iterable[str]) -> LiveState:
+    """List every object of the given kinds: all first pages at once, then all remaining pages at once."""
+    kinds = [KINDS_BY_NAME[name] for name in kind_names]
+    firsts = await gather_or_cancel([client.list_page(kind, 1) for kind in kinds])
+    rests = await gather_or_cancel(
+        [client.list_rest(kind, count) for kind, (_, count) in zip(kinds, firsts, strict=True)]
+    )
+    state = LiveState(kinds=tuple(kind.name for kind in kinds))
+    for kind, (first, _), rest in zip(kinds, firsts, rests, strict=True):
+        for item in first + rest:
+            obj = to_live_object(kind, item)
+            if obj is not None:
+                state.add(obj)
+    return state
+
+
+def to_live_object(kind: Kind, item: Any) -> LiveObject | None:
+    """A list item as a LiveObject; items without an id or natural key cannot be managed and are skipped."""
+    if not isinstance(item, dict):
+        return None
+    object_id = item.get("id")
+    key = item.get(kind.natural_key)
+    if not isinstance(object_id, str) or not isinstance(key, str):
+        return None
+    return LiveObject(kind=kind.name, id=object_id, natural_key=key, body=item)

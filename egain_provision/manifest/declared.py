@@ -1,0 +1,102 @@
+"""Manifest documents and the objects they declare, as read: manifest-shaped, with positions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from egain_provision.kinds import KINDS, Kind
+from egain_provision.manifest.yamlnodes import Positions
+from egain_provision.model import SourceLocation
+
+
+def pattern_regex(pattern: str) -> str:
+    """A path pattern (`roles[].authentication`) as a regex over concrete paths."""
+    return re.escape(pattern).replace(r"\[\]", r"\[\d+\]")
+
+
+# Secret fields at document level: `authentications[3].oauth2.payload`.
+_SECRET_PATHS = re.compile(
+    "|".join(
+        rf"{re.escape(kind.name)}\[\d+\]\.{pattern_regex(secret)}" for kind in KINDS for secret in kind.secret_fields
+    )
+    or r"(?!)"
+)
+
+
+def under(prefix: str, relative: str) -> str:
+    """A path relative to the object at `prefix`, made absolute within the document."""
+    if not relative:
+        return prefix
+    return f"{prefix}{relative}" if relative.startswith("[") else f"{prefix}.{relative}"
+
+
+def parent_path(path: str) -> str:
+    """`a.b[0].c` -> `a.b[0]` -> `a.b` -> `a` -> ``."""
+    cut = max(path.rfind("."), path.rfind("["))
+    return path[:cut] if cut > 0 else ""
+
+
+@dataclass
+class Document:
+    """One YAML document of a manifest file, interpolated, with every value's position."""
+
+    file: str
+    base_dir: Path
+    value: Any
+    location: SourceLocation
+    positions: Positions = field(default_factory=Positions)
+    templates: dict[str, str] = field(default_factory=dict)
+    env_paths: set[str] = field(default_factory=set)
+    reported: set[str] = field(default_factory=set)
+
+    def locate(self, path: str, *, at_key: bool = False) -> SourceLocation:
+        """Where `path` was written: its key or value, else its nearest written ancestor."""
+        if at_key and path in self.positions.keys:
+            return SourceLocation(self.file, *self.positions.keys[path])
+        while path:
+            found = self.positions.values.get(path)
+            if found is not None:
+                return found
+            path = parent_path(path)
+        return self.positions.values.get("", self.location)
+
+    def is_sensitive(self, path: str) -> bool:
+        """Whether the value at `path` (or any value within it) must never be shown."""
+        if _SECRET_PATHS.fullmatch(path):
+            return True
+        while path:
+            if path in self.env_paths:
+                return True
+            path = parent_path(path)
+        return False
+
+
+@dataclass
+class Declared:
+    """One object as declared: its manifest value and where it lives in its document."""
+
+    kind: Kind
+    document: Document
+    prefix: str
+    value: dict[str, Any]
+    order: tuple[int, int, int]
+
+    @property
+    def natural_key(self) -> str | None:
+        key = self.value.get(self.kind.natural_key)
+        return key if isinstance(key, str) else None
+
+    @property
+    def location(self) -> SourceLocation:
+        return self.document.locate(self.prefix)
+
+    def path(self, relative: str) -> str:
+        """The document path of a path relative to this object."""
+        return under(self.prefix, relative)
+
+    def locate(self, relative: str, *, at_key: bool = False) -> SourceLocation:
+        """Where a field of this object (relative path) was written."""
+        return self.document.locate(self.path(relative), at_key=at_key)

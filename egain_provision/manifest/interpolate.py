@@ -1,0 +1,131 @@
+"""`${env:EGAIN_VAR_*}`, `${var:NAME}` and `${file:PATH}` in manifest strings; `$${` is a literal `${`.
+
+Expressions may sit inside a larger string. A plain (unquoted) YAML scalar that is exactly one
+`${env:...}` or `${var:...}` expression takes the type its value reads as (`timeout: ${var:T}`
+with T=30 is the number 30); quoted scalars always stay strings.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from egain_provision.manifest.yamlnodes import resolve_plain
+
+ENV_PREFIX = "EGAIN_VAR_"
+_TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)(\}?)")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_VAR_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+class InterpolationError(Exception):
+    """An expression that cannot be evaluated; the message never holds a resolved value."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Expanded:
+    """A string after interpolation; `from_env` marks it sensitive."""
+
+    value: Any
+    from_env: bool
+    interpolated: bool
+
+
+def has_expression(text: str) -> bool:
+    """Whether `text` could hold an expression or escape (cheap pre-check)."""
+    return "${" in text
+
+
+class Interpolator:
+    """Evaluates expressions for the manifests of one run."""
+
+    def __init__(self, variables: Mapping[str, str], environ: Mapping[str, str]) -> None:
+        self.variables = variables
+        self.environ = environ
+        self._files: dict[Path, str] = {}
+
+    def expand(self, text: str, base_dir: Path, *, plain: bool = False) -> Expanded:
+        """`text` with every expression replaced; raises InterpolationError on the first bad one."""
+        parts: list[str] = []
+        from_env = False
+        interpolated = False
+        position = 0
+        sole: str | None = None
+        for match in _TOKEN.finditer(text):
+            parts.append(text[position : match.start()])
+            position = match.end()
+            if match.group(0) == "$${":
+                parts.append("${")
+                continue
+            if not match.group(2):
+                raise InterpolationError("unterminated ${ expression", "close it with }, or write $${ for a literal ${")
+            source, _, argument = match.group(1).strip().partition(":")
+            value = self._evaluate(source.strip(), argument.strip(), base_dir)
+            interpolated = True
+            from_env = from_env or source.strip() == "env"
+            if match.start() == 0 and match.end() == len(text) and source.strip() in ("env", "var"):
+                sole = value
+            parts.append(value)
+        parts.append(text[position:])
+        result: Any = "".join(parts)
+        if plain and sole is not None:
+            typed = resolve_plain(sole)
+            if isinstance(typed, bool | int | float):
+                result = typed
+        return Expanded(result, from_env, interpolated)
+
+    def _evaluate(self, source: str, argument: str, base_dir: Path) -> str:
+        if source == "env":
+            return self._env(argument)
+        if source == "var":
+            return self._var(argument)
+        if source == "file":
+            return self._file(argument, base_dir)
+        raise InterpolationError(
+            f"unknown interpolation source {source!r}" if source else "empty ${} expression",
+            "use ${env:EGAIN_VAR_NAME}, ${var:NAME} or ${file:PATH}; write $${ for a literal ${",
+        )
+
+    def _env(self, name: str) -> str:
+        if not _ENV_NAME.fullmatch(name):
+            raise InterpolationError(f"invalid environment variable name {name!r}", "write ${env:EGAIN_VAR_NAME}")
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX:
+            raise InterpolationError(
+                f"environment variable {name!r} may not be read: only {ENV_PREFIX}* variables are",
+                f"export the value as {ENV_PREFIX}{name.removeprefix(ENV_PREFIX) or 'NAME'} and use that name",
+            )
+        if name not in self.environ:
+            raise InterpolationError(f"environment variable {name} is not set", f"export {name}=... before running")
+        return self.environ[name]
+
+    def _var(self, name: str) -> str:
+        if not _VAR_NAME.fullmatch(name):
+            raise InterpolationError(f"invalid variable name {name!r}", "write ${var:NAME} (letters, digits, _ . -)")
+        if name not in self.variables:
+            raise InterpolationError(
+                f"variable {name!r} is not set", f"pass --var {name}=VALUE or a --var-file that defines {name}"
+            )
+        return self.variables[name]
+
+    def _file(self, relative: str, base_dir: Path) -> str:
+        if not relative:
+            raise InterpolationError("${file:} needs a path", "write ${file:PATH}, relative to the manifest file")
+        path = (base_dir / relative).resolve()
+        if path not in self._files:
+            try:
+                self._files[path] = base64.b64encode(path.read_bytes()).decode("ascii")
+            except OSError as exc:
+                raise InterpolationError(
+                    f"cannot read file {relative!r}: {exc.strerror or 'unreadable'}",
+                    f"the path is relative to the manifest's directory ({base_dir})",
+                ) from None
+        return self._files[path]

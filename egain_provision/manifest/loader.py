@@ -1,0 +1,342 @@
+"""Manifest files -> `ManifestSet`: read, interpolate, check shape and references, build desired objects.
+
+Bad manifest content never raises: every problem becomes a `Diagnostic` with file:line:col and
+the field path, so one run reports them all. Only unusable command-line paths raise
+`UsageError`. A directory contributes its own `*.yaml`/`*.yml` files, sorted by name, not its
+subdirectories (they can hold per-environment variable files or other setups).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from egain_provision.errors import UsageError
+from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind
+from egain_provision.manifest.checks import check_declared
+from egain_provision.manifest.declared import Declared, Document, pattern_regex, under
+from egain_provision.manifest.interpolate import InterpolationError, Interpolator, has_expression
+from egain_provision.manifest.validation import document_problems, object_problems
+from egain_provision.manifest.yamlnodes import NodeReader, compose_documents, decode_text, join_path, mark_location
+from egain_provision.model import DesiredObject, Diagnostic, Ref, SourceLocation
+from egain_provision.paths import iter_slots
+
+T = TypeVar("T")
+
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+# Far above any real manifest (icons are at most 512000 characters); refuses runaway inputs early.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class ManifestSet:
+    """Everything the manifests declare, merged, plus what is wrong with them."""
+
+    objects: list[DesiredObject] = field(default_factory=list)
+    ignore: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+
+def manifest_files(paths: Sequence[str | Path]) -> list[str]:
+    """The files to read, in order: each file as given, each directory's manifests sorted by name."""
+    files: list[str] = []
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(
+                entry.name for entry in os.scandir(path) if entry.is_file() and entry.name.endswith(MANIFEST_SUFFIXES)
+            )
+            if not found:
+                raise UsageError(
+                    "directory holds no manifests",
+                    where=str(given),
+                    hint="a directory contributes its *.yaml and *.yml files (not those of subdirectories)",
+                )
+            candidates = [str(path / name) for name in found]
+        elif path.exists():
+            candidates = [str(given)]
+        else:
+            raise UsageError("no such file or directory", where=str(given), hint="check the path")
+        for candidate in candidates:
+            resolved = Path(candidate).resolve()
+            if resolved not in seen:
+                seen.add(resolved)
+                files.append(candidate)
+    return files
+
+
+def load_manifests(
+    paths: Sequence[str | Path],
+    *,
+    variables: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ManifestSet:
+    """Read and check the manifests at `paths` (files or directories); never raises for bad content."""
+    files = manifest_files(paths)
+    loading = _Loading(Interpolator(variables or {}, os.environ if environ is None else environ))
+    with _collector_paused():
+        for index, file in enumerate(files):
+            loading.read_file(index, file)
+    loading.diagnostics.extend(check_declared(loading.declared))
+    ordered = sorted(loading.declared, key=lambda obj: (SETUP_ORDER.index(obj.kind.name), obj.order))
+    located: dict[int, dict[str, dict[str, SourceLocation]]] = {}
+    env_paths: dict[int, dict[str, dict[str, None]]] = {}
+    objects = []
+    for obj in ordered:
+        if obj.natural_key is not None:
+            document = id(obj.document)
+            if document not in located:
+                located[document] = _by_object(obj.document.positions.values)
+                env_paths[document] = _by_object(dict.fromkeys(obj.document.env_paths))
+            objects.append(
+                desired_object(obj, located[document].get(obj.prefix, {}), env_paths[document].get(obj.prefix, {}))
+            )
+    return ManifestSet(
+        objects=objects,
+        ignore={kind: tuple(dict.fromkeys(globs)) for kind, globs in loading.ignore.items()},
+        diagnostics=sorted(loading.diagnostics, key=Diagnostic.sort_key),
+        files=files,
+    )
+
+
+class _Loading:
+    """The state of one `load_manifests` call."""
+
+    def __init__(self, interpolator: Interpolator) -> None:
+        self.interpolator = interpolator
+        self.diagnostics: list[Diagnostic] = []
+        self.declared: list[Declared] = []
+        self.ignore: dict[str, list[str]] = {}
+
+    def read_file(self, index: int, file: str) -> None:
+        start = SourceLocation(file, 1, 1)
+        try:
+            size = os.stat(file).st_size
+            if size > MAX_FILE_BYTES:
+                self.diagnostics.append(
+                    Diagnostic(
+                        "error",
+                        start,
+                        "",
+                        f"file is too large for a manifest ({size} bytes, at most {MAX_FILE_BYTES})",
+                        "split it into several files, or check that this is the file you meant",
+                    )
+                )
+                return
+            data = Path(file).read_bytes()
+        except OSError as exc:
+            self.diagnostics.append(
+                Diagnostic("error", start, "", f"cannot read file: {exc.strerror}", "check the file's permissions")
+            )
+            return
+        text, problem = decode_text(file, data)
+        if text is None:
+            self.diagnostics.extend([problem] if problem else [])
+            return
+        nodes, problem = compose_documents(file, text)
+        if problem is not None:
+            self.diagnostics.append(problem)
+        documents = [node for node in nodes if node is not None]
+        if not documents and problem is None:
+            self.diagnostics.append(
+                Diagnostic(
+                    "warning", start, "", "file holds no manifest", "add 'version: 1' and some objects, or remove it"
+                )
+            )
+        for node in documents:
+            self.read_document(index, file, node)
+
+    def read_document(self, index: int, file: str, node: yaml.Node) -> None:
+        document = Document(file, Path(file).parent, None, mark_location(file, node.start_mark))
+        if not isinstance(node, yaml.MappingNode):
+            self.diagnostics.append(
+                Diagnostic(
+                    "error",
+                    document.location,
+                    "",
+                    "a manifest document must be a mapping",
+                    "start the document with 'version: 1' followed by kind lists such as 'clientApplications:'",
+                )
+            )
+            return
+
+        def on_string(text: str, location: SourceLocation, path: str, plain: bool) -> Any:
+            if not has_expression(text):
+                return text
+            try:
+                expanded = self.interpolator.expand(text, document.base_dir, plain=plain)
+            except InterpolationError as exc:
+                self.diagnostics.append(Diagnostic("error", location, path, exc.message, exc.hint))
+                document.reported.add(path)
+                # Still a template, not a literal: no "literal secret" warning on top of the error.
+                document.templates[path] = text
+                return text
+            if expanded.interpolated:
+                document.templates[path] = text
+            if expanded.from_env:
+                document.env_paths.add(path)
+            return expanded.value
+
+        reader = NodeReader(file, on_string)
+        document.value = reader.convert(node, "", document.positions)
+        self.diagnostics.extend(reader.diagnostics)
+        document.reported.update(reader.reported)
+        for problem in document_problems(document.value, document.is_sensitive):
+            if problem.path in document.reported:
+                continue
+            self.diagnostics.append(
+                Diagnostic(
+                    "error",
+                    document.locate(problem.path, at_key=problem.at_key),
+                    problem.path,
+                    problem.message,
+                    problem.hint,
+                )
+            )
+        if not isinstance(document.value, dict):
+            return
+        self.collect_ignore(document.value.get("ignore"))
+        for kind_name in SETUP_ORDER:
+            items = document.value.get(kind_name)
+            if isinstance(items, list):
+                self.read_objects(index, KINDS_BY_NAME[kind_name], document, items)
+
+    def read_objects(self, index: int, kind: Kind, document: Document, items: list[Any]) -> None:
+        for position, value in enumerate(items):
+            prefix = join_path(join_path("", kind.name), position)
+
+            def sensitive(relative: str, prefix: str = prefix) -> bool:
+                return document.is_sensitive(under(prefix, relative))
+
+            for problem in object_problems(kind.name, value, sensitive):
+                path = under(prefix, problem.path)
+                if path in document.reported:
+                    continue
+                self.diagnostics.append(
+                    Diagnostic(
+                        "error", document.locate(path, at_key=problem.at_key), path, problem.message, problem.hint
+                    )
+                )
+            if isinstance(value, dict):
+                location = document.locate(prefix)
+                self.declared.append(Declared(kind, document, prefix, value, (index, location.line, location.column)))
+
+    def collect_ignore(self, ignore: Any) -> None:
+        if not isinstance(ignore, dict):
+            return
+        for kind_name, globs in ignore.items():
+            if kind_name in KINDS_BY_NAME and isinstance(globs, list):
+                self.ignore.setdefault(kind_name, []).extend(glob for glob in globs if isinstance(glob, str))
+
+
+def desired_object(
+    obj: Declared, field_locations: dict[str, SourceLocation], env_paths: Iterable[str]
+) -> DesiredObject:
+    """The API-shaped desired object (the declared value is reused, not copied: it is not read again).
+
+    `field_locations` are the object's value locations and `env_paths` its values read from the
+    environment, both by manifest path relative to the object.
+    """
+    kind = obj.kind
+    body = obj.value
+    previous = body.pop("previousNames", None)
+    sensitive: dict[str, str | None] = {}
+    for relative in env_paths:
+        sensitive[_wire_path(kind, relative)] = obj.document.templates.get(obj.path(relative))
+    for secret in kind.secret_fields:
+        for slot in iter_slots(body, secret):
+            sensitive.setdefault(slot.path, obj.document.templates.get(obj.path(slot.path)))
+    for reference in kind.references:
+        wire_key = reference.wire_path.rsplit(".", 1)[-1]
+        for slot in list(iter_slots(body, reference.path)):
+            value = slot.value
+            if isinstance(value, str):
+                placed: Any = Ref(reference.target, value)
+            elif isinstance(value, dict) and set(value) == {"id"} and isinstance(value["id"], str):
+                placed = value["id"] if reference.bare else value
+            else:
+                continue
+            if reference.bare and isinstance(slot.container, dict):
+                del slot.container[str(slot.key)]
+                slot.container[wire_key] = placed
+            else:
+                slot.replace(placed)
+    return DesiredObject(
+        kind=kind.name,
+        natural_key=str(obj.natural_key),
+        body=body,
+        location=obj.location,
+        field_locations=field_locations,
+        sensitive=sensitive,
+        previous_names=tuple(name for name in previous if isinstance(name, str)) if isinstance(previous, list) else (),
+    )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Parsing allocates many small containers that live until the end; cyclic GC passes over them only cost time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _by_object(by_path: dict[str, T]) -> dict[str, dict[str, T]]:
+    """Document paths grouped by object (`clientApplications[0]`), made relative to it."""
+    grouped: dict[str, dict[str, T]] = {}
+    for path, location in by_path.items():
+        close = path.find("]")
+        if close < 0 or path[close + 1 : close + 2] != ".":
+            continue
+        grouped.setdefault(path[: close + 1], {})[path[close + 2 :]] = location
+    return grouped
+
+
+def _bare_pattern(manifest_path: str) -> re.Pattern[str]:
+    """`bots[].application` -> a regex capturing the concrete `...bots[3]` before `.application`."""
+    head, _, leaf = manifest_path.rpartition(".")
+    return re.compile(rf"({pattern_regex(head)})\.{re.escape(leaf)}")
+
+
+_BARE_PATTERNS: dict[str, list[tuple[re.Pattern[str], str]]] = {
+    kind.name: [
+        (_bare_pattern(reference.path), reference.wire_path.rpartition(".")[2])
+        for reference in kind.references
+        if reference.bare
+    ]
+    for kind in KINDS_BY_NAME.values()
+}
+
+
+def _wire_path(kind: Kind, manifest_path: str) -> str:
+    """A concrete manifest path in API terms: `bots[0].application` -> `bots[0].id` for bare references."""
+    for pattern, wire_key in _BARE_PATTERNS[kind.name]:
+        match = pattern.match(manifest_path)
+        if match and manifest_path[match.end() :][:1] in ("", ".", "["):
+            return f"{match.group(1)}.{wire_key}{manifest_path[match.end() :]}"
+    return manifest_path

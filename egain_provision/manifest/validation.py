@@ -1,0 +1,271 @@
+"""Shape checks against `schemas/manifest.schema.json`, with messages written for people.
+
+Validators are built once per process: one for a document's top level (the kind lists only as
+arrays) and one per kind, applied object by object, so each error maps straight to its object.
+jsonschema's own messages quote the offending value, which may be a secret; every message
+here is composed from the schema instead, and a value is quoted only when it is not sensitive.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from egain_provision.kinds import SETUP_ORDER
+from egain_provision.manifest.fastcheck import Check, Unsupported, compile_schema
+from egain_provision.manifest.yamlnodes import join_path
+from egain_provision.schemas import load_schema
+
+_JSON_TYPES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One schema violation: `path` is concrete and relative to the validated value."""
+
+    path: str
+    message: str
+    hint: str | None
+    at_key: bool = False
+
+
+@dataclass(frozen=True)
+class Validator:
+    """jsonschema for the errors, and a compiled yes/no check (when possible) for the fast path."""
+
+    schema: Draft202012Validator
+    fast: Check | None
+
+    def problems(self, value: Any, is_sensitive: Callable[[str], bool]) -> list[Problem]:
+        if self.fast is not None and self.fast(value):
+            return []
+        return _problems(self.schema, value, is_sensitive)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """The document-level validator and one validator per kind."""
+
+    document: Validator
+    kinds: dict[str, Validator]
+
+
+@cache
+def validators() -> Validators:
+    """Built once: compiling the schema costs more than validating a small manifest."""
+    schema = load_schema("manifest")
+    shell = copy.deepcopy(schema)
+    for kind in SETUP_ORDER:
+        shell["properties"][kind] = {"type": "array", "description": schema["properties"][kind]["description"]}
+    kinds = {
+        kind: _validator(
+            {"$schema": schema["$schema"], "$defs": schema["$defs"], **schema["properties"][kind]["items"]}
+        )
+        for kind in SETUP_ORDER
+    }
+    return Validators(_validator(shell), kinds)
+
+
+def _validator(schema: dict[str, Any]) -> Validator:
+    try:
+        fast: Check | None = compile_schema(schema, schema)
+    except Unsupported:
+        fast = None
+    return Validator(Draft202012Validator(schema), fast)
+
+
+def document_problems(document: Any, is_sensitive: Callable[[str], bool]) -> list[Problem]:
+    """Problems of a manifest document's top level (the objects in its kind lists excluded)."""
+    return validators().document.problems(document, is_sensitive)
+
+
+def object_problems(kind: str, value: Any, is_sensitive: Callable[[str], bool]) -> list[Problem]:
+    """Problems of one declared object of `kind`; paths are relative to the object."""
+    return validators().kinds[kind].problems(value, is_sensitive)
+
+
+def _problems(validator: Draft202012Validator, value: Any, is_sensitive: Callable[[str], bool]) -> list[Problem]:
+    found: list[tuple[str, Problem]] = []
+    seen: set[tuple[str, str]] = set()
+    mistyped: set[str] = set()
+    for error in validator.iter_errors(value):
+        if error.validator == "type":
+            mistyped.add(concrete_path(error.absolute_path))
+        for problem in _explain(error, is_sensitive):
+            key = (problem.path, problem.message)
+            if key not in seen:
+                seen.add(key)
+                found.append((str(error.validator), problem))
+    # A value of the wrong type fails its enum, length and pattern too; the type is the one to fix.
+    return [problem for keyword, problem in found if keyword == "type" or problem.path not in mistyped]
+
+
+def concrete_path(parts: Any) -> str:
+    """jsonschema's path deque as `a.b[0].c`."""
+    path = ""
+    for part in parts:
+        path = join_path(path, part)
+    return path
+
+
+def _explain(error: ValidationError, is_sensitive: Callable[[str], bool]) -> Iterator[Problem]:
+    path = concrete_path(error.absolute_path)
+    keyword = str(error.validator)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    value = error.validator_value
+    instance = error.instance
+    shown: str | None = _shown(instance, is_sensitive(path))
+    if keyword == "required":
+        for name in value:
+            if isinstance(instance, dict) and name not in instance:
+                yield Problem(path, f"missing required field {name!r}", _field_hint(schema, name))
+    elif keyword == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        for name in instance:
+            if name not in allowed:
+                close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+                hint: str | None = f"did you mean {close[0]!r}?" if close else f"allowed here: {', '.join(allowed)}"
+                yield Problem(join_path(path, name), f"unknown field {name!r}", hint, at_key=True)
+    elif keyword == "type":
+        yield _type_problem(path, value, instance, schema)
+    elif keyword == "enum":
+        listed = ", ".join(_literal(option) for option in value)
+        close = difflib.get_close_matches(str(instance), [str(o) for o in value], n=1) if shown else []
+        hint = f"did you mean {close[0]!r}?" if close else _description(schema)
+        yield Problem(path, f"{shown or 'value'} is not one of: {listed}", hint)
+    elif keyword == "const":
+        yield Problem(path, f"must be {_literal(value)}, not {shown or 'this value'}", _description(schema))
+    elif keyword == "minLength":
+        message = "must not be empty" if value == 1 else f"is too short: at least {value} characters"
+        yield Problem(path, message, _description(schema))
+    elif keyword == "maxLength":
+        yield Problem(path, f"is too long: {len(instance)} characters, at most {value}", _description(schema))
+    elif keyword == "minItems":
+        yield Problem(
+            path, f"needs at least {value} item{'s' if value != 1 else ''} (has {len(instance)})", _description(schema)
+        )
+    elif keyword == "maxItems":
+        yield Problem(path, f"allows at most {value} items (has {len(instance)})", _description(schema))
+    elif keyword in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        relation = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}[keyword]
+        yield Problem(path, f"must be {relation} {value}", _description(schema))
+    elif keyword == "pattern":
+        yield Problem(path, f"{shown or 'value'} is not a valid {_format_name(schema)}", _description(schema))
+    elif keyword == "uniqueItems":
+        yield Problem(path, "lists the same item more than once", "remove the duplicates")
+    elif keyword == "not":
+        yield Problem(path, f"field {path.rsplit('.', 1)[-1]!r} is not allowed here", _description(schema))
+    elif keyword == "anyOf" and all(set(branch) == {"required"} for branch in value):
+        names = " or ".join(name for branch in value for name in branch["required"])
+        yield Problem(path, f"needs {names}", _description(schema))
+    elif keyword in ("oneOf", "anyOf"):
+        yield from _alternatives(error, path, is_sensitive)
+    else:
+        yield Problem(path, f"is not valid ({keyword})", _description(schema))
+
+
+def _alternatives(error: ValidationError, path: str, is_sensitive: Callable[[str], bool]) -> Iterator[Problem]:
+    """For `string | {id}` references: explain the branch matching the value's type, else both types."""
+    branches = error.validator_value
+    kinds = [_JSON_TYPES.get(str(_branch_type(branch)), "a value") for branch in branches]
+    instance_type = _json_type(error.instance)
+    for index, branch in enumerate(branches):
+        if _branch_type(branch) == instance_type:
+            for sub in error.context or []:
+                if sub.schema_path and sub.schema_path[0] == index:
+                    yield from _explain(sub, is_sensitive)
+            return
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    yield Problem(path, f"expected {' or '.join(kinds)}, got {_JSON_TYPES[instance_type]}", _description(schema))
+
+
+def _branch_type(branch: Any) -> str | None:
+    if not isinstance(branch, dict):
+        return None
+    if "type" in branch:
+        return str(branch["type"])
+    if "$ref" in branch:
+        target = str(branch["$ref"]).rsplit("/", 1)[-1]
+        resolved = load_schema("manifest")["$defs"].get(target, {})
+        return str(resolved.get("type")) if "type" in resolved else None
+    return None
+
+
+def _type_problem(path: str, expected: Any, instance: Any, schema: dict[str, Any]) -> Problem:
+    wanted = [expected] if isinstance(expected, str) else list(expected)
+    got = _json_type(instance)
+    message = f"expected {' or '.join(_JSON_TYPES.get(w, w) for w in wanted)}, got {_JSON_TYPES[got]}"
+    hint = _description(schema)
+    if "string" in wanted and got in ("integer", "number", "boolean"):
+        hint = 'quote the value so YAML reads it as text, e.g. "123"'
+    elif got == "null":
+        hint = "give it a value, or remove the field"
+    return Problem(path, message, hint)
+
+
+def _json_type(instance: Any) -> str:
+    if instance is None:
+        return "null"
+    if isinstance(instance, bool):
+        return "boolean"
+    if isinstance(instance, int):
+        return "integer"
+    if isinstance(instance, float):
+        return "number"
+    if isinstance(instance, str):
+        return "string"
+    if isinstance(instance, list):
+        return "array"
+    return "object"
+
+
+def _shown(instance: Any, sensitive: bool) -> str | None:
+    """A short quotable form of a scalar value, or None when it must not (or cannot) be shown."""
+    if sensitive or isinstance(instance, dict | list):
+        return None
+    text = repr(instance) if isinstance(instance, str) else _literal(instance)
+    return text if len(text) <= 80 else text[:77] + "...'"
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def _description(schema: dict[str, Any]) -> str | None:
+    description = schema.get("description")
+    return str(description) if description else None
+
+
+def _field_hint(schema: dict[str, Any], name: str) -> str | None:
+    field_schema = schema.get("properties", {}).get(name)
+    if isinstance(field_schema, dict):
+        described = _description(field_schema)
+        if described is None and "$ref" in field_schema:
+            target = str(field_schema["$ref"]).rsplit("/", 1)[-1]
+            described = _description(load_schema("manifest")["$defs"].get(target, {}))
+        if described:
+            return f"add {name}: {described}"
+    return f"add {name}:"
+
+
+def _format_name(schema: dict[str, Any]) -> str:
+    return {"uri": "http(s) URL", "email": "email address"}.get(str(schema.get("format")), "value")

@@ -1,0 +1,311 @@
+"""The plan as a value: ordered actions with field-level changes, computed once, read by renderers
+and by the executor. Its JSON form (`format_version`) is what `plan --format json` prints and
+what `plan --out` saves; it never holds a secret value.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import jsonschema
+from jsonschema import Draft202012Validator
+
+from egain_provision.errors import PlanError
+from egain_provision.model import SENSITIVE_DISPLAY, Ref, SourceLocation
+from egain_provision.schemas import load_schema
+
+FORMAT_VERSION = "1.0"
+WRITE_ONLY_DISPLAY = "(write-only, not compared)"
+
+ActionType = Literal["create", "update", "delete"]
+ChangeType = Literal["add", "remove", "modify"]
+
+
+class _Missing:
+    """The value of a field that is absent on one side of a change."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of one object: `path` in manifest terms, `before` -> `after` (MISSING when absent)."""
+
+    path: str
+    before: Any
+    after: Any
+    sensitive: bool = False
+    known_after_apply: bool = False
+
+    @property
+    def change(self) -> ChangeType:
+        if self.before is MISSING:
+            return "add"
+        if self.after is MISSING:
+            return "remove"
+        return "modify"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "change": self.change, "sensitive": self.sensitive}
+        if self.before is not MISSING:
+            out["before"] = _masked(self.before) if self.sensitive else self.before
+        if self.after is not MISSING:
+            out["after"] = _masked(self.after) if self.sensitive else self.after
+        if self.known_after_apply:
+            out["known_after_apply"] = True
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Change:
+        return cls(
+            path=data["path"],
+            before=data.get("before", MISSING),
+            after=data.get("after", MISSING),
+            sensitive=bool(data.get("sensitive")),
+            known_after_apply=bool(data.get("known_after_apply")),
+        )
+
+
+@dataclass
+class Action:
+    """One mutation: create, update (with changes) or delete of one object.
+
+    `body` is what will be sent, in API shape: references already live resolve to ids,
+    references to objects this plan creates stay `Ref`s, and every sensitive field is listed in
+    `sensitive` with the expression it comes from (`${env:...}`), so a saved plan can omit values.
+    """
+
+    action: ActionType
+    kind: str
+    natural_key: str
+    id: str | None = None
+    modified: str | None = None
+    previous_key: str | None = None
+    changes: list[Change] = field(default_factory=list)
+    body: dict[str, Any] | None = None
+    sensitive: dict[str, str | None] = field(default_factory=dict)
+    depends_on: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    location: SourceLocation | None = None
+
+    @property
+    def address(self) -> str:
+        """Unique within a plan: `kind/key`, with the id for deletes (live names may repeat)."""
+        if self.action == "delete" and self.id:
+            return f"{self.kind}/{self.natural_key}#{self.id}"
+        return f"{self.kind}/{self.natural_key}"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "address": self.address,
+            "action": self.action,
+            "kind": self.kind,
+            "natural_key": self.natural_key,
+            "id": self.id,
+            "modified": self.modified,
+            "changes": [change.to_json() for change in self.changes],
+            "depends_on": list(self.depends_on),
+            "notes": list(self.notes),
+        }
+        if self.previous_key is not None:
+            out["previous_key"] = self.previous_key
+        if self.location is not None:
+            out["location"] = str(self.location)
+        if self.body is not None:
+            out["body"] = _encode_body(self.body, self.sensitive)
+            out["sensitive"] = dict(self.sensitive)
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Action:
+        location = None
+        if data.get("location"):
+            file, _, rest = str(data["location"]).rpartition(":")
+            file, _, line = file.rpartition(":")
+            location = SourceLocation(file, int(line), int(rest))
+        body = data.get("body")
+        sensitive = dict(data.get("sensitive") or {})
+        return cls(
+            action=data["action"],
+            kind=data["kind"],
+            natural_key=data["natural_key"],
+            id=data.get("id"),
+            modified=data.get("modified"),
+            previous_key=data.get("previous_key"),
+            changes=[Change.from_json(item) for item in data.get("changes", [])],
+            body=_decode_body(body, set(sensitive)) if isinstance(body, dict) else None,
+            sensitive=sensitive,
+            depends_on=list(data.get("depends_on", [])),
+            notes=list(data.get("notes", [])),
+            location=location,
+        )
+
+
+@dataclass(frozen=True)
+class Unmanaged:
+    """A live object that is neither declared nor ignored (deleted only with --prune)."""
+
+    kind: str
+    natural_key: str
+    id: str
+
+
+@dataclass
+class Plan:
+    """Everything `plan` found: ordered actions, unchanged counts, unmanaged objects."""
+
+    target: str
+    target_identity: str
+    actions: list[Action] = field(default_factory=list)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    unmanaged: list[Unmanaged] = field(default_factory=list)
+    ignored: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    manifests: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    prune: bool = False
+    max_deletes: int | None = None
+
+    def count(self, action: ActionType) -> int:
+        return sum(1 for item in self.actions if item.action == action)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {
+            "create": self.count("create"),
+            "update": self.count("update"),
+            "delete": self.count("delete"),
+            "unchanged": sum(self.unchanged.values()),
+            "unmanaged": len(self.unmanaged),
+        }
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.actions)
+
+    @property
+    def delete_limit_exceeded(self) -> bool:
+        """More deletes than --max-deletes allows: shown, but never applied."""
+        return self.max_deletes is not None and self.count("delete") > self.max_deletes
+
+    @property
+    def has_deletes(self) -> bool:
+        return any(item.action == "delete" for item in self.actions)
+
+    def to_json(self) -> dict[str, Any]:
+        """The document of `plan --format json` and `plan --out` (schemas/plan.schema.json)."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "tool": "egain-provision",
+            "target": self.target,
+            "target_identity": self.target_identity,
+            "manifests": list(self.manifests),
+            "kinds": list(self.kinds),
+            "prune": self.prune,
+            "max_deletes": self.max_deletes,
+            "summary": self.summary,
+            "actions": [item.to_json() for item in self.actions],
+            "unchanged": dict(self.unchanged),
+            "unmanaged": [
+                {"kind": item.kind, "natural_key": item.natural_key, "id": item.id} for item in self.unmanaged
+            ],
+            "ignored": dict(self.ignored),
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Plan:
+        """A saved plan read back; PlanError when it is not one this version understands."""
+        if not isinstance(data, dict) or data.get("tool") != "egain-provision":
+            raise PlanError(
+                "not an egain-provision plan file", hint="create one with `egain-provision plan --out FILE`"
+            )
+        version = str(data.get("format_version", ""))
+        if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+            raise PlanError(
+                f"plan format_version {version!r} is not supported (this tool writes {FORMAT_VERSION})",
+                hint="create the plan again with this version of egain-provision",
+            )
+        # A plan file is input like any other: nothing in it is executed unless it has the published shape.
+        problem = jsonschema.exceptions.best_match(Draft202012Validator(load_schema("plan")).iter_errors(data))
+        if problem is not None:
+            where = "/".join(str(part) for part in problem.absolute_path) or "(top level)"
+            raise PlanError(
+                f"the plan file does not match schemas/plan.schema.json at {where}: {problem.message}",
+                hint="do not edit saved plans; create the plan again with `egain-provision plan --out FILE`",
+            )
+        try:
+            return cls(
+                target=data["target"],
+                target_identity=data["target_identity"],
+                actions=[Action.from_json(item) for item in data["actions"]],
+                unchanged=dict(data.get("unchanged", {})),
+                unmanaged=[Unmanaged(**item) for item in data.get("unmanaged", [])],
+                ignored=dict(data.get("ignored", {})),
+                warnings=list(data.get("warnings", [])),
+                manifests=list(data.get("manifests", [])),
+                kinds=list(data.get("kinds", [])),
+                prune=bool(data.get("prune")),
+                max_deletes=data.get("max_deletes"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PlanError(f"the plan file is damaged ({type(exc).__name__}: {exc})") from None
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
+
+
+def _masked(value: Any) -> Any:
+    """A sensitive change's value as written out: only ever a placeholder, whatever it holds."""
+    return value if value in (SENSITIVE_DISPLAY, WRITE_ONLY_DISPLAY) else SENSITIVE_DISPLAY
+
+
+REF_KEY = "$ref"
+SENSITIVE_KEY = "$sensitive"
+
+
+def _encode_body(body: Any, sensitive: dict[str, str | None], path: str = "") -> Any:
+    """The body as JSON: `Ref`s become `{"$ref": "kind/name"}`, sensitive values `{"$sensitive": expr}`."""
+    if path in sensitive:
+        return {SENSITIVE_KEY: sensitive[path]}
+    if isinstance(body, Ref):
+        return {REF_KEY: f"{body.kind}/{body.name}"}
+    if isinstance(body, dict):
+        return {key: _encode_body(value, sensitive, f"{path}.{key}" if path else key) for key, value in body.items()}
+    if isinstance(body, list):
+        return [_encode_body(value, sensitive, f"{path}[{index}]") for index, value in enumerate(body)]
+    return body
+
+
+def _decode_body(body: Any, sensitive: set[str], path: str = "") -> Any:
+    """The inverse of `_encode_body`; placeholders are recognised only at the listed sensitive paths."""
+    if path in sensitive and isinstance(body, dict) and set(body) == {SENSITIVE_KEY}:
+        return SensitivePlaceholder(body[SENSITIVE_KEY])
+    if isinstance(body, dict):
+        if set(body) == {REF_KEY} and isinstance(body[REF_KEY], str):
+            kind, _, name = body[REF_KEY].partition("/")
+            return Ref(kind, name)
+        return {key: _decode_body(value, sensitive, f"{path}.{key}" if path else key) for key, value in body.items()}
+    if isinstance(body, list):
+        return [_decode_body(value, sensitive, f"{path}[{index}]") for index, value in enumerate(body)]
+    return body
+
+
+@dataclass(frozen=True)
+class SensitivePlaceholder:
+    """A sensitive value left out of a saved plan: the expression to evaluate again at apply."""
+
+    expression: str | None

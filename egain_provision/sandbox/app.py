@@ -1,0 +1,243 @@
+"""The Starlette application: token endpoint, the six setup resources, and the admin endpoints."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from egain_provision.sandbox import failures
+from egain_provision.sandbox.auth import Access, TokenIssuer, TokenRefused
+from egain_provision.sandbox.config import ADMIN_PATH, BASE_PATH, TOKEN_PATH, SandboxConfig
+from egain_provision.sandbox.failures import ApiFailure, error_response
+from egain_provision.sandbox.faults import FaultInjector, FaultMiddleware, FaultSettings, RequestLog
+from egain_provision.sandbox.rules import AUTHENTICATION, ID_LENGTH, RESOURCES, Resource, masked, validate
+from egain_provision.sandbox.store import Store, StoredObject
+
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+PAGING_PARAMETERS = ("$pagenum", "$pagesize")
+
+
+class Sandbox:
+    """The state behind one app: the store, the token issuer, the fault injector and the log."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        # Settings first: a ValueError for a bad knob must not leave a new database file behind.
+        self.faults = FaultInjector(FaultSettings.from_config(config))
+        self.tokens = TokenIssuer(config.client_id, config.client_secret, config.token_lifetime)
+        self.store = Store(config.db_path)
+        self.log = RequestLog()
+
+    # --- token ---------------------------------------------------------------------------
+
+    async def token(self, request: Request) -> Response:
+        """`POST /oauth2/token`: OAuth2 client credentials, form-encoded (or HTTP Basic client auth)."""
+        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+        basic = _basic_credentials(request.headers.get("authorization"))
+        if basic is not None and "client_id" not in form:
+            form["client_id"], form["client_secret"] = basic
+        try:
+            token, lifetime = self.tokens.issue(form)
+        except TokenRefused as refused:
+            return JSONResponse(
+                {"error": refused.error, "error_description": refused.description},
+                status_code=refused.status,
+                headers={"Cache-Control": "no-store"},
+            )
+        expires_in: float = int(lifetime) if lifetime == int(lifetime) else lifetime
+        return JSONResponse(
+            {"access_token": token, "token_type": "Bearer", "expires_in": expires_in},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    # --- setup resources -------------------------------------------------------------------
+
+    async def collection(self, request: Request) -> Response:
+        """`GET` (list, paged) and `POST` (create) on `/<collection>`."""
+        resource = _resource(request)
+        if request.method == "GET":
+            self._authorize(request, resource, Access.READ)
+            pagenum, pagesize = _paging(request)
+            objects, count = self.store.page(resource, pagenum, pagesize)
+            return JSONResponse(
+                {
+                    "paginationInfo": {"count": count, "pagenum": pagenum, "pagesize": pagesize},
+                    resource.singular: [self._render(resource, obj) for obj in objects],
+                }
+            )
+        self._authorize(request, resource, Access.MANAGE)
+        _no_query(request)
+        validated = validate(resource, await _json_body(request), is_update=False)
+        object_id = self.store.create(resource, validated.body, validated.references)
+        return JSONResponse({"id": object_id}, status_code=201)
+
+    async def item(self, request: Request) -> Response:
+        """`GET`, `PUT` (full replacement) and `DELETE` on `/<collection>/{id}`."""
+        resource = _resource(request)
+        access = Access.READ if request.method == "GET" else Access.MANAGE
+        self._authorize(request, resource, access)
+        _no_query(request)
+        object_id = request.path_params["object_id"]
+        if len(object_id) != ID_LENGTH:
+            raise ApiFailure(
+                failures.MALFORMED_ID,
+                f"Path id must be exactly {ID_LENGTH} characters, not {len(object_id)}",
+                [("id", object_id)],
+            )
+        if request.method == "GET":
+            return JSONResponse(self._render(resource, self.store.get(resource, object_id)))
+        if request.method == "PUT":
+            validated = validate(resource, await _json_body(request), is_update=True)
+            self.store.update(resource, object_id, validated.body, validated.references, validated.modified_ms)
+        else:
+            self.store.delete(resource, object_id)
+        return Response(status_code=204)
+
+    def _authorize(self, request: Request, resource: Resource, access: Access) -> None:
+        # Authentications carry secrets: the docs grant reading them to the manage scope only.
+        needed = Access.MANAGE if resource is AUTHENTICATION else access
+        self.tokens.authorize(request.headers.get("authorization"), needed)
+
+    def _render(self, resource: Resource, obj: StoredObject) -> dict[str, Any]:
+        rendered = obj.render()
+        return masked(resource, rendered) if self.config.mask_secrets else rendered
+
+    # --- admin -----------------------------------------------------------------------------
+
+    async def faults_endpoint(self, request: Request) -> Response:
+        """`GET /_sandbox/faults` shows the knobs; `PUT` changes some of them (JSON object)."""
+        if request.method == "PUT":
+            changes = await _json_body(request)
+            try:
+                self.faults.configure(changes)
+            except ValueError as exc:
+                raise ApiFailure(failures.BAD_FAULT_SETTINGS, str(exc)) from None
+        return JSONResponse(self.faults.settings.as_json())
+
+    async def requests_endpoint(self, request: Request) -> Response:
+        """`GET /_sandbox/requests` returns the request log; `DELETE` clears it."""
+        if request.method == "DELETE":
+            self.log.clear()
+            return Response(status_code=204)
+        return JSONResponse(self.log.entries())
+
+    async def reset_endpoint(self, request: Request) -> Response:
+        """`POST /_sandbox/reset` deletes every object."""
+        self.store.reset()
+        return Response(status_code=204)
+
+
+def create_app(config: SandboxConfig) -> Starlette:
+    """The sandbox as an ASGI app; creates the database file (and its directory) if needed."""
+    sandbox = Sandbox(config)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        sandbox.store.close()
+
+    routes = [
+        Route(TOKEN_PATH, sandbox.token, methods=["POST"]),
+        Route(f"{ADMIN_PATH}/faults", sandbox.faults_endpoint, methods=["GET", "PUT"]),
+        Route(f"{ADMIN_PATH}/requests", sandbox.requests_endpoint, methods=["GET", "DELETE"]),
+        Route(f"{ADMIN_PATH}/reset", sandbox.reset_endpoint, methods=["POST"]),
+        Route(BASE_PATH + "/{collection}", sandbox.collection, methods=["GET", "POST"]),
+        Route(BASE_PATH + "/{collection}/{object_id}", sandbox.item, methods=["GET", "PUT", "DELETE"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(FaultMiddleware, injector=sandbox.faults, log=sandbox.log)],
+        exception_handlers={ApiFailure: _on_failure, HTTPException: _on_http_exception, Exception: _on_crash},
+        lifespan=lifespan,
+    )
+    app.state.sandbox = sandbox
+    return app
+
+
+async def _on_failure(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiFailure)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return error_response(exc, headers)
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        failure = ApiFailure(
+            failures.METHOD_NOT_ALLOWED, f"Method {request.method} is not allowed on {request.url.path}"
+        )
+    else:
+        failure = ApiFailure(failures.NO_SUCH_PATH, f"No such path: {request.url.path}")
+    return error_response(failure, dict(exc.headers or {}))
+
+
+async def _on_crash(request: Request, exc: Exception) -> Response:
+    return error_response(ApiFailure(failures.INTERNAL, f"Internal error: {type(exc).__name__}"))
+
+
+def _resource(request: Request) -> Resource:
+    collection = request.path_params["collection"]
+    resource = RESOURCES.get(collection)
+    if resource is None:
+        raise ApiFailure(failures.NO_SUCH_PATH, f"No such path: {request.url.path}")
+    return resource
+
+
+def _no_query(request: Request, allowed: tuple[str, ...] = ()) -> None:
+    unsupported = sorted({name for name in request.query_params if name not in allowed})
+    if unsupported:
+        names = ", ".join(f"'{name}'" for name in unsupported)
+        raise ApiFailure(
+            failures.UNSUPPORTED_QUERY,
+            f"Unsupported query parameter(s) supplied: {names}",
+            [(name, request.query_params[name]) for name in unsupported],
+        )
+
+
+def _paging(request: Request) -> tuple[int, int]:
+    _no_query(request, PAGING_PARAMETERS)
+    pagenum = _positive(request, "$pagenum", 1, None)
+    pagesize = _positive(request, "$pagesize", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    return pagenum, pagesize
+
+
+def _positive(request: Request, name: str, default: int, maximum: int | None) -> int:
+    values = request.query_params.getlist(name)
+    if not values:
+        return default
+    text = values[-1]
+    if len(values) == 1 and text.isascii() and text.isdigit() and 1 <= int(text) <= (maximum or int(text)):
+        return int(text)
+    limit = f"1..{maximum}" if maximum else "1 or more"
+    raise ApiFailure(failures.BAD_PAGING, f"Query parameter {name} must be one integer in {limit}", [(name, text)])
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise ApiFailure(failures.MALFORMED_BODY, "Request body is not valid JSON") from None
+
+
+def _basic_credentials(header: str | None) -> tuple[str, str] | None:
+    scheme, _, encoded = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client_id, sep, secret = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return (client_id, secret) if sep else None

@@ -1,0 +1,91 @@
+"""OAuth2 client-credentials tokens and the scope each operation needs (egain-api.md §2.3, §3)."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from enum import Enum
+
+from egain_provision.sandbox import failures
+from egain_provision.sandbox.failures import ApiFailure
+
+SCOPE_PREFIX = "https://api.egain.cloud/auth/"
+MANAGE = "app.conversation.conversationmgr.manage"
+READ = "app.conversation.conversationmgr.read"
+KNOWN_SCOPES = frozenset({MANAGE, READ})
+
+
+class Access(Enum):
+    """What an operation needs: `READ` is satisfied by the read or the manage scope."""
+
+    READ = "read"
+    MANAGE = "manage"
+
+
+class TokenRefused(Exception):
+    """The token endpoint refuses the request; `error` is the OAuth2 error code."""
+
+    def __init__(self, status: int, error: str, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.error = error
+        self.description = description
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a token allows and until when (time.monotonic seconds)."""
+
+    scopes: frozenset[str]
+    expires_at: float
+
+
+class TokenIssuer:
+    """Issues bearer tokens to one client and checks them; tokens live in memory only."""
+
+    def __init__(self, client_id: str, client_secret: str, lifetime: float) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.lifetime = lifetime
+        self._grants: dict[str, Grant] = {}
+        self._lock = threading.Lock()
+
+    def issue(self, form: dict[str, str]) -> tuple[str, float]:
+        """A token for a client-credentials form, and its lifetime in seconds."""
+        if form.get("grant_type") != "client_credentials":
+            raise TokenRefused(400, "unsupported_grant_type", "grant_type must be client_credentials")
+        # Compare in constant time: this is a credential check, even in a sandbox.
+        id_ok = secrets.compare_digest(form.get("client_id", "").encode(), self.client_id.encode())
+        secret_ok = secrets.compare_digest(form.get("client_secret", "").encode(), self.client_secret.encode())
+        if not (id_ok and secret_ok):
+            raise TokenRefused(401, "invalid_client", "unknown client_id or wrong client_secret")
+        requested = form.get("scope", "").split()
+        if not requested:
+            raise TokenRefused(400, "invalid_request", "scope is required")
+        scopes = frozenset(scope.removeprefix(SCOPE_PREFIX) for scope in requested)
+        unknown = sorted(scopes - KNOWN_SCOPES)
+        if unknown:
+            raise TokenRefused(400, "invalid_scope", f"unknown scope(s): {' '.join(unknown)}")
+        token = secrets.token_urlsafe(32)
+        now = time.monotonic()
+        with self._lock:
+            # Forget expired tokens so a long-running sandbox does not grow without bound.
+            self._grants = {key: grant for key, grant in self._grants.items() if grant.expires_at > now}
+            self._grants[token] = Grant(scopes=scopes, expires_at=now + self.lifetime)
+        return token, self.lifetime
+
+    def authorize(self, header: str | None, access: Access) -> None:
+        """Accept the request's Authorization header for `access`, or raise 401/403."""
+        scheme, _, token = (header or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiFailure(failures.TOKEN_MISSING, "Invalid or missing Authorization header value")
+        with self._lock:
+            grant = self._grants.get(token.strip())
+        if grant is None or grant.expires_at <= time.monotonic():
+            raise ApiFailure(failures.TOKEN_INVALID, "Invalid or expired Authorization header, new login required")
+        allowed = {MANAGE} if access is Access.MANAGE else {MANAGE, READ}
+        if not grant.scopes & allowed:
+            needed = " or ".join(sorted(allowed))
+            raise ApiFailure(failures.SCOPE_MISSING, f"The token lacks the required scope: {needed}")

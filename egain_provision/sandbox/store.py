@@ -1,0 +1,272 @@
+"""The SQLite store: objects of every kind, the references between them, and their timestamps.
+
+Every operation runs synchronously under one lock inside one `BEGIN IMMEDIATE` transaction, so
+concurrent requests (from an event loop or from several threads, or another process on the same
+file) see each write whole and checks such as uniqueness cannot race.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from egain_provision.sandbox import failures
+from egain_provision.sandbox.failures import ApiFailure
+from egain_provision.sandbox.rules import RESOURCES, Reference, Resource, format_timestamp
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    label TEXT NOT NULL,
+    unique_key TEXT,
+    body TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    modified_ms INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS objects_unique_key ON objects (kind, unique_key);
+CREATE INDEX IF NOT EXISTS objects_kind_seq ON objects (kind, seq);
+CREATE TABLE IF NOT EXISTS refs (
+    source_id TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    path TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS refs_target ON refs (target_id);
+CREATE INDEX IF NOT EXISTS refs_source ON refs (source_id);
+"""
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One object as stored: its id, its body (without server-set fields) and its timestamps."""
+
+    id: str
+    body: dict[str, Any]
+    created_ms: int
+    modified_ms: int
+
+    def render(self) -> dict[str, Any]:
+        """The API representation: `id` first, then the body, then `created` and `modified`."""
+        return {
+            "id": self.id,
+            **self.body,
+            "created": format_timestamp(self.created_ms),
+            "modified": format_timestamp(self.modified_ms),
+        }
+
+
+class Store:
+    """All sandbox objects in one SQLite file."""
+
+    def __init__(self, db_path: str) -> None:
+        path = Path(db_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._db.close()
+
+    def create(self, resource: Resource, body: dict[str, Any], references: list[Reference]) -> str:
+        """Insert a new object and return its id (409 on a taken natural key, 400 on a dangling reference)."""
+        object_id = str(uuid.uuid4())
+
+        def run(db: sqlite3.Connection) -> str:
+            self._check_unique(db, resource, body, None)
+            self._check_references(db, references)
+            now = _now_ms()
+            db.execute(
+                "INSERT INTO objects (id, kind, label, unique_key, body, created_ms, modified_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    object_id,
+                    resource.collection,
+                    _label(resource, body),
+                    _unique_key(resource, body),
+                    json.dumps(body),
+                    now,
+                    now,
+                ),
+            )
+            self._save_references(db, object_id, references)
+            return object_id
+
+        return self._transaction(run)
+
+    def update(
+        self,
+        resource: Resource,
+        object_id: str,
+        body: dict[str, Any],
+        references: list[Reference],
+        expected_modified_ms: int | None,
+    ) -> None:
+        """Replace an object's body; `modified` strictly increases. 409 if `expected_modified_ms` is stale."""
+
+        def run(db: sqlite3.Connection) -> None:
+            current = self._fetch(db, resource, object_id)
+            if expected_modified_ms is not None and expected_modified_ms != current.modified_ms:
+                stored = format_timestamp(current.modified_ms)
+                raise ApiFailure(
+                    failures.STALE_WRITE,
+                    f"{resource.singular} {object_id} was modified at {stored}, after the modified value sent",
+                    [("modified", stored)],
+                )
+            self._check_unique(db, resource, body, object_id)
+            self._check_references(db, references)
+            # A clock that has not moved on (or went back) must still yield a newer `modified`.
+            modified = max(_now_ms(), current.modified_ms + 1)
+            db.execute(
+                "UPDATE objects SET label = ?, unique_key = ?, body = ?, modified_ms = ? WHERE id = ?",
+                (_label(resource, body), _unique_key(resource, body), json.dumps(body), modified, object_id),
+            )
+            db.execute("DELETE FROM refs WHERE source_id = ?", (object_id,))
+            self._save_references(db, object_id, references)
+
+        self._transaction(run)
+
+    def delete(self, resource: Resource, object_id: str) -> None:
+        """Delete an object; 409 naming the referrers while other objects still reference it."""
+
+        def run(db: sqlite3.Connection) -> None:
+            self._fetch(db, resource, object_id)
+            referrers = db.execute(
+                "SELECT DISTINCT o.kind, o.label, o.id, o.seq FROM refs r JOIN objects o ON o.id = r.source_id"
+                " WHERE r.target_id = ? ORDER BY o.seq",
+                (object_id,),
+            ).fetchall()
+            if referrers:
+                named = [(RESOURCES[kind].singular, label, ref_id) for kind, label, ref_id, _ in referrers]
+                listing = ", ".join(f"{kind} {label!r} ({ref_id})" for kind, label, ref_id in named)
+                raise ApiFailure(
+                    failures.STILL_REFERENCED,
+                    f"{resource.singular} {object_id} is still referenced by: {listing}",
+                    [(kind, f"{label} ({ref_id})") for kind, label, ref_id in named],
+                )
+            db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
+            db.execute("DELETE FROM refs WHERE source_id = ?", (object_id,))
+
+        self._transaction(run)
+
+    def get(self, resource: Resource, object_id: str) -> StoredObject:
+        """One object of this kind by id (404 when there is none)."""
+        return self._transaction(lambda db: self._fetch(db, resource, object_id))
+
+    def page(self, resource: Resource, pagenum: int, pagesize: int) -> tuple[list[StoredObject], int]:
+        """One page of a kind in creation order, and the kind's total count."""
+
+        def run(db: sqlite3.Connection) -> tuple[list[StoredObject], int]:
+            (count,) = db.execute("SELECT COUNT(*) FROM objects WHERE kind = ?", (resource.collection,)).fetchone()
+            rows = db.execute(
+                "SELECT id, body, created_ms, modified_ms FROM objects WHERE kind = ? ORDER BY seq LIMIT ? OFFSET ?",
+                (resource.collection, pagesize, (pagenum - 1) * pagesize),
+            ).fetchall()
+            return [_object(row) for row in rows], int(count)
+
+        return self._transaction(run)
+
+    def reset(self) -> None:
+        """Delete every object."""
+
+        def run(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM refs")
+            db.execute("DELETE FROM objects")
+
+        self._transaction(run)
+
+    def _transaction(self, run: Callable[[sqlite3.Connection], T]) -> T:
+        with self._lock, self._immediate() as db:
+            return run(db)
+
+    @contextmanager
+    def _immediate(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    @staticmethod
+    def _fetch(db: sqlite3.Connection, resource: Resource, object_id: str) -> StoredObject:
+        row = db.execute(
+            "SELECT id, body, created_ms, modified_ms FROM objects WHERE id = ? AND kind = ?",
+            (object_id, resource.collection),
+        ).fetchone()
+        if row is None:
+            raise ApiFailure(failures.NOT_FOUND, f"No {resource.singular} with id {object_id}", [("id", object_id)])
+        return _object(row)
+
+    @staticmethod
+    def _check_unique(db: sqlite3.Connection, resource: Resource, body: dict[str, Any], own_id: str | None) -> None:
+        key = _unique_key(resource, body)
+        if key is None:
+            return
+        row = db.execute(
+            "SELECT id FROM objects WHERE kind = ? AND unique_key = ?", (resource.collection, key)
+        ).fetchone()
+        if row is not None and row[0] != own_id:
+            field = resource.label_field
+            raise ApiFailure(
+                failures.DUPLICATE_KEY,
+                f"A {resource.singular} with {field} {key!r} already exists: {row[0]}",
+                [(field, key), ("id", row[0])],
+            )
+
+    @staticmethod
+    def _check_references(db: sqlite3.Connection, references: list[Reference]) -> None:
+        for reference in references:
+            row = db.execute("SELECT kind FROM objects WHERE id = ?", (reference.target_id,)).fetchone()
+            wanted = RESOURCES[reference.collection].singular
+            if row is None:
+                problem = "does not exist"
+            elif row[0] != reference.collection:
+                problem = f"is a {RESOURCES[row[0]].singular}, not a {wanted}"
+            else:
+                continue
+            raise ApiFailure(
+                failures.MISSING_REFERENCE,
+                f"Attribute {reference.path} refers to {wanted} {reference.target_id}, which {problem}",
+                [(reference.path, reference.target_id)],
+            )
+
+    @staticmethod
+    def _save_references(db: sqlite3.Connection, object_id: str, references: list[Reference]) -> None:
+        db.executemany(
+            "INSERT INTO refs (source_id, target_id, path) VALUES (?, ?, ?)",
+            [(object_id, reference.target_id, reference.path) for reference in references],
+        )
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _label(resource: Resource, body: dict[str, Any]) -> str:
+    return str(body[resource.label_field])
+
+
+def _unique_key(resource: Resource, body: dict[str, Any]) -> str | None:
+    return _label(resource, body) if resource.unique_key else None
+
+
+def _object(row: tuple[Any, ...]) -> StoredObject:
+    object_id, body, created_ms, modified_ms = row
+    return StoredObject(id=object_id, body=json.loads(body), created_ms=created_ms, modified_ms=modified_ms)
