@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from egain_provision.errors import ApiError, ConflictError, TargetError, TransportError
+from egain_provision.errors import ApiError, TargetError, TransportError, api_error_class
 from egain_provision.kinds import Kind
 
 log = logging.getLogger("egain_provision.http")
@@ -365,7 +365,7 @@ def _api_error(response: httpx.Response, method: str, path: str) -> ApiError:
             message = payload["developerMessage"]
     status = response.status_code
     text = f"{method} {path} -> {status}" + (f" {code}" if code else "") + f": {message}"
-    error_class = ConflictError if status == 409 else ApiError
+    error_class = api_error_class(status, code, method)
     hint = None
     if status in (401, 403):
         hint = "check the credentials and that the token carries the app.conversation.conversationmgr.manage scope"

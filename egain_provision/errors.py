@@ -56,11 +56,50 @@ class ApiError(ProvisionerError):
 
 
 class ConflictError(ApiError):
-    """The object changed since it was read (HTTP 409 on a write): never retried blindly."""
+    """The tenant's state refused a write (never retried blindly); the subclasses say which state."""
+
+
+class NameTaken(ConflictError):
+    """A create named an object that already exists (eGain 400-138, or a 409 on a create)."""
+
+
+class StillReferenced(ConflictError):
+    """A delete named an object something else still uses (a 409 on a delete)."""
+
+
+class StaleWrite(ConflictError):
+    """An update carried a `modified` older than the tenant's: the object changed since it was read."""
+
+
+# What the server says (eGain code first, then status and method) -> the error it means.
+CONFLICT_CODES: dict[str, type[ConflictError]] = {
+    "400-138": NameTaken,
+    "409-101": NameTaken,
+    "409-102": StillReferenced,
+    "409-103": StaleWrite,
+}
+CONFLICT_BY_METHOD: dict[str, type[ConflictError]] = {
+    "POST": NameTaken,
+    "DELETE": StillReferenced,
+    "PUT": StaleWrite,
+}
+
+
+def api_error_class(status: int, code: str | None, method: str) -> type[ApiError]:
+    """The error class for an API answer, keyed by its eGain code, then by status and method."""
+    if code is not None and code in CONFLICT_CODES:
+        return CONFLICT_CODES[code]
+    if status == 409:
+        return CONFLICT_BY_METHOD.get(method.upper(), ConflictError)
+    return ApiError
 
 
 class TransportError(ProvisionerError):
     """The request may or may not have reached the API (connection lost, timeout)."""
+
+
+class StorageError(ProvisionerError):
+    """A file the tool reads or writes (journal, saved plan, export) cannot be: disk full, no permission."""
 
 
 class PlanError(ProvisionerError):

@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from egain_provision.client import EgainClient
-from egain_provision.errors import ApiError, ConflictError, PlanError, ProvisionerError, TransportError
+from egain_provision.errors import (
+    ApiError,
+    ConflictError,
+    NameTaken,
+    PlanError,
+    ProvisionerError,
+    StaleWrite,
+    TransportError,
+)
 from egain_provision.journal import Journal
 from egain_provision.kinds import KINDS_BY_NAME, Kind
 from egain_provision.live import LiveObject, to_live_object
@@ -308,7 +316,7 @@ class Executor:
         return outcome
 
     def _conflict_message(self, action: Action, exc: ConflictError) -> str:
-        if action.action == "update":
+        if isinstance(exc, StaleWrite):
             return (
                 f"changed since plan: the tenant's {action.kind} {action.natural_key!r} was modified after "
                 f"{action.modified}; not overwritten (run plan again to see the difference)"
@@ -321,7 +329,7 @@ class Executor:
         for attempt in range(1, AMBIGUOUS_ATTEMPTS + 1):
             try:
                 object_id = await self.client.create(kind, body)
-            except ConflictError:
+            except NameTaken:
                 # Taken since the plan: by another run creating the same object, or by someone else.
                 same = await self._identical_named(action, kind, body)
                 if same:
@@ -364,7 +372,7 @@ class Executor:
         self._journal("dedup-delete", action, id=object_id, outcome="done")
         if _same_content(kind, winner.body, body):
             return Outcome(action, "done", id=winner.id, attempts=attempt, message=ADOPTED, adopted=True)
-        raise ConflictError(
+        raise NameTaken(
             f"another run created {kind.title} {action.natural_key!r} ({winner.id}) at the same time with other "
             "content; kept theirs, not overwritten",
             status=409,
@@ -388,7 +396,7 @@ class Executor:
             if current.get("modified") != action.modified:
                 if _same_content(kind, current, body):
                     return Outcome(action, "done", id=action.id, attempts=attempt, message="updated (answer was lost)")
-                raise ConflictError("changed since plan", status=409, method="PUT", path=kind.api_path)
+                raise StaleWrite("changed since plan", status=409, method="PUT", path=kind.api_path)
             await asyncio.sleep(_backoff(attempt))
         raise AssertionError("unreachable")
 

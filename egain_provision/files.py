@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from egain_provision.errors import UsageError
+from egain_provision.errors import StorageError
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o644, what: str = "the file") -> None:
@@ -19,4 +19,4 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644, what: str = "the
         os.replace(partial, path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise UsageError(f"cannot write {what}: {exc.strerror}", where=str(path)) from None
+        raise StorageError(f"cannot write {what}: {exc.strerror}", where=str(path)) from None

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from egain_provision.errors import UsageError
+from egain_provision.errors import StorageError
 
 DEFAULT_JOURNAL = ".egain/journal.jsonl"
 
@@ -32,7 +32,7 @@ class Journal:
                 # A killed run left a torn last line: end it, so this run's first entry stands alone.
                 os.write(self._fd, b"\n")
         except OSError as exc:
-            raise UsageError(f"cannot open the journal: {exc.strerror}", where=str(self.path)) from None
+            raise StorageError(f"cannot open the journal: {exc.strerror}", where=str(self.path)) from None
 
     def record(self, event: str, **fields: Any) -> None:
         """Append one line: time, run, target, event, then the given fields."""
@@ -46,7 +46,7 @@ class Journal:
         try:
             os.write(self._fd, (json.dumps(entry, sort_keys=False) + "\n").encode("utf-8"))
         except OSError as exc:
-            raise UsageError(f"cannot write the journal: {exc.strerror}", where=str(self.path)) from None
+            raise StorageError(f"cannot write the journal: {exc.strerror}", where=str(self.path)) from None
 
     def close(self) -> None:
         os.close(self._fd)
