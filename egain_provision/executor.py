@@ -31,12 +31,13 @@ from egain_provision.errors import (
     TransportError,
 )
 from egain_provision.journal import Journal
-from egain_provision.kinds import KINDS_BY_NAME, Kind
+from egain_provision.kinds import KINDS_BY_NAME, Kind, Reference
 from egain_provision.live import LiveObject, to_live_object
 from egain_provision.model import SENSITIVE_DISPLAY, Ref
 from egain_provision.normalize import comparable, is_masked
-from egain_provision.paths import get_concrete, get_path, iter_slots, set_path
+from egain_provision.paths import get_concrete, get_path, set_path
 from egain_provision.plan import Action, Plan, SensitivePlaceholder
+from egain_provision.references import KEEP, rewrite_references
 
 Status = Literal["done", "failed", "conflict", "skipped"]
 
@@ -474,13 +475,16 @@ class Executor:
         if action.body is None:
             raise PlanError(f"{action.address}: the plan holds no body to send")
         body = copy.deepcopy(action.body)
-        for reference in kind.references:
-            for slot in list(iter_slots(body, reference.wire_path)):
-                if isinstance(slot.value, Ref):
-                    object_id = self.created_ids.get((slot.value.kind, slot.value.name))
-                    if object_id is None:
-                        raise PlanError(f"{action.address}: {slot.value.kind} {slot.value.name!r} has no id yet")
-                    slot.replace(object_id if reference.bare else {"id": object_id})
+
+        def created(reference: Reference, value: Any) -> Any:
+            if not isinstance(value, Ref):
+                return KEEP
+            object_id = self.created_ids.get((value.kind, value.name))
+            if object_id is None:
+                raise PlanError(f"{action.address}: {value.kind} {value.name!r} has no id yet")
+            return reference.api_value(object_id)
+
+        rewrite_references(kind, body, created)
         for path in action.sensitive:
             value = get_concrete(body, path)
             if isinstance(value, SensitivePlaceholder):

@@ -16,10 +16,11 @@ from typing import Any
 
 import yaml
 
-from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind
+from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, literal_id
 from egain_provision.live import LiveObject, LiveState
 from egain_provision.normalize import is_masked, live_to_manifest
-from egain_provision.paths import get_path, iter_slots, set_path
+from egain_provision.paths import get_path, set_path
+from egain_provision.references import iter_references
 
 _FILE_TYPES = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF8", "gif"), (b"<svg", "svg"))
 
@@ -82,8 +83,9 @@ def build_export(live: LiveState, kinds: Sequence[str], *, split_by_kind: bool) 
 
 def _manifest_object(kind: Kind, obj: LiveObject, key_of_id: Any, live: LiveState, export: Export) -> dict[str, Any]:
     doc = _escape(live_to_manifest(kind, obj.body, key_of_id))
-    for reference in kind.references:
-        for found in _literal_ids(doc, reference.path):
+    for reference, slot in iter_references(kind, doc, "manifest"):
+        found = literal_id(slot.value)
+        if found is not None:
             target = live.by_id.get(found)
             why = "is not exported" if target is not None else "does not exist in the tenant"
             export.warnings.append(
@@ -105,14 +107,6 @@ def _manifest_object(kind: Kind, obj: LiveObject, key_of_id: Any, live: LiveStat
     for folder, field_name in kind.file_fields.items():
         _field_to_file(doc, field_name, f"{folder}/{_slug(obj.natural_key)}", export)
     return _ordered(doc, first=kind.natural_key)
-
-
-def _literal_ids(doc: dict[str, Any], manifest_pattern: str) -> list[str]:
-    return [
-        slot.value["id"]
-        for slot in iter_slots(doc, manifest_pattern)
-        if isinstance(slot.value, dict) and isinstance(slot.value.get("id"), str)
-    ]
 
 
 def _field_to_file(doc: dict[str, Any], field_name: str, stem: str, export: Export) -> None:

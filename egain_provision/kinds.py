@@ -7,7 +7,12 @@ manifest holds the natural key; `api_path` is where the API holds `{id: X}` (or 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from egain_provision.model import Ref
+
+# A body is in manifest form (references by name at `Reference.path`) or API form (ids at `wire_path`).
+Form = Literal["manifest", "api"]
 
 BOT_ROLES = ("custom_bot", "egain_bot")
 AGENT_ROLES = ("egain_agent", "custom_agent")
@@ -16,7 +21,12 @@ CUSTOMER_ROLES = ("customer",)
 
 @dataclass(frozen=True)
 class Reference:
-    """A field that points at another resource by id."""
+    """A field that points at another resource by id, and the conversion between its two forms.
+
+    In a manifest the field holds the target's natural key (or a literal `{id: X}`) at `path`;
+    on the API it holds `{id: X}` at `api_path` (a `bare` reference holds the id itself, under
+    another field name: the manifest's `bots[].application` is the API's `bots[].id`).
+    """
 
     path: str
     target: str
@@ -28,10 +38,17 @@ class Reference:
     def wire_path(self) -> str:
         return self.api_path or self.path
 
+    def pattern(self, form: Form) -> str:
+        """Where this reference sits in a body of the given form."""
+        return self.path if form == "manifest" else self.wire_path
+
+    def field(self, form: Form) -> str:
+        """The field name that holds it in that form (`bots[].application` -> `application`)."""
+        return self.pattern(form).rsplit(".", 1)[-1].removesuffix("[]")
+
     @property
     def manifest_field(self) -> str:
-        """The field name the manifest uses (`bots[].application` -> `application`)."""
-        return self.path.rsplit(".", 1)[-1].removesuffix("[]")
+        return self.field("manifest")
 
     def manifest_path_of(self, concrete_wire_path: str) -> str:
         """`...bots[0].id` -> `...bots[0].application` for a bare reference; otherwise the same path."""
@@ -43,9 +60,32 @@ class Reference:
         """The id an API value of this field holds: the bare id, or `{id: X}`; None for anything else."""
         if self.bare:
             return value if isinstance(value, str) else None
-        if isinstance(value, dict) and set(value) == {"id"} and isinstance(value["id"], str):
-            return value["id"]
-        return None
+        return literal_id(value)
+
+    def api_value(self, object_id: str) -> Any:
+        """The API form of a reference to `object_id`."""
+        return object_id if self.bare else {"id": object_id}
+
+    def manifest_value(self, object_id: str, name: str | None) -> Any:
+        """The manifest form of a reference to `object_id`: its name when known, else a literal `{id}`."""
+        return name if name is not None else {"id": object_id}
+
+    def from_manifest(self, value: Any) -> Any:
+        """The desired-body form of a manifest value: a `Ref` for a name, the API form for a literal id.
+
+        None for a value that is neither (validate reports it).
+        """
+        if isinstance(value, str):
+            return Ref(self.target, value)
+        object_id = literal_id(value)
+        return None if object_id is None else self.api_value(object_id)
+
+
+def literal_id(value: Any) -> str | None:
+    """X for a literal `{id: X}`, else None."""
+    if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("id"), str):
+        return str(value["id"])
+    return None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,11 @@ def split_pattern(pattern: str) -> list[str]:
         else:
             parts.append(segment)
     return parts
+
+
+def pattern_regex(pattern: str) -> str:
+    """A path pattern (`roles[].authentication`) as a regex over concrete paths."""
+    return re.escape(pattern).replace(r"\[\]", r"\[\d+\]")
 
 
 def iter_slots(document: Any, pattern: str) -> Iterator[Slot]:

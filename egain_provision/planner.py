@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import heapq
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -13,7 +12,7 @@ from typing import Any
 
 from egain_provision.diff import diff_documents, pattern_of
 from egain_provision.errors import PlanError
-from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind
+from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, Reference
 from egain_provision.live import LiveObject, LiveState
 from egain_provision.model import DesiredObject, Ref, SourceLocation
 from egain_provision.normalize import (
@@ -25,8 +24,9 @@ from egain_provision.normalize import (
     live_to_manifest,
     mark_sensitive,
 )
-from egain_provision.paths import get_path, iter_slots
+from egain_provision.paths import get_path
 from egain_provision.plan import SENSITIVE_DISPLAY, WRITE_ONLY_DISPLAY, Action, Change, Plan, Unmanaged
+from egain_provision.references import KEEP, iter_references, missing_reference, rewrite_references
 
 DEFAULT_MAX_DELETES = 10
 
@@ -145,44 +145,39 @@ class _Planner:
         """Report unresolvable references of `obj`; the (kind, name) targets this plan creates."""
         pending: set[tuple[str, str]] = set()
         kind = KINDS_BY_NAME[obj.kind]
-        for reference in kind.references:
-            for slot in iter_slots(obj.body, reference.wire_path):
-                ref = slot.value
-                if not isinstance(ref, Ref):
+        for reference, slot in iter_references(kind, obj.body):
+            ref = slot.value
+            if not isinstance(ref, Ref):
+                continue
+            where = obj.field_locations.get(reference.manifest_path_of(slot.path), obj.location)
+            title = KINDS_BY_NAME[ref.kind].title
+            if (ref.kind, ref.name) in self.declared:
+                if (ref.kind, ref.name) in self.matched:
                     continue
-                where = obj.field_locations.get(reference.manifest_path_of(slot.path), obj.location)
-                title = KINDS_BY_NAME[ref.kind].title
-                if (ref.kind, ref.name) in self.declared:
-                    if (ref.kind, ref.name) in self.matched:
-                        continue
-                    if ref.kind not in self.scope:
-                        self.problems.add(
-                            where,
-                            f"{title} {ref.name!r} is declared but does not exist in the tenant, and --kind leaves "
-                            f"{ref.kind} out of this plan",
-                            f"add --kind {ref.kind}, or apply {ref.kind} first",
-                        )
-                    pending.add((ref.kind, ref.name))
-                    continue
-                found = self.live.find(ref.kind, ref.name)
-                if len(found) == 1:
-                    continue
-                if found:
-                    ids = ", ".join(item.id for item in found)
+                if ref.kind not in self.scope:
                     self.problems.add(
                         where,
-                        f"{title} {ref.name!r} is ambiguous in the tenant ({ids})",
-                        "reference it by literal id: {id: <uuid>}",
+                        f"{title} {ref.name!r} is declared but does not exist in the tenant, and --kind leaves "
+                        f"{ref.kind} out of this plan",
+                        f"add --kind {ref.kind}, or apply {ref.kind} first",
                     )
-                    continue
-                candidates = [key for (k, key) in self.declared if k == ref.kind]
-                candidates += [item.natural_key for item in self.live.of_kind(ref.kind)]
-                close = difflib.get_close_matches(ref.name, candidates, n=1)
+                pending.add((ref.kind, ref.name))
+                continue
+            found = self.live.find(ref.kind, ref.name)
+            if len(found) == 1:
+                continue
+            if found:
+                ids = ", ".join(item.id for item in found)
                 self.problems.add(
                     where,
-                    f"{title} {ref.name!r} is neither declared in the manifests nor present in the tenant",
-                    f"did you mean {close[0]!r}?" if close else f"declare it under {ref.kind}:, or create it first",
+                    f"{title} {ref.name!r} is ambiguous in the tenant ({ids})",
+                    "reference it by literal id: {id: <uuid>}",
                 )
+                continue
+            candidates = [key for (k, key) in self.declared if k == ref.kind]
+            candidates += [item.natural_key for item in self.live.of_kind(ref.kind)]
+            missing = missing_reference(ref.kind, ref.name, candidates=candidates, live=True)
+            self.problems.add(where, missing.message, missing.hint)
         return pending
 
     # --- the plan --------------------------------------------------------------------------
@@ -339,12 +334,12 @@ class _Planner:
     def wire_body(self, kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
         """The body to send: references to live objects as ids, references to new objects kept as Refs."""
         wire = clone(body)
-        for reference in kind.references:
-            for slot in list(iter_slots(wire, reference.wire_path)):
-                if isinstance(slot.value, Ref):
-                    object_id = self.resolve(slot.value)
-                    if object_id is not None:
-                        slot.replace(object_id if reference.bare else {"id": object_id})
+
+        def resolved(reference: Reference, value: Any) -> Any:
+            object_id = self.resolve(value) if isinstance(value, Ref) else None
+            return KEEP if object_id is None else reference.api_value(object_id)
+
+        rewrite_references(kind, wire, resolved)
         return wire
 
     def mark_pending(self, kind: Kind, changes: list[Change], pending: set[tuple[str, str]]) -> list[Change]:
@@ -389,12 +384,11 @@ class _Planner:
     def referenced_ids(self, kind: Kind, body: dict[str, Any]) -> list[str]:
         """The live ids a body (desired, with Refs, or live) references."""
         found = []
-        for reference in kind.references:
-            for slot in iter_slots(body, reference.wire_path):
-                value = slot.value
-                object_id = self.resolve(value) if isinstance(value, Ref) else reference.id_in(value)
-                if isinstance(object_id, str):
-                    found.append(object_id)
+        for reference, slot in iter_references(kind, body):
+            value = slot.value
+            object_id = self.resolve(value) if isinstance(value, Ref) else reference.id_in(value)
+            if isinstance(object_id, str):
+                found.append(object_id)
         return found
 
     def link_deletes(self, actions: list[Action]) -> None:

@@ -10,12 +10,7 @@ from typing import Any
 from egain_provision.kinds import KINDS, Kind
 from egain_provision.manifest.yamlnodes import Positions
 from egain_provision.model import SourceLocation
-
-
-def pattern_regex(pattern: str) -> str:
-    """A path pattern (`roles[].authentication`) as a regex over concrete paths."""
-    return re.escape(pattern).replace(r"\[\]", r"\[\d+\]")
-
+from egain_provision.paths import pattern_regex
 
 # Secret fields at document level: `authentications[3].oauth2.payload`.
 _SECRET_PATHS = re.compile(

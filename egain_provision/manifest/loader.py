@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,14 +19,15 @@ from typing import Any, TypeVar
 import yaml
 
 from egain_provision.errors import UsageError
-from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind
+from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, Reference
 from egain_provision.manifest.checks import check_declared
-from egain_provision.manifest.declared import Declared, Document, pattern_regex, under
+from egain_provision.manifest.declared import Declared, Document, under
 from egain_provision.manifest.interpolate import InterpolationError, Interpolator, has_expression
 from egain_provision.manifest.validation import document_problems, object_problems
 from egain_provision.manifest.yamlnodes import NodeReader, compose_documents, decode_text, join_path, mark_location
-from egain_provision.model import DesiredObject, Diagnostic, Ref, SourceLocation
+from egain_provision.model import DesiredObject, Diagnostic, SourceLocation
 from egain_provision.paths import iter_slots
+from egain_provision.references import KEEP, api_path_of, rewrite_references
 
 T = TypeVar("T")
 
@@ -264,25 +264,11 @@ def desired_object(
     previous = body.pop("previousNames", None)
     sensitive: dict[str, str | None] = {}
     for relative in env_paths:
-        sensitive[_wire_path(kind, relative)] = obj.document.templates.get(obj.path(relative))
+        sensitive[api_path_of(kind, relative)] = obj.document.templates.get(obj.path(relative))
     for secret in kind.secret_fields:
         for slot in iter_slots(body, secret):
             sensitive.setdefault(slot.path, obj.document.templates.get(obj.path(slot.path)))
-    for reference in kind.references:
-        wire_key = reference.wire_path.rsplit(".", 1)[-1]
-        for slot in list(iter_slots(body, reference.path)):
-            value = slot.value
-            if isinstance(value, str):
-                placed: Any = Ref(reference.target, value)
-            elif isinstance(value, dict) and set(value) == {"id"} and isinstance(value["id"], str):
-                placed = value["id"] if reference.bare else value
-            else:
-                continue
-            if reference.bare and isinstance(slot.container, dict):
-                del slot.container[str(slot.key)]
-                slot.container[wire_key] = placed
-            else:
-                slot.replace(placed)
+    rewrite_references(kind, body, _from_manifest, source="manifest")
     return DesiredObject(
         kind=kind.name,
         natural_key=str(obj.natural_key),
@@ -292,6 +278,11 @@ def desired_object(
         sensitive=sensitive,
         previous_names=tuple(name for name in previous if isinstance(name, str)) if isinstance(previous, list) else (),
     )
+
+
+def _from_manifest(reference: Reference, value: Any) -> Any:
+    placed = reference.from_manifest(value)
+    return KEEP if placed is None else placed
 
 
 @contextmanager
@@ -315,28 +306,3 @@ def _by_object(by_path: dict[str, T]) -> dict[str, dict[str, T]]:
             continue
         grouped.setdefault(path[: close + 1], {})[path[close + 2 :]] = location
     return grouped
-
-
-def _bare_pattern(manifest_path: str) -> re.Pattern[str]:
-    """`bots[].application` -> a regex capturing the concrete `...bots[3]` before `.application`."""
-    head, _, leaf = manifest_path.rpartition(".")
-    return re.compile(rf"({pattern_regex(head)})\.{re.escape(leaf)}")
-
-
-_BARE_PATTERNS: dict[str, list[tuple[re.Pattern[str], str]]] = {
-    kind.name: [
-        (_bare_pattern(reference.path), reference.wire_path.rpartition(".")[2])
-        for reference in kind.references
-        if reference.bare
-    ]
-    for kind in KINDS_BY_NAME.values()
-}
-
-
-def _wire_path(kind: Kind, manifest_path: str) -> str:
-    """A concrete manifest path in API terms: `bots[0].application` -> `bots[0].id` for bare references."""
-    for pattern, wire_key in _BARE_PATTERNS[kind.name]:
-        match = pattern.match(manifest_path)
-        if match and manifest_path[match.end() :][:1] in ("", ".", "["):
-            return f"{match.group(1)}.{wire_key}{manifest_path[match.end() :]}"
-    return manifest_path
