@@ -79,11 +79,14 @@ def get_path(document: Any, path: str) -> Any:
 
 
 def set_path(document: dict[str, Any], path: str, value: Any) -> None:
-    """Set a dotted path (no list parts), creating intermediate mappings."""
+    """Set a dotted path (no list parts), creating (or replacing non-mapping) intermediate mappings."""
     parts = path.split(".")
     node = document
     for part in parts[:-1]:
-        node = node.setdefault(part, {})
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
     node[parts[-1]] = value
 
 

@@ -24,6 +24,7 @@ def load_valid_manifests(
         raise ManifestError(
             f"{count} error{'s' if count != 1 else ''} in the manifests:\n" + "\n".join(lines),
             hint="run `egain-provision validate` on the same paths for details and hints",
+            diagnostics=manifest_set.errors,
         )
     return manifest_set
 
