@@ -3,15 +3,13 @@
 One token per run, shared by concurrent requests and renewed once on 401; reads retried on
 429 (honouring Retry-After), 5xx and connection errors; writes retried only where the server
 cannot have acted (429), everything ambiguous is raised for the caller to resolve. An adaptive
-limit keeps at most `parallelism` requests in flight and halves it while 429s keep coming.
+limit (limits.py, shared with apply's scheduler) bounds the work in flight and halves while 429s keep coming.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
-import random
 import time
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ import httpx
 
 from egain_provision.errors import ApiError, TargetError, TransportError, api_error_class
 from egain_provision.kinds import Kind
+from egain_provision.limits import DEFAULT_PARALLELISM, AdaptiveLimit, RetryPolicy
 
 log = logging.getLogger("egain_provision.http")
 
@@ -45,72 +44,6 @@ class Credentials:
         return f"Credentials(token_url={self.token_url!r}, client_id={self.client_id!r}, scope={self.scope!r})"
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter, capped; `Retry-After` wins when the server sends it."""
-
-    attempts: int = 8
-    base_delay: float = 0.05
-    max_delay: float = 5.0
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.max_delay * 6)
-        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
-
-
-class AdaptiveLimit:
-    """A concurrency limit that halves on 429 and grows back by one per success.
-
-    Waiters are served first come, first served, and a release wakes exactly the one it admits.
-    """
-
-    def __init__(self, limit: int) -> None:
-        self.ceiling = max(1, limit)
-        self.limit = self.ceiling
-        self.in_flight = 0
-        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
-
-    async def __aenter__(self) -> AdaptiveLimit:
-        if self.in_flight < self.limit and not self._waiters:
-            self.in_flight += 1
-            return self
-        admitted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(admitted)
-        try:
-            await admitted
-        except asyncio.CancelledError:
-            if admitted.done() and not admitted.cancelled():
-                self._release()  # admitted just as it was cancelled: pass the slot on
-            elif admitted in self._waiters:
-                self._waiters.remove(admitted)
-            raise
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._release()
-
-    def _release(self) -> None:
-        self.in_flight -= 1
-        self._admit()
-
-    def _admit(self) -> None:
-        while self._waiters and self.in_flight < self.limit:
-            waiter = self._waiters.popleft()
-            if waiter.done():  # cancelled while it queued
-                continue
-            self.in_flight += 1
-            waiter.set_result(None)
-
-    def throttled(self) -> None:
-        self.limit = max(1, self.limit // 2)
-
-    def succeeded(self) -> None:
-        if self.limit < self.ceiling:
-            self.limit += 1
-            self._admit()
-
-
 class EgainClient:
     """The six setup resources over HTTP. Use as `async with EgainClient(...) as client:`."""
 
@@ -120,14 +53,14 @@ class EgainClient:
         credentials: Credentials,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        parallelism: int = 10,
+        limit: AdaptiveLimit | None = None,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
         self.retry = retry or RetryPolicy()
-        self.limit = AdaptiveLimit(parallelism)
+        self.limit = limit or AdaptiveLimit(DEFAULT_PARALLELISM)
         self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
         self._token: str | None = credentials.access_token
         self._token_generation = 0
@@ -214,7 +147,7 @@ class EgainClient:
             token, generation = await self._ensure_token()
             started = time.monotonic()
             try:
-                async with self.limit:
+                async with self.limit.request():
                     response = await self._http.request(
                         method, url, params=params, json=json, headers={"Authorization": f"Bearer {token}"}
                     )

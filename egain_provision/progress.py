@@ -9,7 +9,7 @@ from typing import TextIO
 
 import click
 
-from egain_provision.executor import ApplyResult, Outcome
+from egain_provision.apply import ApplyResult, Outcome
 
 PAST = {"create": "created", "update": "updated", "delete": "deleted"}
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from egain_provision.errors import PlanError
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.live import LiveState
-from egain_provision.model import DesiredObject, Diagnostic
+from egain_provision.model import DesiredObject
 from egain_provision.plan import Action, Plan
 from egain_provision.planner.match import Pending, check_references, is_ignored, match
 from egain_provision.planner.objects import plan_object
@@ -92,8 +92,3 @@ def build_plan(
         ignored=pruning.ignored,
         warnings=tuple(warnings + pruning.warnings),
     )
-
-
-def plan_problems(error: PlanError) -> list[Diagnostic]:
-    """The located findings of a planning error (one unlocated finding when it has none)."""
-    return list(error.diagnostics) or [Diagnostic("error", None, "", error.message, error.hint)]

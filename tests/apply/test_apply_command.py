@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from egain_provision.executor import Executor
+from egain_provision.apply import Executor
+from egain_provision.context import RunContext
 from egain_provision.journal import read_journal
 from egain_provision.planner import PlanOptions
 from egain_provision.sandbox.testing import ServedSandbox
@@ -215,7 +216,7 @@ def test_a_concurrent_edit_between_plan_and_apply_is_a_conflict_not_an_overwrite
     manifest_set = load_valid_manifests([str(manifest)], {}, environ=SECRET_ENV)
 
     async def plan_then_apply_after_someone_else_edits() -> list[str]:
-        plan = await compute_plan(manifest_set, target, PlanOptions(), parallelism=4)
+        plan = await compute_plan(manifest_set, RunContext(target, parallelism=4), PlanOptions())
         tenant.edit("channels", "custom.web", displayName="Someone else's edit")
         async with target.client() as client:
             result = await Executor(client, plan).run()
@@ -295,7 +296,7 @@ def plan_then_someone_creates(
     tenant = Tenant(sandbox)
 
     async def run() -> list[tuple[str, str, str | None]]:
-        plan = await compute_plan(manifest_set, target, PlanOptions(), parallelism=4)
+        plan = await compute_plan(manifest_set, RunContext(target, parallelism=4), PlanOptions())
         create(tenant)
         async with target.client() as client:
             result = await Executor(client, plan).run()

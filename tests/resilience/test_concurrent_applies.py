@@ -8,7 +8,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from egain_provision.executor import ApplyResult, Executor, new_run_id
+from egain_provision.apply import ApplyResult, Executor, new_run_id
+from egain_provision.context import RunContext
 from egain_provision.journal import Journal
 from egain_provision.planner import PlanOptions
 from egain_provision.sandbox.testing import ServedSandbox
@@ -129,7 +130,7 @@ async def plan_both_then_apply_in_turn(
     plans = []
     for manifest in manifests:
         manifest_set = load_valid_manifests([str(manifest)], {}, environ=SECRET_ENV)
-        plans.append(await compute_plan(manifest_set, target, PlanOptions(), parallelism=4))
+        plans.append(await compute_plan(manifest_set, RunContext(target, parallelism=4), PlanOptions()))
     results = []
     for plan in plans:
         run_journal = Journal(journal, run_id=new_run_id(), target=target.label)
