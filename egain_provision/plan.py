@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 
 from egain_provision.errors import PlanError
 from egain_provision.model import SENSITIVE_DISPLAY, Ref, SourceLocation
+from egain_provision.paths import join_path
 from egain_provision.schemas import load_schema
 
 FORMAT_VERSION = "1.0"
@@ -318,9 +319,9 @@ def _encode_body(body: Any, sensitive: Mapping[str, str | None], path: str = "")
     if isinstance(body, Ref):
         return {REF_KEY: f"{body.kind}/{body.name}"}
     if isinstance(body, dict):
-        return {key: _encode_body(value, sensitive, f"{path}.{key}" if path else key) for key, value in body.items()}
+        return {key: _encode_body(value, sensitive, join_path(path, key)) for key, value in body.items()}
     if isinstance(body, list):
-        return [_encode_body(value, sensitive, f"{path}[{index}]") for index, value in enumerate(body)]
+        return [_encode_body(value, sensitive, join_path(path, index)) for index, value in enumerate(body)]
     return body
 
 
@@ -332,9 +333,9 @@ def _decode_body(body: Any, sensitive: set[str], path: str = "") -> Any:
         if set(body) == {REF_KEY} and isinstance(body[REF_KEY], str):
             kind, _, name = body[REF_KEY].partition("/")
             return Ref(kind, name)
-        return {key: _decode_body(value, sensitive, f"{path}.{key}" if path else key) for key, value in body.items()}
+        return {key: _decode_body(value, sensitive, join_path(path, key)) for key, value in body.items()}
     if isinstance(body, list):
-        return [_decode_body(value, sensitive, f"{path}[{index}]") for index, value in enumerate(body)]
+        return [_decode_body(value, sensitive, join_path(path, index)) for index, value in enumerate(body)]
     return body
 
 

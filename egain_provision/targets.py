@@ -1,4 +1,4 @@
-"""Where commands point: the embedded sandbox (default) or a real tenant URL (DESIGN.md §4)."""
+"""Where commands point: the embedded sandbox (the default outside CI) or a real tenant URL."""
 
 from __future__ import annotations
 

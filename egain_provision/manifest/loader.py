@@ -24,9 +24,9 @@ from egain_provision.manifest.checks import check_declared
 from egain_provision.manifest.declared import Declared, Document, under
 from egain_provision.manifest.interpolate import InterpolationError, Interpolator, has_expression
 from egain_provision.manifest.validation import document_problems, object_problems
-from egain_provision.manifest.yamlnodes import NodeReader, compose_documents, decode_text, join_path, mark_location
+from egain_provision.manifest.yamlnodes import NodeReader, compose_documents, decode_text, mark_location
 from egain_provision.model import DesiredObject, Diagnostic, SourceLocation
-from egain_provision.paths import iter_slots
+from egain_provision.paths import iter_slots, join_path
 from egain_provision.references import KEEP, api_path_of, rewrite_references
 
 T = TypeVar("T")

@@ -20,7 +20,7 @@ from jsonschema.exceptions import ValidationError
 
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.manifest.fastcheck import Check, Unsupported, compile_schema
-from egain_provision.manifest.yamlnodes import join_path
+from egain_provision.paths import join_path
 from egain_provision.schemas import load_schema
 
 _JSON_TYPES = {
