@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from egain_provision.apply import ApplyResult, ExecutablePlan, Executor, Outcome, bind, new_run_id
 from egain_provision.apply.binding import check_target, check_unchanged
@@ -59,7 +61,7 @@ async def prepare_saved_plan(plan: Plan, context: RunContext) -> ExecutablePlan:
 
 
 async def execute(
-    plan: Plan | ExecutablePlan, context: RunContext, on_outcome: Callable[[Outcome], None]
+    plan: ExecutablePlan, context: RunContext, on_outcome: Callable[[Outcome], None]
 ) -> ApplyResult:
     """Run the plan with a journal (opened before anything is sent); `on_outcome` hears of every action."""
     journal = Journal(context.journal_path, run_id=new_run_id(), target=context.target.label)
@@ -78,3 +80,22 @@ def refuse_excess_deletes(plan: Plan) -> None:
             f"the plan deletes {count} objects, more than --max-deletes {plan.max_deletes}",
             hint=f"review the deletes, then pass --max-deletes {count} if they are intended",
         )
+
+
+def read_plan_file(paths: tuple[str, ...]) -> Plan | None:
+    """The saved plan when PATHS is a single plan file (JSON written by `plan --out`), else None."""
+    if len(paths) != 1 or not Path(paths[0]).is_file():
+        return None
+    try:
+        text = Path(paths[0]).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.lstrip().startswith("{"):
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, dict) or "format_version" not in data:
+        return None
+    return Plan.from_json(data)

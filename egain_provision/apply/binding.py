@@ -8,7 +8,6 @@ only while every object it touches is still as it was planned.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,25 +83,6 @@ def _evaluate(
     except InterpolationError as exc:
         problems.append(f"{action.address}: {path}: {exc.message}")
         return None
-
-
-def read_plan_file(paths: tuple[str, ...]) -> Plan | None:
-    """The saved plan when PATHS is a single plan file (JSON written by `plan --out`), else None."""
-    if len(paths) != 1 or not Path(paths[0]).is_file():
-        return None
-    try:
-        text = Path(paths[0]).read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    if not text.lstrip().startswith("{"):
-        return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(data, dict) or "format_version" not in data:
-        return None
-    return Plan.from_json(data)
 
 
 def check_target(plan: Plan, target: Target) -> None:

@@ -8,8 +8,7 @@ import sys
 
 import click
 
-from egain_provision.apply import ApplyResult, ExecutablePlan
-from egain_provision.apply.binding import read_plan_file
+from egain_provision.apply import ApplyResult, bind
 from egain_provision.commands.common import (
     color_enabled,
     configure_logging,
@@ -19,10 +18,8 @@ from egain_provision.commands.common import (
     var_options,
 )
 from egain_provision.commands.plan import prune_options
-from egain_provision.context import RunContext
+from egain_provision.context import DEFAULT_JOURNAL, RunContext
 from egain_provision.errors import UsageError
-from egain_provision.journal import DEFAULT_JOURNAL
-from egain_provision.plan import Plan
 from egain_provision.planner import DEFAULT_MAX_DELETES, PlanOptions
 from egain_provision.progress import Progress, echo_summary
 from egain_provision.render import render_text
@@ -32,6 +29,7 @@ from egain_provision.workflow import (
     execute,
     load_valid_manifests,
     prepare_saved_plan,
+    read_plan_file,
     refuse_excess_deletes,
 )
 
@@ -92,13 +90,14 @@ def apply_command(
     if saved is not None:
         refuse_planning_options(kinds=kinds, prune=prune, max_deletes=max_deletes, rotate_secrets=rotate_secrets)
         context = RunContext(resolve_target(target), parallelism, variables, journal_path)
-        plan: Plan | ExecutablePlan = asyncio.run(prepare_saved_plan(saved, context))
+        executable = asyncio.run(prepare_saved_plan(saved, context))
         planned = saved
     else:
         manifest_set = load_valid_manifests(paths, variables)
         context = RunContext(resolve_target(target), parallelism, variables, journal_path)
         options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets)
-        plan = planned = asyncio.run(compute_plan(manifest_set, context, options))
+        planned = asyncio.run(compute_plan(manifest_set, context, options))
+        executable = bind(planned)
         # With --format json, stdout carries only the summary document; the plan goes to stderr.
         click.echo(render_text(planned, color=color_enabled(no_color) and fmt == "text"), nl=False, err=fmt == "json")
     refuse_excess_deletes(planned)
@@ -111,7 +110,7 @@ def apply_command(
         confirm(context.target)
     # What planning built lives until the end: keep the collector from rescanning it during apply.
     gc.freeze()
-    result = asyncio.run(execute(plan, context, Progress(len(planned.actions))))
+    result = asyncio.run(execute(executable, context, Progress(len(planned.actions))))
     echo_summary(result, context.target.label, fmt)
     return EXIT_OK if result.ok else EXIT_FAILED
 
