@@ -89,6 +89,20 @@ def literal_id(value: Any) -> str | None:
 
 
 @dataclass(frozen=True)
+class SecretItems:
+    """A name/value list whose item values are secret when the item's name is one of `names`.
+
+    Account `attributes` carry a Twilio `authToken` next to a harmless `accountSid`; manifests
+    may mark more names secret (top-level `sensitive: {attributes: [...]}`).
+    """
+
+    list_path: str
+    names: tuple[str, ...] = ()
+    key: str = "name"
+    value: str = "value"
+
+
+@dataclass(frozen=True)
 class Kind:
     """How one resource kind looks on the API and in a manifest."""
 
@@ -100,6 +114,7 @@ class Kind:
     unique_natural_key: bool = True
     references: tuple[Reference, ...] = ()
     secret_fields: tuple[str, ...] = ()
+    secret_items: tuple[SecretItems, ...] = ()
     server_fields: tuple[str, ...] = ("id", "created", "modified")
     defaults: dict[str, Any] = field(default_factory=lambda: {"active": True})
     keyed_lists: dict[str, str] = field(default_factory=dict)
@@ -189,6 +204,8 @@ KINDS: tuple[Kind, ...] = (
         title="Account",
         api_path="/accounts",
         list_key="account",
+        secret_items=(SecretItems("attributes", names=("authToken",)),),
+        keyed_lists={"attributes": "name"},
         references=(
             Reference("channel", "channels"),
             Reference("chatConfigurations.orchestration", "orchestrations"),

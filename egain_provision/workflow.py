@@ -50,6 +50,7 @@ async def compute_plan(manifest_set: ManifestSet, context: RunContext, options: 
         ignore=manifest_set.ignore,
         manifests=manifest_set.files,
         options=options,
+        sensitive=manifest_set.sensitive,
     )
 
 

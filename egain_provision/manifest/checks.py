@@ -8,8 +8,9 @@ from typing import Any
 from egain_provision.kinds import KINDS_BY_NAME, Reference
 from egain_provision.manifest.declared import Declared
 from egain_provision.model import SENSITIVE_DISPLAY, Diagnostic, Severity, SourceLocation
-from egain_provision.paths import iter_slots
+from egain_provision.paths import get_concrete, iter_slots
 from egain_provision.references import iter_references, missing_reference
+from egain_provision.sensitive import secret_paths
 
 
 def check_declared(declared: Sequence[Declared]) -> list[Diagnostic]:
@@ -134,17 +135,16 @@ class _Checker:
         return obj.path(relative) in obj.document.env_paths
 
     def literal_secrets(self, obj: Declared) -> None:
-        for secret in obj.kind.secret_fields:
-            for slot in iter_slots(obj.value, secret):
-                path = obj.path(slot.path)
-                if isinstance(slot.value, str) and path not in obj.document.templates:
-                    self.add(
-                        "warning",
-                        obj.locate(slot.path),
-                        path,
-                        f"secret field {secret} holds a literal value",
-                        "keep secrets out of git: write ${env:EGAIN_VAR_NAME} and export EGAIN_VAR_NAME",
-                    )
+        for relative in secret_paths(obj.kind, obj.value, obj.document.marked):
+            path = obj.path(relative)
+            if isinstance(get_concrete(obj.value, relative), str) and path not in obj.document.templates:
+                self.add(
+                    "warning",
+                    obj.locate(relative),
+                    path,
+                    f"secret field {relative} holds a literal value",
+                    "keep secrets out of git: write ${env:EGAIN_VAR_NAME} and export EGAIN_VAR_NAME",
+                )
 
     def references(self, obj: Declared) -> None:
         for reference, slot in iter_references(obj.kind, obj.value, "manifest"):

@@ -26,8 +26,9 @@ from egain_provision.manifest.interpolate import InterpolationError, Interpolato
 from egain_provision.manifest.validation import document_problems, object_problems
 from egain_provision.manifest.yamlnodes import NodeReader, compose_documents, decode_text, mark_location
 from egain_provision.model import DesiredObject, Diagnostic, SourceLocation
-from egain_provision.paths import iter_slots, join_path
+from egain_provision.paths import join_path
 from egain_provision.references import KEEP, api_path_of, rewrite_references
+from egain_provision.sensitive import Marked, read_marks, secret_paths
 
 T = TypeVar("T")
 
@@ -42,6 +43,8 @@ class ManifestSet:
 
     objects: list[DesiredObject] = field(default_factory=list)
     ignore: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Further secret item names (`sensitive: {attributes: [apiKey]}`), merged over every document.
+    sensitive: dict[str, frozenset[str]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
@@ -111,11 +114,14 @@ def load_manifests(
                 located[document] = _by_object(obj.document.positions.values)
                 env_paths[document] = _by_object(dict.fromkeys(obj.document.env_paths))
             objects.append(
-                desired_object(obj, located[document].get(obj.prefix, {}), env_paths[document].get(obj.prefix, {}))
+                desired_object(
+                    obj, located[document].get(obj.prefix, {}), env_paths[document].get(obj.prefix, {}), loading.marked
+                )
             )
     return ManifestSet(
         objects=objects,
         ignore={kind: tuple(dict.fromkeys(globs)) for kind, globs in loading.ignore.items()},
+        sensitive={list_path: frozenset(names) for list_path, names in loading.marked.items()},
         diagnostics=sorted(loading.diagnostics, key=Diagnostic.sort_key),
         files=files,
     )
@@ -129,6 +135,7 @@ class _Loading:
         self.diagnostics: list[Diagnostic] = []
         self.declared: list[Declared] = []
         self.ignore: dict[str, list[str]] = {}
+        self.marked: dict[str, set[str]] = {}
 
     def read_file(self, index: int, file: str) -> None:
         start = SourceLocation(file, 1, 1)
@@ -201,6 +208,9 @@ class _Loading:
 
         reader = NodeReader(file, on_string)
         document.value = reader.convert(node, "", document.positions)
+        document.marked = read_marks(document.value.get("sensitive") if isinstance(document.value, dict) else None)
+        for list_path, names in document.marked.items():
+            self.marked.setdefault(list_path, set()).update(names)
         self.diagnostics.extend(reader.diagnostics)
         document.reported.update(reader.reported)
         for problem in document_problems(document.value, document.is_sensitive):
@@ -252,7 +262,7 @@ class _Loading:
 
 
 def desired_object(
-    obj: Declared, field_locations: dict[str, SourceLocation], env_paths: Iterable[str]
+    obj: Declared, field_locations: dict[str, SourceLocation], env_paths: Iterable[str], marked: Marked | None = None
 ) -> DesiredObject:
     """The API-shaped desired object (the declared value is reused, not copied: it is not read again).
 
@@ -265,9 +275,8 @@ def desired_object(
     sensitive: dict[str, str | None] = {}
     for relative in env_paths:
         sensitive[api_path_of(kind, relative)] = obj.document.templates.get(obj.path(relative))
-    for secret in kind.secret_fields:
-        for slot in iter_slots(body, secret):
-            sensitive.setdefault(slot.path, obj.document.templates.get(obj.path(slot.path)))
+    for path in secret_paths(kind, body, marked):
+        sensitive.setdefault(path, obj.document.templates.get(obj.path(path)))
     rewrite_references(kind, body, _from_manifest, source="manifest")
     return DesiredObject(
         kind=kind.name,

@@ -18,6 +18,7 @@ from egain_provision.planner.match import Pending, check_references, is_ignored,
 from egain_provision.planner.objects import plan_object
 from egain_provision.planner.order import order_actions
 from egain_provision.planner.prune import prune
+from egain_provision.sensitive import Marked
 
 DEFAULT_MAX_DELETES = 10
 
@@ -43,6 +44,7 @@ def build_plan(
     ignore: Mapping[str, Sequence[str]] | None = None,
     manifests: Sequence[str] = (),
     options: PlanOptions | None = None,
+    sensitive: Marked | None = None,
 ) -> Plan:
     """Compare the declared objects with the live tenant; PlanError (with diagnostics) for unresolvable input."""
     options = options or PlanOptions()
@@ -67,7 +69,7 @@ def build_plan(
     write_only_skipped = 0
     for obj in managed:
         waiting_for = pending[(obj.kind, obj.natural_key)]
-        planned = plan_object(obj, matching, waiting_for, rotate_secrets=options.rotate_secrets)
+        planned = plan_object(obj, matching, waiting_for, rotate_secrets=options.rotate_secrets, marked=sensitive)
         write_only_skipped += planned.write_only_skipped
         if planned.action is None:
             unchanged[obj.kind] = unchanged.get(obj.kind, 0) + 1
@@ -78,7 +80,7 @@ def build_plan(
             f"{write_only_skipped} secret field(s) are write-only on this tenant and were not compared; "
             "pass --rotate-secrets to send them"
         )
-    pruning = prune(objects, matching, forward, scope=scope, ignore=ignore, delete=options.prune)
+    pruning = prune(objects, matching, forward, scope=scope, ignore=ignore, delete=options.prune, marked=sensitive)
     return Plan(
         target=target,
         target_identity=target_identity,

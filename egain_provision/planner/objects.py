@@ -22,6 +22,7 @@ from egain_provision.paths import get_path, set_path
 from egain_provision.plan import SENSITIVE_DISPLAY, WRITE_ONLY_DISPLAY, Action, Change
 from egain_provision.planner.match import Matching, Pending
 from egain_provision.references import KEEP, rewrite_references
+from egain_provision.sensitive import Marked, secret_paths
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,12 @@ class ObjectPlan:
     write_only_skipped: int = 0
 
 
-def plan_object(obj: DesiredObject, matching: Matching, pending: Pending, *, rotate_secrets: bool) -> ObjectPlan:
+def plan_object(
+    obj: DesiredObject, matching: Matching, pending: Pending, *, rotate_secrets: bool, marked: Marked | None = None
+) -> ObjectPlan:
     """The create or update for one declared object."""
     kind = KINDS_BY_NAME[obj.kind]
-    sensitive_paths = sorted(set(obj.sensitive) | {p for p in kind.secret_fields if get_path(obj.body, p) is not None})
+    sensitive_paths = sorted(set(obj.sensitive) | set(secret_paths(kind, obj.body, marked)))
     desired_api = clone(obj.body)
     mark_sensitive(desired_api, sensitive_paths)
     desired_doc = comparable(kind, desired_to_manifest(kind, desired_api, matching.resolve, matching.key_of_id))
@@ -55,7 +58,7 @@ def plan_object(obj: DesiredObject, matching: Matching, pending: Pending, *, rot
     live_api = clone(live_obj.body)
     notes, forced, skipped = _write_only_secrets(kind, obj, live_api, rotate_secrets=rotate_secrets)
     live_sensitive = align_paths(kind, sensitive_paths, obj.body, live_obj.body)
-    mark_sensitive(live_api, sorted(set(live_sensitive) | set(kind.secret_fields)))
+    mark_sensitive(live_api, sorted(set(live_sensitive) | set(secret_paths(kind, live_api, marked))))
     live_doc = comparable(kind, live_to_manifest(kind, live_api, matching.key_of_id))
     changes = mark_pending(kind, diff_documents(live_doc, desired_doc), pending) + forced
     if not changes:
@@ -97,11 +100,13 @@ def _write_only_secrets(
     return notes, forced, skipped
 
 
-def plan_delete(live_obj: LiveObject, matching: Matching, depends_on: list[str]) -> Action:
-    """The delete of a live object nothing declares, showing every field it loses."""
+def plan_delete(
+    live_obj: LiveObject, matching: Matching, depends_on: list[str], marked: Marked | None = None
+) -> Action:
+    """The delete of a live object nothing declares, showing every field it loses (secrets masked)."""
     kind = KINDS_BY_NAME[live_obj.kind]
     live_api = clone(live_obj.body)
-    mark_sensitive(live_api, list(kind.secret_fields))
+    mark_sensitive(live_api, secret_paths(kind, live_api, marked))
     doc = comparable(kind, live_to_manifest(kind, live_api, matching.key_of_id))
     return Action(
         action="delete",

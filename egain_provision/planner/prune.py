@@ -14,6 +14,7 @@ from egain_provision.plan import Action, Unmanaged, address_of
 from egain_provision.planner.match import Matching, is_ignored
 from egain_provision.planner.objects import plan_delete
 from egain_provision.references import iter_references
+from egain_provision.sensitive import Marked
 
 
 @dataclass
@@ -34,6 +35,7 @@ def prune(
     scope: Collection[str],
     ignore: Mapping[str, Sequence[str]],
     delete: bool,
+    marked: Marked | None = None,
 ) -> Pruning:
     """The unmanaged objects in scope; with `delete`, a delete for each one nothing that stays references."""
     result = Pruning()
@@ -54,7 +56,7 @@ def prune(
     waits = delete_dependencies(matching, forward, doomed)
     for live_obj in candidates:
         if delete and live_obj.id not in kept_for:
-            result.deletes.append(plan_delete(live_obj, matching, waits.get(live_obj.id, [])))
+            result.deletes.append(plan_delete(live_obj, matching, waits.get(live_obj.id, []), marked))
             continue
         result.unmanaged.append(Unmanaged(live_obj.kind, live_obj.natural_key, live_obj.id))
         if live_obj.id in kept_for:
