@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from egain_provision.errors import SchemaError
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.manifest.fastcheck import Check, Unsupported, compile_schema
 from egain_provision.manifest.yamlnodes import join_path
@@ -68,15 +69,25 @@ class Validators:
 @cache
 def validators() -> Validators:
     """Built once: compiling the schema costs more than validating a small manifest."""
-    schema = load_schema("manifest")
+    return build_validators(load_schema("manifest"), SETUP_ORDER)
+
+
+def build_validators(schema: dict[str, Any], kind_names: Sequence[str]) -> Validators:
+    """Validators of `schema` for the kinds named; SchemaError when the schema lacks one of them."""
+    missing = [kind for kind in kind_names if "items" not in schema["properties"].get(kind, {})]
+    if missing:
+        raise SchemaError(
+            f"the manifest schema has no part for kind {', '.join(map(repr, missing))}",
+            hint="regenerate the schema from kinds.py and schemas/fragments/ with `make schemas`",
+        )
     shell = copy.deepcopy(schema)
-    for kind in SETUP_ORDER:
+    for kind in kind_names:
         shell["properties"][kind] = {"type": "array", "description": schema["properties"][kind]["description"]}
     kinds = {
         kind: _validator(
             {"$schema": schema["$schema"], "$defs": schema["$defs"], **schema["properties"][kind]["items"]}
         )
-        for kind in SETUP_ORDER
+        for kind in kind_names
     }
     return Validators(_validator(shell), kinds)
 
