@@ -31,7 +31,7 @@ demo: $(STAMP)
 	@$(DEMO) plan --target sandbox --detailed-exitcode examples/byoc
 
 lint: $(STAMP)
-	$(BIN)/ruff check egain_provision tests benchmarks
+	$(BIN)/ruff check egain_provision tests benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
