@@ -18,10 +18,21 @@ from pathlib import Path
 from typing import Any
 
 from egain_provision.kinds import KINDS, Kind
+from egain_provision.schemas import EXPRESSION
 
 # `data` is the package's link to the repository's `schemas/` folder.
 SCHEMAS = (Path(__file__).parent / "data").resolve()
 FRAGMENTS = SCHEMAS / "fragments"
+
+
+# Keywords an expression string would fail, and annotations that stay on the wrapper for editors.
+_TYPED = ("enum", "pattern")
+_TYPED_TYPES = ("integer", "number", "boolean")
+_ANNOTATIONS = ("description", "default", "examples")
+# Where subschemas sit; `if` and `not` are left alone (they test values, they do not declare fields).
+_SUBSCHEMA_MAPS = ("properties", "$defs")
+_SUBSCHEMA_LISTS = ("oneOf", "anyOf", "allOf")
+_SUBSCHEMA_ONE = ("items", "then", "else")
 
 
 class FragmentError(Exception):
@@ -69,8 +80,43 @@ def _kind_defs(kind: Kind) -> dict[str, Any]:
     return defs
 
 
-def manifest_schema(kinds: Sequence[Kind] = KINDS) -> dict[str, Any]:
-    """The manifest schema: the shell fragment, plus per kind its list, its ignore globs and its definitions."""
+def _typed(schema: dict[str, Any]) -> bool:
+    """Whether an expression string would fail `schema`: a non-string type, an enum, a pattern, a long minimum."""
+    return (
+        schema.get("type") in _TYPED_TYPES
+        or any(key in schema for key in _TYPED)
+        or (schema.get("type") == "string" and schema.get("minLength", 0) > 1)
+    )
+
+
+def accept_expressions(schema: Any) -> Any:
+    """`schema` with every typed value also accepting a `${...}` string (`anyOf: [X, expression]`)."""
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    for key in _SUBSCHEMA_MAPS:
+        if isinstance(out.get(key), dict):
+            out[key] = {
+                name: sub if f"#/$defs/{name}" == EXPRESSION else accept_expressions(sub)
+                for name, sub in out[key].items()
+            }
+    for key in _SUBSCHEMA_LISTS:
+        if isinstance(out.get(key), list):
+            out[key] = [accept_expressions(sub) for sub in out[key]]
+    for key in _SUBSCHEMA_ONE:
+        if key in out:
+            out[key] = accept_expressions(out[key])
+    if not _typed(out):
+        return out
+    annotations = {key: out.pop(key) for key in _ANNOTATIONS if key in out}
+    return {**annotations, "anyOf": [out, {"$ref": EXPRESSION}]}
+
+
+def manifest_schema(kinds: Sequence[Kind] = KINDS, *, expressions: bool = True) -> dict[str, Any]:
+    """The manifest schema: the shell fragment, plus per kind its list, its ignore globs and its definitions.
+
+    With `expressions` (as checked in, for editors) typed values also accept a `${...}` string.
+    """
     schema = _fragment("manifest")
     properties = schema["properties"]
     properties["ignore"]["properties"] = {
@@ -92,7 +138,7 @@ def manifest_schema(kinds: Sequence[Kind] = KINDS) -> dict[str, Any]:
     defs.update({f"{kind.singular}Reference": _reference_def(kind) for kind in kinds if kind.name in targets})
     for kind in kinds:
         defs.update(_kind_defs(kind))
-    return schema
+    return accept_expressions(schema) if expressions else schema
 
 
 def plan_schema(kinds: Sequence[Kind] = KINDS) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from egain_provision.errors import SchemaError
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.manifest.fastcheck import Check, Unsupported, compile_schema
 from egain_provision.manifest.yamlnodes import join_path
-from egain_provision.schemas import load_schema
+from egain_provision.schemas import interpolated, load_schema
 
 _JSON_TYPES = {
     "object": "a mapping",
@@ -69,7 +69,14 @@ class Validators:
 @cache
 def validators() -> Validators:
     """Built once: compiling the schema costs more than validating a small manifest."""
-    return build_validators(load_schema("manifest"), SETUP_ORDER)
+    return build_validators(manifest_rules(), SETUP_ORDER)
+
+
+@cache
+def manifest_rules() -> dict[str, Any]:
+    """The manifest schema as the loader applies it: after interpolation, so without the expression alternatives."""
+    rules: dict[str, Any] = interpolated(load_schema("manifest"))
+    return rules
 
 
 def build_validators(schema: dict[str, Any], kind_names: Sequence[str]) -> Validators:
@@ -212,7 +219,7 @@ def _branch_type(branch: Any) -> str | None:
         return str(branch["type"])
     if "$ref" in branch:
         target = str(branch["$ref"]).rsplit("/", 1)[-1]
-        resolved = load_schema("manifest")["$defs"].get(target, {})
+        resolved = manifest_rules()["$defs"].get(target, {})
         return str(resolved.get("type")) if "type" in resolved else None
     return None
 
@@ -272,7 +279,7 @@ def _field_hint(schema: dict[str, Any], name: str) -> str | None:
         described = _description(field_schema)
         if described is None and "$ref" in field_schema:
             target = str(field_schema["$ref"]).rsplit("/", 1)[-1]
-            described = _description(load_schema("manifest")["$defs"].get(target, {}))
+            described = _description(manifest_rules()["$defs"].get(target, {}))
         if described:
             return f"add {name}: {described}"
     return f"add {name}:"

@@ -11,7 +11,7 @@ from egain_provision.errors import SchemaError
 from egain_provision.kinds import KINDS, KINDS_BY_NAME, SETUP_ORDER
 from egain_provision.manifest.validation import build_validators
 from egain_provision.schemagen import FragmentError, main, manifest_schema, plan_schema, rendered, stale
-from egain_provision.schemas import load_schema, schema_text
+from egain_provision.schemas import interpolated, load_schema, schema_text
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -64,3 +64,9 @@ def test_a_kind_the_schema_does_not_cover_is_a_schema_error_not_a_key_error() ->
     with pytest.raises(SchemaError, match="no part for kind 'widgets'") as caught:
         build_validators(load_schema("manifest"), (*SETUP_ORDER, "widgets"))
     assert caught.value.hint is not None and "make schemas" in caught.value.hint
+
+
+def test_the_loaders_schema_is_the_editors_without_the_expression_alternatives() -> None:
+    editor = manifest_schema()
+    assert interpolated(editor) == manifest_schema(expressions=False)
+    assert editor != manifest_schema(expressions=False)
