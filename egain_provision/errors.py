@@ -43,6 +43,10 @@ class ManifestError(ProvisionerError):
     """The manifests are invalid; the diagnostics say where."""
 
 
+class SchemaError(ProvisionerError):
+    """The shipped JSON Schema does not cover the kind table (a build that skipped `make schemas`)."""
+
+
 class TargetError(ProvisionerError):
     """The target cannot be used: missing credentials, refused sandbox under CI, bad URL."""
 

@@ -156,6 +156,17 @@ KINDS: tuple[Kind, ...] = (
         api_path="/channels",
         list_key="channel",
         natural_key="type",
+        defaults={
+            "active": True,
+            "restrictions.inbound.maxTextLength": 10000,
+            "restrictions.inbound.attachmentPolicy.enabled": True,
+            "restrictions.inbound.attachmentPolicy.maxSize": 10485760,
+            "restrictions.outbound.maxTextLength": 10000,
+            "restrictions.outbound.systemMessages": False,
+            "restrictions.outbound.midChatAuth": False,
+            "restrictions.outbound.attachmentPolicy.enabled": True,
+            "restrictions.outbound.attachmentPolicy.maxSize": 10485760,
+        },
         keyed_lists={"l10nProperties": "language"},
         file_fields={"icons": "icon"},
         set_lists=(
@@ -173,6 +184,7 @@ KINDS: tuple[Kind, ...] = (
         list_key="orchestration",
         # The API does not call orchestration names unique: apply deduplicates its own creates.
         unique_natural_key=False,
+        defaults={"active": True, "applications.botConfiguration.forwardTranscript": True},
         references=(
             Reference(
                 "applications.botConfiguration.bots[].application",
@@ -206,6 +218,14 @@ KINDS: tuple[Kind, ...] = (
         list_key="account",
         secret_items=(SecretItems("attributes", names=("authToken",)),),
         keyed_lists={"attributes": "name"},
+        defaults={
+            "active": True,
+            "chatConfigurations.timeout": 240,
+            "chatConfigurations.defaultLanguage": "en-US",
+            "chatConfigurations.onAgentUnavailability": "off_hours",
+            "chatConfigurations.allowLogoutWithOpenChats": False,
+            "chatConfigurations.allowQueueTransferOnAgentUnavailability": False,
+        },
         references=(
             Reference("channel", "channels"),
             Reference("chatConfigurations.orchestration", "orchestrations"),

@@ -142,11 +142,15 @@ def align_paths(kind: Kind, paths: list[str], source: dict[str, Any], target: di
 
 
 def comparable(kind: Kind, doc: dict[str, Any]) -> dict[str, Any]:
-    """`doc` with defaults filled, keyed lists as `{"[key]": item}`, set-like lists sorted, `30.0` as `30`."""
+    """`doc` with the API's defaults filled (where their object is present), keyed lists as `{"[key]": item}`,
+    set-like lists sorted, `30.0` as `30`."""
     out: dict[str, Any] = _canonical(doc)
     for path, default in kind.defaults.items():
-        if get_path(out, path) is None:
-            set_path(out, path, default)
+        # A default is for a field of an object that is there: filling it never invents the object.
+        parent_path, _, leaf = path.rpartition(".")
+        parent = get_path(out, parent_path) if parent_path else out
+        if isinstance(parent, dict) and parent.get(leaf) is None:
+            parent[leaf] = default
     for path in kind.set_lists:
         value = get_path(out, path)
         if isinstance(value, list) and all(isinstance(item, str | int | float | bool) for item in value):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -18,10 +18,11 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from egain_provision.errors import SchemaError
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.manifest.fastcheck import Check, Unsupported, compile_schema
 from egain_provision.paths import join_path
-from egain_provision.schemas import load_schema
+from egain_provision.schemas import interpolated, load_schema
 
 _JSON_TYPES = {
     "object": "a mapping",
@@ -68,15 +69,32 @@ class Validators:
 @cache
 def validators() -> Validators:
     """Built once: compiling the schema costs more than validating a small manifest."""
-    schema = load_schema("manifest")
+    return build_validators(manifest_rules(), SETUP_ORDER)
+
+
+@cache
+def manifest_rules() -> dict[str, Any]:
+    """The manifest schema as the loader applies it: after interpolation, so without the expression alternatives."""
+    rules: dict[str, Any] = interpolated(load_schema("manifest"))
+    return rules
+
+
+def build_validators(schema: dict[str, Any], kind_names: Sequence[str]) -> Validators:
+    """Validators of `schema` for the kinds named; SchemaError when the schema lacks one of them."""
+    missing = [kind for kind in kind_names if "items" not in schema["properties"].get(kind, {})]
+    if missing:
+        raise SchemaError(
+            f"the manifest schema has no part for kind {', '.join(map(repr, missing))}",
+            hint="regenerate the schema from kinds.py and schemas/fragments/ with `make schemas`",
+        )
     shell = copy.deepcopy(schema)
-    for kind in SETUP_ORDER:
+    for kind in kind_names:
         shell["properties"][kind] = {"type": "array", "description": schema["properties"][kind]["description"]}
     kinds = {
         kind: _validator(
             {"$schema": schema["$schema"], "$defs": schema["$defs"], **schema["properties"][kind]["items"]}
         )
-        for kind in SETUP_ORDER
+        for kind in kind_names
     }
     return Validators(_validator(shell), kinds)
 
@@ -201,7 +219,7 @@ def _branch_type(branch: Any) -> str | None:
         return str(branch["type"])
     if "$ref" in branch:
         target = str(branch["$ref"]).rsplit("/", 1)[-1]
-        resolved = load_schema("manifest")["$defs"].get(target, {})
+        resolved = manifest_rules()["$defs"].get(target, {})
         return str(resolved.get("type")) if "type" in resolved else None
     return None
 
@@ -261,7 +279,7 @@ def _field_hint(schema: dict[str, Any], name: str) -> str | None:
         described = _description(field_schema)
         if described is None and "$ref" in field_schema:
             target = str(field_schema["$ref"]).rsplit("/", 1)[-1]
-            described = _description(load_schema("manifest")["$defs"].get(target, {}))
+            described = _description(manifest_rules()["$defs"].get(target, {}))
         if described:
             return f"add {name}: {described}"
     return f"add {name}:"

@@ -272,6 +272,10 @@ CHANNEL = Resource(
                             "midChatAuth": Boolean(),
                             "features": Items(Text()),
                             "richMessageTypes": Items(Text()),
+                            "customerServiceWindow": Record(
+                                {"durationMinutes": Integer(), "continueMessageTypes": Items(Text())},
+                                required=("durationMinutes",),
+                            ),
                             "attachmentPolicy": _ATTACHMENT_POLICY,
                         }
                     ),

@@ -240,6 +240,7 @@ channels:
         midChatAuth: false
         features: [typing_events]
         richMessageTypes: [listpicker, quickreply]
+        customerServiceWindow: {durationMinutes: 1440, continueMessageTypes: [template]}
         attachmentPolicy: {enabled: false, maxSize: 999, type: allow, extensions: [jpeg, txt]}
     l10nProperties:
       - language: en-US

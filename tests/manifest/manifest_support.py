@@ -30,6 +30,7 @@ authentications:
     oauth2:
       tokenRequestUrl: https://bots.example.com/oauth/token
       method: POST
+      headers: [{name: Content-Type, value: application/json}]
       payload: ${env:EGAIN_VAR_BOT_TOKEN_PAYLOAD}
       accessTokenPath: $.accessToken
 """

@@ -108,7 +108,11 @@ def test_wrong_type_says_what_was_expected_and_found(ws: Workspace) -> None:
 
 
 def test_a_number_where_text_is_expected_gets_a_hint_to_quote_it(ws: Workspace) -> None:
-    ws.write("m.yaml", "version: 1\naccounts:\n  - {name: a, address: 123456789, channel: c, chatConfigurations: {}}\n")
+    ws.write(
+        "m.yaml",
+        "version: 1\naccounts:\n  - {name: a, address: 123456789, channel: c, chatConfigurations: {orchestration: o,"
+        " entryPoint: {id: '1'}}}\n",
+    )
     row = only(ws)
     assert row == (
         "error",
@@ -129,7 +133,8 @@ def test_enum_value_out_of_range_lists_the_allowed_values(ws: Workspace) -> None
 def test_string_longer_than_the_api_limit_is_an_error_without_echoing_it(ws: Workspace) -> None:
     ws.write(
         "m.yaml",
-        f"version: 1\naccounts:\n  - name: {'n' * 256}\n    address: a\n    channel: c\n    chatConfigurations: {{}}\n",
+        f"version: 1\naccounts:\n  - name: {'n' * 256}\n    address: a\n    channel: c\n"
+        "    chatConfigurations: {orchestration: o, entryPoint: {id: '1'}}\n",
     )
     assert only(ws)[:4] == ("error", "m.yaml:3:11", "accounts[0].name", "is too long: 256 characters, at most 255")
 
@@ -249,7 +254,8 @@ def test_literal_id_object_takes_no_other_fields(ws: Workspace) -> None:
 def test_entry_point_is_always_a_literal_id(ws: Workspace) -> None:
     ws.write(
         "m.yaml",
-        "version: 1\naccounts:\n  - {name: a, address: x, channel: c, chatConfigurations: {entryPoint: main}}\n",
+        "version: 1\naccounts:\n"
+        "  - {name: a, address: x, channel: c, chatConfigurations: {orchestration: o, entryPoint: main}}\n",
     )
     assert only(ws)[:4] == (
         "error",
