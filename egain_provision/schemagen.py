@@ -127,6 +127,15 @@ def manifest_schema(kinds: Sequence[Kind] = KINDS, *, expressions: bool = True) 
         }
         for kind in kinds
     }
+    markable = _markable(kinds)
+    if markable:
+        properties["sensitive"] = {
+            "type": "object",
+            "description": "More name/value item names whose values are secrets: masked in every output, never in a "
+            "saved plan, exported as ${env:...} placeholders.",
+            "properties": markable,
+            "additionalProperties": False,
+        }
     for step, kind in enumerate(kinds, start=1):
         properties[kind.name] = {
             "type": "array",
@@ -139,6 +148,23 @@ def manifest_schema(kinds: Sequence[Kind] = KINDS, *, expressions: bool = True) 
     for kind in kinds:
         defs.update(_kind_defs(kind))
     return accept_expressions(schema) if expressions else schema
+
+
+def _markable(kinds: Sequence[Kind]) -> dict[str, Any]:
+    """`sensitive:`'s lists: one per name/value list the kind table knows secret items of."""
+    built_in: dict[str, list[str]] = {}
+    for kind in kinds:
+        for items in kind.secret_items:
+            built_in.setdefault(items.list_path, []).extend(f"{kind.name} {name}" for name in items.names)
+    return {
+        list_path: {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1, "maxLength": 255},
+            "uniqueItems": True,
+            "description": f"Item names of `{list_path}` lists whose values are secret (always: {', '.join(names)}).",
+        }
+        for list_path, names in sorted(built_in.items())
+    }
 
 
 def plan_schema(kinds: Sequence[Kind] = KINDS) -> dict[str, Any]:
