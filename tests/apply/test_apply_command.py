@@ -361,6 +361,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_ENV: dict[str, str | None] = {
     "EGAIN_VAR_BOT_TOKEN_PAYLOAD": SECRET_ENV["EGAIN_VAR_BOT_TOKEN_PAYLOAD"],
     "EGAIN_VAR_AGENT_DESK_PASSWORD": "example-password-31",
+    "EGAIN_VAR_TWILIO_AUTH_TOKEN": "example-twilio-token-77",
 }
 SETUP_ORDER_PATHS = ["authentications", "clientapplications", "participants", "channels", "orchestrations", "accounts"]
 
@@ -370,10 +371,12 @@ SETUP_ORDER_PATHS = ["authentications", "clientapplications", "participants", "c
     [
         ("byoc", None),
         ("agent-only", None),
+        ("whatsapp", None),
+        ("sms-twilio", None),
         ("environments/base", "environments/staging.vars.yaml"),
         ("environments/base", "environments/production.vars.yaml"),
     ],
-    ids=["byoc", "agent-only", "staging", "production"],
+    ids=["byoc", "agent-only", "whatsapp", "sms-twilio", "staging", "production"],
 )
 def test_each_example_applies_from_empty_in_setup_order_and_then_plans_empty(
     sandbox: ServedSandbox, directory: str, var_file: str | None
@@ -385,7 +388,9 @@ def test_each_example_applies_from_empty_in_setup_order_and_then_plans_empty(
         r["path"].rsplit("/", 1)[-1] for r in sandbox.requests() if r["method"] == "POST" and "/v3/" in r["path"]
     ]
     assert created == sorted(created, key=SETUP_ORDER_PATHS.index)
-    assert cli(sandbox, "plan", *arguments, "--detailed-exitcode", env=EXAMPLE_ENV).exit_code == 0
+    converged = cli(sandbox, "plan", *arguments, "--detailed-exitcode", env=EXAMPLE_ENV)
+    assert converged.exit_code == 0
+    assert "example-twilio-token-77" not in result.output + converged.output
 
 
 def test_planning_options_with_a_saved_plan_are_refused(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:

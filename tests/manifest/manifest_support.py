@@ -18,9 +18,11 @@ EXAMPLES = REPO / "examples"
 PAYLOAD_SECRET = '{"clientId": "demo", "clientSecret": "Sup3r-S3cret-Payload"}'
 PASSWORD_SECRET = "Hunter2-Password-Xy"
 # What the examples read from the environment (examples/.env.example documents the same names).
+TWILIO_TOKEN_SECRET = "Twilio-Auth-Token-Zq81"
 EXAMPLE_ENV = {
     "EGAIN_VAR_BOT_TOKEN_PAYLOAD": PAYLOAD_SECRET,
     "EGAIN_VAR_AGENT_DESK_PASSWORD": PASSWORD_SECRET,
+    "EGAIN_VAR_TWILIO_AUTH_TOKEN": TWILIO_TOKEN_SECRET,
 }
 
 AUTH = """\
