@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 DEFAULT_PARALLELISM = 10
+T = TypeVar("T")
 
 # True inside work that already holds the limit (an apply action): its requests do not take it again.
 _holding: ContextVar[bool] = ContextVar("egain_provision_holding_limit", default=False)
@@ -113,3 +115,20 @@ class AdaptiveLimit:
         if self.limit < self.ceiling:
             self.limit += 1
             self._admit()
+
+
+async def gather_or_cancel(coroutines: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
+    """Run concurrently; on the first failure cancel the others, wait for them, then raise that failure.
+
+    Unlike asyncio.gather, nothing is left running (half-open connections) when an error ends the run.
+    """
+    tasks: list[asyncio.Task[T]] = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(coroutine) for coroutine in coroutines]
+    except BaseExceptionGroup as failures:
+        first: BaseException = failures
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
+    return [task.result() for task in tasks]

@@ -10,14 +10,15 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "egain_provision"
 
 FOUNDATION = ("model", "errors", "paths", "kinds", "references", "sensitive", "limits", "schemas")
-TENANT = ("client", "live", "normalize", "diff", "plan")
+TENANT = ("client", "listing", "live", "normalize", "diff", "plan")
 # Module (or package) -> what it may import, besides itself and the foundation.
 ALLOWED: dict[str, tuple[str, ...]] = {
     "sandbox": (),
     **{name: () for name in FOUNDATION},
     "manifest": (),
-    "client": (),
-    "live": ("client",),
+    "listing": (),
+    "client": ("listing",),
+    "live": ("client", "listing"),
     "normalize": (),
     "plan": (),
     "diff": ("normalize", "plan"),

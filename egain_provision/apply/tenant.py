@@ -58,9 +58,12 @@ class TenantView:
                 continue
             if current is not None and current[0] >= since and current[1].exception() is None:
                 return current[1].result()
-            task = asyncio.ensure_future(self.client.list_all(kind))
+            task = asyncio.ensure_future(self._items(kind))
             self._listings[kind.name] = (time.monotonic(), task)
             return await asyncio.shield(task)
+
+    async def _items(self, kind: Kind) -> list[dict[str, Any]]:
+        return (await self.client.list_all(kind)).items
 
     async def delete_id(self, kind: Kind, object_id: str) -> tuple[int, bool]:
         """Delete by id, resending after ambiguous failures (DELETE is idempotent); a 404 means gone.

@@ -92,5 +92,5 @@ def build_plan(
         unchanged=unchanged,
         unmanaged=tuple(pruning.unmanaged),
         ignored=pruning.ignored,
-        warnings=tuple(warnings + pruning.warnings),
+        warnings=tuple(live.warnings + warnings + pruning.warnings),
     )

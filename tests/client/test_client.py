@@ -29,7 +29,7 @@ def test_a_token_refused_on_its_first_use_is_renewed_once_and_the_request_succee
 
     async def list_channels() -> list[object]:
         async with EgainClient("http://tenant/v3", credentials, transport=httpx.MockTransport(server)) as client:
-            items, _ = await client.list_page(CHANNELS, 1)
+            items = (await client.list_page(CHANNELS, 1)).items
             return items
 
     assert asyncio.run(list_channels()) == []
