@@ -193,7 +193,7 @@ class Executor:
 
     # --- scheduling ------------------------------------------------------------------------
 
-    async def _run_graph(self, actions: list[Action]) -> None:
+    async def _run_graph(self, actions: list[Action]) -> None:  # noqa: C901
         if not actions:
             return
         addresses = {action.address for action in actions}

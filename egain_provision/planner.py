@@ -187,7 +187,7 @@ class _Planner:
 
     # --- the plan --------------------------------------------------------------------------
 
-    def run(self, target: str, target_identity: str, manifests: Sequence[str]) -> Plan:
+    def run(self, target: str, target_identity: str, manifests: Sequence[str]) -> Plan:  # noqa: C901
         self.match()
         plan = Plan(
             target=target,

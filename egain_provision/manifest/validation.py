@@ -123,7 +123,7 @@ def concrete_path(parts: Any) -> str:
     return path
 
 
-def _explain(error: ValidationError, is_sensitive: Callable[[str], bool]) -> Iterator[Problem]:
+def _explain(error: ValidationError, is_sensitive: Callable[[str], bool]) -> Iterator[Problem]:  # noqa: C901
     path = concrete_path(error.absolute_path)
     keyword = str(error.validator)
     schema = error.schema if isinstance(error.schema, dict) else {}
