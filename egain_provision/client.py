@@ -25,6 +25,7 @@ log = logging.getLogger("egain_provision.http")
 
 # One answer, however it is sent, is read up to this size, then refused.
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
+_ENCODED_HEADERS = ("content-encoding", "content-length")
 DEFAULT_SCOPE = "app.conversation.conversationmgr.manage"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 T = TypeVar("T")
@@ -212,7 +213,8 @@ class EgainClient:
                         )
             finally:
                 await response.aclose()
-        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in ("content-encoding", "content-length")]
+        # Decoded already: the new answer must not claim an encoding or the encoded length.
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _ENCODED_HEADERS]
         return httpx.Response(response.status_code, headers=headers, content=bytes(body), request=request)
 
     def _can_renew(self) -> bool:

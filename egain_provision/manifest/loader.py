@@ -208,9 +208,7 @@ class _Loading:
 
         reader = NodeReader(file, on_string)
         document.value = reader.convert(node, "", document.positions)
-        document.marked = read_marks(document.value.get("sensitive") if isinstance(document.value, dict) else None)
-        for list_path, names in document.marked.items():
-            self.marked.setdefault(list_path, set()).update(names)
+        self.collect_marks(document)
         self.diagnostics.extend(reader.diagnostics)
         document.reported.update(reader.reported)
         for problem in document_problems(document.value, document.is_sensitive):
@@ -252,6 +250,12 @@ class _Loading:
             if isinstance(value, dict):
                 location = document.locate(prefix)
                 self.declared.append(Declared(kind, document, prefix, value, (index, location.line, location.column)))
+
+    def collect_marks(self, document: Document) -> None:
+        """The document's `sensitive:` names: for its own validation, and for the whole set."""
+        document.marked = read_marks(document.value.get("sensitive") if isinstance(document.value, dict) else None)
+        for list_path, names in document.marked.items():
+            self.marked.setdefault(list_path, set()).update(names)
 
     def collect_ignore(self, ignore: Any) -> None:
         if not isinstance(ignore, dict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from tests.support import (
     FULL_SETUP,
     FULL_SETUP_ORDER,
     SECRET_ENV,
+    CliResult,
     Tenant,
     assert_no_secrets,
     create_full_setup,
@@ -32,9 +33,9 @@ MISSING_APP_ID = "00000000-0000-4000-8000-000000000000"
 
 
 @pytest.fixture
-def tenant(sandbox: ServedSandbox) -> Tenant:
+def tenant(sandbox: ServedSandbox) -> Iterator[Tenant]:
     client = Tenant(sandbox)
-    yield client  # type: ignore[misc]
+    yield client
     client.close()
 
 
@@ -45,11 +46,11 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def cli(sandbox: ServedSandbox, *args: str, env: dict[str, str | None] | None = None):  # type: ignore[no-untyped-def]
+def cli(sandbox: ServedSandbox, *args: str, env: Mapping[str, str | None] | None = None) -> CliResult:
     return run_cli([args[0], "--target", sandbox.base_url, *args[1:]], env={**target_env(sandbox), **(env or {})})
 
 
-def apply(sandbox: ServedSandbox, *args: str, env: dict[str, str | None] | None = None):  # type: ignore[no-untyped-def]
+def apply(sandbox: ServedSandbox, *args: str, env: Mapping[str, str | None] | None = None) -> CliResult:
     return cli(sandbox, "apply", "--auto-approve", *args, env=env)
 
 
@@ -212,7 +213,7 @@ def test_a_concurrent_edit_between_plan_and_apply_is_a_conflict_not_an_overwrite
     create_full_setup(tenant)
     changed = FULL_SETUP.replace("displayName: Web chat", "displayName: Web chat v2")
     manifest = write_manifest(tmp_path, changed)
-    target = url_target(sandbox.base_url, {**target_env(sandbox)})  # type: ignore[dict-item]
+    target = url_target(sandbox.base_url, {**target_env(sandbox)})
     manifest_set = load_valid_manifests([str(manifest)], {}, environ=SECRET_ENV)
 
     async def plan_then_apply_after_someone_else_edits() -> list[str]:
@@ -287,11 +288,11 @@ def test_saved_plan_takes_secrets_from_the_environment_at_apply_time(
 
 
 def plan_then_someone_creates(
-    sandbox: ServedSandbox, tmp_path: Path, create: Callable[[Tenant], None], totals: dict[str, int] | None = None
+    sandbox: ServedSandbox, tmp_path: Path, create: Callable[[Tenant], object], totals: dict[str, int] | None = None
 ) -> list[tuple[str, str, str | None]]:
     """Plan the full setup on an empty tenant, let `create` act behind our back, then execute the plan."""
     manifest = write_manifest(tmp_path)
-    target = url_target(sandbox.base_url, {**target_env(sandbox)})  # type: ignore[dict-item]
+    target = url_target(sandbox.base_url, {**target_env(sandbox)})
     manifest_set = load_valid_manifests([str(manifest)], {}, environ=SECRET_ENV)
     tenant = Tenant(sandbox)
 

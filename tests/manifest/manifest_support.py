@@ -97,6 +97,7 @@ class Workspace:
 
     def row(self, diagnostic: Diagnostic) -> tuple[str, str, str, str]:
         location = diagnostic.location
+        assert location is not None  # every validate finding is located
         where = f"{Path(location.file).relative_to(self.root)}:{location.line}:{location.column}"
         return (diagnostic.severity, where, diagnostic.path, diagnostic.message)
 

@@ -99,6 +99,7 @@ def mutated(draw: st.DrawFn, base: Any = BASE) -> Any:
 def _check_outcome(files: list[Path]) -> None:
     manifest_set = load_manifests(files, variables={"X": "1"}, environ=EXAMPLE_ENV)
     for diagnostic in manifest_set.diagnostics:
+        assert diagnostic.location is not None
         assert diagnostic.location.line >= 1 and diagnostic.location.column >= 1
         assert diagnostic.message
     for fmt in ("text", "json", "github"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from jsonschema import Draft202012Validator
 
 from egain_provision.schemas import load_schema
@@ -298,11 +299,11 @@ def test_all_errors_of_a_file_are_reported_in_one_run_sorted_by_line(ws: Workspa
     assert [row[1] for row in rows if row[0] == "error"] == ["m.yaml:3:5", "m.yaml:4:5", "m.yaml:6:21"]
 
 
-def test_schema_command_prints_the_manifest_schema(capsys: object) -> None:
+def test_schema_command_prints_the_manifest_schema(capsys: pytest.CaptureFixture[str]) -> None:
     from egain_provision.cli import main
 
     assert main(["schema", "manifest"]) == 0
-    printed = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
+    printed = json.loads(capsys.readouterr().out)
     assert printed == load_schema("manifest")
 
 

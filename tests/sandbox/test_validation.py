@@ -178,7 +178,7 @@ CASES: list[Case] = [
     ("accounts", "caseManagement.sameCaseDuration", lambda g: True, "400-144", "caseManagement.sameCaseDuration"),
 ]
 
-_ROLE_NAMES = ["customer", "custom_bot", "egain_bot", "egain_agent", "custom_agent", "business_notification"]
+_ROLE_NAMES: list[str] = ["customer", "custom_bot", "egain_bot", "egain_agent", "custom_agent", "business_notification"]
 
 
 def _case_id(case: Case) -> str:
