@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from egain_provision.apply.tenant import DEFAULT_READ_AFTER_WRITE as DEFAULT_READ_AFTER_WRITE
 from egain_provision.client import EgainClient
 from egain_provision.journal import DEFAULT_JOURNAL
 from egain_provision.limits import DEFAULT_PARALLELISM, AdaptiveLimit
@@ -24,6 +25,7 @@ class RunContext:
     parallelism: int = DEFAULT_PARALLELISM
     variables: Mapping[str, str] = field(default_factory=dict)
     journal_path: str = DEFAULT_JOURNAL
+    read_after_write: float = DEFAULT_READ_AFTER_WRITE
     limit: AdaptiveLimit = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -57,10 +57,13 @@ class Reference:
         return f"{concrete_wire_path.rpartition('.')[0]}.{self.manifest_field}"
 
     def id_in(self, value: Any) -> str | None:
-        """The id an API value of this field holds: the bare id, or `{id: X}`; None for anything else."""
+        """The id an API value of this field holds: the bare id, or `{id: X}` (a tenant may add `name` and
+        more beside the id); None for anything else."""
         if self.bare:
             return value if isinstance(value, str) else None
-        return literal_id(value)
+        if isinstance(value, dict) and isinstance(value.get("id"), str):
+            return str(value["id"])
+        return None
 
     def api_value(self, object_id: str) -> Any:
         """The API form of a reference to `object_id`."""

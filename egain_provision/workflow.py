@@ -68,7 +68,10 @@ async def execute(
     journal = Journal(context.journal_path, run_id=new_run_id(), target=context.target.label)
     try:
         async with context.client() as client:
-            return await Executor(client, plan, journal=journal, on_outcome=on_outcome).run()
+            executor = Executor(
+                client, plan, journal=journal, on_outcome=on_outcome, read_after_write=context.read_after_write
+            )
+            return await executor.run()
     finally:
         journal.close()
 

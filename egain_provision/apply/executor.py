@@ -15,7 +15,7 @@ from egain_provision.apply.binding import ExecutablePlan, bind
 from egain_provision.apply.outcome import ApplyResult, Outcome
 from egain_provision.apply.runners import runners
 from egain_provision.apply.scheduler import Scheduler
-from egain_provision.apply.tenant import TenantView
+from egain_provision.apply.tenant import DEFAULT_READ_AFTER_WRITE, TenantView
 from egain_provision.client import EgainClient
 from egain_provision.errors import ApiError, ConflictError, PlanError, ProvisionerError, StaleWrite
 from egain_provision.journal import Journal
@@ -89,13 +89,14 @@ class Executor:
         *,
         journal: Journal | None = None,
         on_outcome: Callable[[Outcome], None] | None = None,
+        read_after_write: float = DEFAULT_READ_AFTER_WRITE,
     ) -> None:
         self.plan = plan if isinstance(plan, ExecutablePlan) else bind(plan)
         self.journal = JournalObserver(journal) if journal is not None else None
         self.observers: list[Observer] = [self.journal] if self.journal is not None else []
         self.on_outcome = on_outcome
         self.redact = Redactor(sorted(self.plan.secrets))
-        self.runners = runners(TenantView(client))
+        self.runners = runners(TenantView(client, read_after_write))
         self.created_ids: dict[tuple[str, str], str] = {}
         self.scheduler = Scheduler(client.limit, self.perform, self.finish)
 

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from egain_provision.plan import Action
 
-Status = Literal["done", "failed", "conflict", "skipped"]
+# "unknown": the tool could not establish what happened (a lost answer it could not settle).
+Status = Literal["done", "failed", "conflict", "skipped", "unknown"]
 ADOPTED = "already created by another run"
 
 
@@ -59,6 +60,7 @@ class ApplyResult:
             "deleted": self.count("delete"),
             "failed": sum(1 for item in self.outcomes if item.status in ("failed", "conflict")),
             "skipped": sum(1 for item in self.outcomes if item.status == "skipped"),
+            "unknown": sum(1 for item in self.outcomes if item.status == "unknown"),
             "adopted": self.adopted,
         }
 

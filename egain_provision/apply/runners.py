@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from egain_provision.apply.outcome import ADOPTED, Outcome
 from egain_provision.apply.tenant import TenantView, ambiguous, same_content
-from egain_provision.errors import ApiError, NameTaken, StaleWrite, TransportError
+from egain_provision.errors import ApiError, NameTaken, ProvisionerError, StaleWrite, TransportError
 from egain_provision.kinds import Kind
 from egain_provision.plan import Action
 
@@ -23,17 +23,31 @@ class Runner(Protocol):
     async def __call__(self, kind: Kind, action: Action, body: dict[str, Any] | None) -> Outcome: ...
 
 
+# A create whose answer was lost is sent again only after the tenant showed it absent, and only once:
+# a tenant slower to show new objects than the read-after-write window must not get copies.
+CREATE_SENDS = 2
+
+
+def unknown(action: Action, attempts: int, why: str) -> Outcome:
+    """An outcome the tool cannot establish: never reported as done or failed."""
+    return Outcome(
+        action,
+        "unknown",
+        attempts=attempts,
+        message=f"outcome unknown: the create's answer was lost {why}; the next plan shows whether it exists",
+    )
+
+
 class CreateRunner:
     """POST, adopting an identical object another run created and deduplicating non-unique names."""
 
     def __init__(self, tenant: TenantView) -> None:
         self.tenant = tenant
         self.client = tenant.client
-        self.retry = tenant.retry
 
     async def __call__(self, kind: Kind, action: Action, body: dict[str, Any] | None) -> Outcome:
         assert body is not None
-        for attempt in range(1, self.retry.attempts + 1):
+        for attempt in range(1, CREATE_SENDS + 1):
             try:
                 object_id = await self.client.create(kind, body)
             except NameTaken:
@@ -43,23 +57,25 @@ class CreateRunner:
                     return Outcome(action, "done", id=same[0].id, attempts=attempt, message=ADOPTED, adopted=True)
                 raise
             except (TransportError, ApiError) as exc:
-                if not ambiguous(exc) or attempt == self.retry.attempts:
+                if not ambiguous(exc):
                     raise
-                found = await self.after_lost_answer(kind, action, body, attempt)
+                try:
+                    found = await self.after_lost_answer(kind, action, body, attempt)
+                except ProvisionerError as lookup:
+                    return unknown(action, attempt, f"and looking it up failed too ({lookup.message})")
                 if found is not None:
                     return found
-                await asyncio.sleep(self.retry.delay(attempt))
                 continue
             if not kind.unique_natural_key:
                 return await self.deduplicate(kind, action, body, object_id, attempt)
             return Outcome(action, "done", id=object_id, attempts=attempt)
-        raise AssertionError("unreachable")
+        return unknown(action, CREATE_SENDS, "twice, and the tenant does not show it")
 
     async def after_lost_answer(
         self, kind: Kind, action: Action, body: dict[str, Any], attempt: int
     ) -> Outcome | None:
-        """The create may have been stored: look for it before sending it again."""
-        same = await self.tenant.identical_named(kind, action.natural_key, body)
+        """The create may have been stored: look for it (as long as the tenant may take to show it)."""
+        same = await self.tenant.settled_identical(kind, action.natural_key, body)
         if not same:
             return None
         removed = []
@@ -107,6 +123,11 @@ class UpdateRunner:
 
     async def __call__(self, kind: Kind, action: Action, body: dict[str, Any] | None) -> Outcome:
         assert body is not None and action.id is not None
+        expected = action.modified
+        if expected is None:
+            # The listing had no `modified`: the object itself may; never send `"modified": null`.
+            expected = _modified(await self.client.get(kind, action.id))
+            body = {**body, "modified": expected} if expected is not None else body
         for attempt in range(1, self.retry.attempts + 1):
             try:
                 await self.client.update(kind, action.id, body)
@@ -116,9 +137,9 @@ class UpdateRunner:
                     raise
             # The update may have been stored: read the object back before sending it again.
             current = await self.client.get(kind, action.id)
-            if current.get("modified") != action.modified:
-                if same_content(kind, current, body):
-                    return Outcome(action, "done", id=action.id, attempts=attempt, message="updated (answer was lost)")
+            if same_content(kind, current, body):
+                return Outcome(action, "done", id=action.id, attempts=attempt, message="updated (answer was lost)")
+            if expected is not None and _modified(current) != expected:
                 raise StaleWrite("changed since plan", status=409, method="PUT", path=kind.api_path)
             await asyncio.sleep(self.retry.delay(attempt))
         raise AssertionError("unreachable")
@@ -134,6 +155,11 @@ class DeleteRunner:
         assert action.id is not None
         attempts, existed = await self.tenant.delete_id(kind, action.id)
         return Outcome(action, "done", id=action.id, attempts=attempts, message=None if existed else "already deleted")
+
+
+def _modified(body: dict[str, Any]) -> str | None:
+    value = body.get("modified")
+    return value if isinstance(value, str) else None
 
 
 def runners(tenant: TenantView) -> dict[str, Runner]:

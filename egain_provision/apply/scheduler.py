@@ -44,7 +44,7 @@ class Scheduler:
 
     def skip(self, action: Action, because: str) -> Outcome:
         reason = self.outcomes[because]
-        verb = {"failed": "failed", "conflict": "failed", "skipped": "was skipped"}.get(reason.status, "failed")
+        verb = {"skipped": "was skipped", "unknown": "has an unknown outcome"}.get(reason.status, "failed")
         return Outcome(action, "skipped", id=action.id, message=f"skipped: {because} {verb}", attempts=0)
 
 

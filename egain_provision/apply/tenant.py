@@ -8,19 +8,40 @@ from typing import Any
 
 from egain_provision.client import EgainClient
 from egain_provision.errors import ApiError, TransportError
-from egain_provision.kinds import Kind
+from egain_provision.kinds import Kind, Reference
 from egain_provision.live import LiveObject, to_live_object
-from egain_provision.normalize import comparable, is_masked
-from egain_provision.paths import get_path, set_path
+from egain_provision.normalize import align_paths, clone, comparable, is_masked
+from egain_provision.paths import get_concrete, get_path, set_concrete, set_path
+from egain_provision.references import KEEP, rewrite_references
+from egain_provision.sensitive import secret_paths
+
+# Seconds a tenant may take to list an object after its create answered (or was lost).
+DEFAULT_READ_AFTER_WRITE = 5.0
 
 
 class TenantView:
     """The tenant as apply's runners see it; owns the listings they share."""
 
-    def __init__(self, client: EgainClient) -> None:
+    def __init__(self, client: EgainClient, read_after_write: float = DEFAULT_READ_AFTER_WRITE) -> None:
         self.client = client
         self.retry = client.retry
+        self.read_after_write = read_after_write
         self._listings: dict[str, tuple[float, asyncio.Task[list[dict[str, Any]]]]] = {}
+
+    async def settled_identical(self, kind: Kind, natural_key: str, body: dict[str, Any]) -> list[LiveObject]:
+        """Like `identical_named`, but an empty answer is believed only once the read-after-write window passed.
+
+        A tenant may list a new object only some time after its create: look again, a little later
+        each time, until the window has passed since the first look.
+        """
+        deadline = time.monotonic() + self.read_after_write
+        pause = 0.25
+        while True:
+            found = await self.identical_named(kind, natural_key, body)
+            if found or time.monotonic() >= deadline:
+                return found
+            await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+            pause *= 2
 
     async def identical_named(self, kind: Kind, natural_key: str, body: dict[str, Any]) -> list[LiveObject]:
         """The live objects named `natural_key` that hold exactly `body`, oldest first."""
@@ -86,16 +107,30 @@ class TenantView:
         raise AssertionError("unreachable")
 
 
+def _by_id(reference: Reference, value: Any) -> Any:
+    object_id = reference.id_in(value)
+    return KEEP if object_id is None else reference.api_value(object_id)
+
+
 def ambiguous(exc: Exception) -> bool:
     """The request may have been carried out: the connection failed or the server erred."""
     return isinstance(exc, TransportError) or (isinstance(exc, ApiError) and exc.status >= 500)
 
 
 def same_content(kind: Kind, live_body: dict[str, Any], sent: dict[str, Any]) -> bool:
-    """Whether the tenant now holds what was sent (masked secrets count as equal)."""
-    live = {key: value for key, value in live_body.items() if key not in kind.server_fields}
+    """Whether the tenant now holds what was sent: its fields we did not send (server fields, extras a
+    tenant adds) do not count, references count by id (`{id, name}` is `{id}`), masked secrets as equal.
+    """
     wanted = {key: value for key, value in sent.items() if key not in kind.server_fields}
+    live = {key: clone(value) for key, value in live_body.items() if key in wanted}
+    rewrite_references(kind, live, _by_id)
     for path in kind.secret_fields:
         if is_masked(get_path(live, path)) and get_path(wanted, path) is not None:
             set_path(live, path, get_path(wanted, path))
+    for path in secret_paths(kind, wanted):
+        if path in kind.secret_fields:
+            continue
+        for live_path in align_paths(kind, [path], wanted, live):
+            if is_masked(get_concrete(live, live_path)):
+                set_concrete(live, live_path, get_concrete(wanted, path))
     return comparable(kind, live) == comparable(kind, wanted)

@@ -18,7 +18,7 @@ from egain_provision.commands.common import (
     var_options,
 )
 from egain_provision.commands.plan import prune_options
-from egain_provision.context import DEFAULT_JOURNAL, RunContext
+from egain_provision.context import DEFAULT_JOURNAL, DEFAULT_READ_AFTER_WRITE, RunContext
 from egain_provision.errors import UsageError
 from egain_provision.planner import DEFAULT_MAX_DELETES, PlanOptions
 from egain_provision.progress import Progress, echo_summary
@@ -60,6 +60,15 @@ EXIT_FAILED = 1
     show_default=True,
     help="Format of the final summary on stdout (progress always goes to stderr).",
 )
+@click.option(
+    "--read-after-write",
+    type=click.FloatRange(0, 600),
+    default=DEFAULT_READ_AFTER_WRITE,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long the tenant may take to list a new object: after a create whose answer was lost, apply looks "
+    "for it this long before sending it again (once).",
+)
 @click.option("--no-color", is_flag=True, help="No colour in the plan shown before applying.")
 def apply_command(
     paths: tuple[str, ...],
@@ -75,6 +84,7 @@ def apply_command(
     auto_approve: bool,
     journal_path: str,
     fmt: str,
+    read_after_write: float,
     no_color: bool,
 ) -> int:
     """Make the tenant match the manifests in PATHS, or execute a saved PLANFILE.
@@ -89,12 +99,12 @@ def apply_command(
     saved = read_plan_file(paths)
     if saved is not None:
         refuse_planning_options(kinds=kinds, prune=prune, max_deletes=max_deletes, rotate_secrets=rotate_secrets)
-        context = RunContext(resolve_target(target), parallelism, variables, journal_path)
+        context = RunContext(resolve_target(target), parallelism, variables, journal_path, read_after_write)
         executable = asyncio.run(prepare_saved_plan(saved, context))
         planned = saved
     else:
         manifest_set = load_valid_manifests(paths, variables)
-        context = RunContext(resolve_target(target), parallelism, variables, journal_path)
+        context = RunContext(resolve_target(target), parallelism, variables, journal_path, read_after_write)
         options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets)
         planned = asyncio.run(compute_plan(manifest_set, context, options))
         executable = bind(planned)

@@ -24,6 +24,12 @@ from egain_provision.planner.match import Matching, Pending
 from egain_provision.references import KEEP, rewrite_references
 from egain_provision.sensitive import Marked, secret_paths
 
+# Never send `"modified": null`: the update reads the object first, or goes without.
+NO_MODIFIED_NOTE = (
+    "the tenant lists this object without `modified`: apply reads it first, and without one there the "
+    "update has no protection against a change made meanwhile"
+)
+
 
 @dataclass(frozen=True)
 class ObjectPlan:
@@ -63,7 +69,10 @@ def plan_object(
     changes = mark_pending(kind, diff_documents(live_doc, desired_doc), pending) + forced
     if not changes:
         return ObjectPlan(None, skipped)
-    fields["body"]["modified"] = live_obj.modified
+    if live_obj.modified is not None:
+        fields["body"]["modified"] = live_obj.modified
+    else:
+        notes.append(NO_MODIFIED_NOTE)
     action = Action(
         action="update",
         id=live_obj.id,

@@ -161,7 +161,15 @@ def test_a_failure_skips_dependents_keeps_independent_work_and_reports_exactly(
     assert {status[a] for a in status if a.split("/")[0] in ("authentications", "clientApplications", "channels")} == {
         "done"
     }
-    assert summary["totals"] == {"created": 6, "updated": 0, "deleted": 0, "failed": 1, "skipped": 2, "adopted": 0}
+    assert summary["totals"] == {
+        "created": 6,
+        "updated": 0,
+        "deleted": 0,
+        "failed": 1,
+        "skipped": 2,
+        "unknown": 0,
+        "adopted": 0,
+    }
     assert tenant.counts() == {
         "authentications": 2,
         "clientApplications": 3,
