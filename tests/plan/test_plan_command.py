@@ -303,8 +303,8 @@ def test_refused_credentials_are_one_clear_error_and_nothing_else(sandbox: Serve
     )
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        f"Error: the token endpoint {sandbox.token_url} refused the client credentials (HTTP 401)",
-        "  hint: check EGAIN_CLIENT_ID, EGAIN_CLIENT_SECRET and EGAIN_SCOPE",
+        f"Error: the token endpoint {sandbox.token_url} refused the client credentials: invalid_client (HTTP 401)",
+        "  hint: the client id or secret is wrong: check EGAIN_CLIENT_ID and EGAIN_CLIENT_SECRET",
     ]
     assert "wrong-1" not in result.stdout + result.stderr
 
