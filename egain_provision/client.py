@@ -165,7 +165,8 @@ class EgainClient:
             except (httpx.TransportError, OSError, TimeoutError) as exc:
                 log.debug("%s %s failed after %.0f ms: %s", method, path, _ms(started), type(exc).__name__)
                 failure = self._transport_error(method, path, exc)
-                if not idempotent:
+                # A server that holds a request for the whole timeout is not helped by another one.
+                if not idempotent or isinstance(exc, TimeoutError | httpx.TimeoutException):
                     raise failure from None
                 await budget.wait(None, failure)
                 continue
