@@ -21,6 +21,7 @@ from egain_provision.errors import ApiError, ProvisionerError, TargetError, Tran
 from egain_provision.kinds import Kind
 from egain_provision.limits import DEFAULT_PARALLELISM, NOTICEABLE_WAIT, AdaptiveLimit, Pacer, RetryPolicy
 from egain_provision.listing import ASKED_PAGE_SIZE, IncompleteRead, Listing, Page, parse_page, read_kind
+from egain_provision.redact import Redactor
 
 log = logging.getLogger("egain_provision.http")
 
@@ -65,6 +66,7 @@ class EgainClient:
         timeout: float = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         ca_cert: str | None = None,
+        redact: Redactor | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
@@ -72,6 +74,10 @@ class EgainClient:
         self.limit = limit or AdaptiveLimit(DEFAULT_PARALLELISM)
         self.pacer = pacer or Pacer(None)
         self.stats = RequestStats()
+        # Every server message goes through it: servers echo tokens, secrets and bodies back.
+        self.redact = redact or Redactor()
+        self.redact.add(credentials.client_secret)
+        self.redact.add(credentials.access_token)
         self.timeout = timeout
         self._http = httpx.AsyncClient(
             transport=transport, timeout=timeout, follow_redirects=False, verify=ca_cert if ca_cert else True
@@ -109,7 +115,10 @@ class EgainClient:
             raise
         if response.status_code == 204:
             return Page([], 0)
-        return parse_page(kind, _json(response, "GET", kind.api_path), f"{self.base_url}{kind.api_path}")
+        try:
+            return parse_page(kind, _json(response, "GET", kind.api_path), f"{self.base_url}{kind.api_path}")
+        except IncompleteRead as exc:
+            raise IncompleteRead(self.redact(exc.message), hint=exc.hint) from None
 
     async def list_all(self, kind: Kind) -> Listing:
         """Every object of a kind, read whole (or IncompleteRead)."""
@@ -178,14 +187,21 @@ class EgainClient:
                 continue
             if status in RETRYABLE_STATUS and (idempotent or status == 429):
                 self._throttled(status)
-                await budget.wait(_retry_after(response), _api_error(response, method, path))
+                await budget.wait(_retry_after(response), self._redacted(_api_error(response, method, path)))
                 continue
-            _refuse_redirect(response, method, path)
+            if 300 <= status < 400:
+                raise self._redacted(_redirect_error(response, method, path))
             if status >= 400:
-                raise _api_error(response, method, path)
+                raise self._redacted(_api_error(response, method, path))
             self.limit.succeeded()
             self.pacer.succeeded()
             return response
+
+    def _redacted(self, error: ApiError) -> ApiError:
+        """The error with the server's words cleared of every sensitive value this run knows."""
+        error.message = self.redact(error.message)
+        error.args = (error.message,)
+        return error
 
     def _throttled(self, status: int) -> None:
         if status == 429:
@@ -285,9 +301,14 @@ class EgainClient:
         if response.status_code != 200:
             raise _token_refusal(creds.token_url, response)
         try:
-            token = response.json()["access_token"]
-        except (ValueError, KeyError, TypeError):
-            token = None
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if isinstance(answer, dict):
+            # The whole answer is sensitive: the token, and any refresh or id token beside it.
+            for value in answer.values():
+                self.redact.add(value)
+        token = answer.get("access_token") if isinstance(answer, dict) else None
         if not isinstance(token, str) or not token:
             raise TargetError(f"the token endpoint {creds.token_url} answered without an access_token")
         return token
@@ -327,17 +348,16 @@ def _token_refusal(url: str, response: httpx.Response) -> TargetError:
     )
 
 
-def _refuse_redirect(response: httpx.Response, method: str, path: str) -> None:
-    if 300 <= response.status_code < 400:
-        location = response.headers.get("Location", "(no Location)")
-        raise ApiError(
-            f"{method} {path}: the API answered {response.status_code}, a redirect to {location}; "
-            "redirects are not followed",
-            status=response.status_code,
-            method=method,
-            path=path,
-            hint="use the URL the API lives at as the target (no redirect in between)",
-        )
+def _redirect_error(response: httpx.Response, method: str, path: str) -> ApiError:
+    location = response.headers.get("Location", "(no Location)")
+    return ApiError(
+        f"{method} {path}: the API answered {response.status_code}, a redirect to {location}; "
+        "redirects are not followed",
+        status=response.status_code,
+        method=method,
+        path=path,
+        hint="use the URL the API lives at as the target (no redirect in between)",
+    )
 
 
 @dataclass

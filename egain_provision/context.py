@@ -13,6 +13,7 @@ from egain_provision.client import DEFAULT_TIMEOUT, EgainClient
 from egain_provision.journal import DEFAULT_JOURNAL
 from egain_provision.limits import DEFAULT_PARALLELISM, TIERS, AdaptiveLimit, Pacer, Rate, RetryPolicy, parse_rate
 from egain_provision.manifest.interpolate import Interpolator
+from egain_provision.redact import Redactor
 from egain_provision.targets import Target
 
 
@@ -47,10 +48,12 @@ class RunContext:
     network: Network = field(default_factory=lambda: Network())
     limit: AdaptiveLimit = field(init=False, repr=False, compare=False)
     pacer: Pacer = field(init=False, repr=False, compare=False)
+    redact: Redactor = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "limit", AdaptiveLimit(self.parallelism))
         object.__setattr__(self, "pacer", Pacer(self.rate, self.network.notice))
+        object.__setattr__(self, "redact", Redactor())
 
     @property
     def rate(self) -> Rate | None:
@@ -64,7 +67,12 @@ class RunContext:
         network = self.network
         retry = RetryPolicy(budget=network.retry_budget)
         return self.target.client(
-            self.limit, pacer=self.pacer, timeout=network.timeout, retry=retry, ca_cert=network.ca_cert
+            self.limit,
+            pacer=self.pacer,
+            timeout=network.timeout,
+            retry=retry,
+            ca_cert=network.ca_cert,
+            redact=self.redact,
         )
 
     def interpolator(self, environ: Mapping[str, str] | None = None) -> Interpolator:

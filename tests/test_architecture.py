@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "egain_provision"
 
-FOUNDATION = ("model", "errors", "paths", "kinds", "references", "sensitive", "limits", "schemas")
+FOUNDATION = ("model", "errors", "paths", "kinds", "references", "sensitive", "limits", "schemas", "redact")
 TENANT = ("client", "listing", "live", "normalize", "diff", "plan")
 # Module (or package) -> what it may import, besides itself and the foundation.
 ALLOWED: dict[str, tuple[str, ...]] = {
