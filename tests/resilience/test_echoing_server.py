@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from egain_provision.sandbox.config import BASE_PATH
@@ -55,7 +56,9 @@ class Echo:
 @pytest.fixture
 def echoing(tmp_path: Path) -> Iterator[ServedSandbox]:
     sandbox = ServedSandbox(db_path=str(tmp_path / "sandbox.db"))
-    sandbox._server.config.app = Echo(sandbox._server.config.app)  # wrapped before the server loads it
+    config = sandbox._server.config  # the app is wrapped before the server loads it
+    assert isinstance(config.app, Starlette)
+    config.app = Echo(config.app)
     with sandbox:
         yield sandbox
 
