@@ -82,9 +82,9 @@ class EgainClient:
         self._http = httpx.AsyncClient(
             transport=transport, timeout=timeout, follow_redirects=False, verify=ca_cert if ca_cert else True
         )
-        self._token: str | None = credentials.access_token
-        self._token_generation = 0
-        self._token_lock = asyncio.Lock()
+        self.tokens = Tokens(
+            self._http, credentials, retry=self.retry, timeout=timeout, redact=self.redact, notice=self.pacer.notice
+        )
 
     async def __aenter__(self) -> EgainClient:
         return self
@@ -164,7 +164,7 @@ class EgainClient:
         budget = RetryBudget(self.retry, f"{method} {path}", self.pacer.notice, self.stats)
         renewed = False
         while True:
-            token, generation = await self._ensure_token()
+            token, generation = await self.tokens.current()
             await self.pacer.take()
             started = time.monotonic()
             self.stats.requests += 1
@@ -181,9 +181,9 @@ class EgainClient:
                 continue
             log.debug("%s %s -> %d in %.0f ms", method, path, response.status_code, _ms(started))
             status = response.status_code
-            if status == 401 and not renewed and self._can_renew():
+            if status == 401 and not renewed and self.tokens.can_renew:
                 renewed = True
-                await self._renew_token(generation)
+                await self.tokens.renew(generation)
                 continue
             if status in RETRYABLE_STATUS and (idempotent or status == 429):
                 self._throttled(status)
@@ -249,27 +249,53 @@ class EgainClient:
         headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _ENCODED_HEADERS]
         return httpx.Response(response.status_code, headers=headers, content=bytes(body), request=request)
 
-    def _can_renew(self) -> bool:
+
+class Tokens:
+    """One bearer token per run, shared by concurrent requests and renewed once per generation."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        credentials: Credentials,
+        *,
+        retry: RetryPolicy,
+        timeout: float,
+        redact: Redactor,
+        notice: Callable[[str], None] | None,
+    ) -> None:
+        self._http = http
+        self.credentials = credentials
+        self.retry = retry
+        self.timeout = timeout
+        self.redact = redact
+        self.notice = notice
+        self._token: str | None = credentials.access_token
+        self._token_generation = 0
+        self._token_lock = asyncio.Lock()
+
+    @property
+    def can_renew(self) -> bool:
         return self.credentials.token_url is not None
 
-    async def _ensure_token(self) -> tuple[str, int]:
+    async def current(self) -> tuple[str, int]:
         """The current token and its generation, read together (a 401 renews only that generation)."""
         if self._token is None:
-            await self._renew_token(self._token_generation)
+            await self.renew(self._token_generation)
         assert self._token is not None
         return self._token, self._token_generation
 
-    async def _renew_token(self, seen_generation: int) -> None:
+    async def renew(self, seen_generation: int) -> None:
+        """A new token, unless another request renewed the one `seen_generation` names meanwhile."""
         async with self._token_lock:
             # Another request renewed it while this one waited: use that token.
             if self._token_generation != seen_generation and self._token is not None:
                 return
-            self._token = await self._fetch_token()
+            self._token = await self._fetch()
             self._token_generation += 1
 
     async def _token_answer(self, url: str, form: dict[str, str]) -> httpx.Response:
         """The token endpoint's answer, retried within the retry budget like any read."""
-        budget = RetryBudget(self.retry, f"POST {url}", self.pacer.notice)
+        budget = RetryBudget(self.retry, f"POST {url}", self.notice)
         while True:
             try:
                 response = await asyncio.wait_for(self._http.post(url, data=form), self.timeout)
@@ -284,7 +310,7 @@ class EgainClient:
                 return response
             await budget.wait(_retry_after(response), _token_refusal(url, response))
 
-    async def _fetch_token(self) -> str:
+    async def _fetch(self) -> str:
         creds = self.credentials
         if not (creds.token_url and creds.client_id and creds.client_secret):
             raise TargetError(
@@ -312,6 +338,7 @@ class EgainClient:
         if not isinstance(token, str) or not token:
             raise TargetError(f"the token endpoint {creds.token_url} answered without an access_token")
         return token
+
 
 
 # What a token endpoint's `error` means, and what to do about it (RFC 6749 section 5.2).

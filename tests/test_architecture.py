@@ -24,7 +24,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "diff": ("normalize", "plan"),
     "planner": ("live", "normalize", "diff", "plan"),
     "render": ("plan", "manifest.report"),
-    "journal": (),
+    "journal": ("files",),
     "files": (),
     "export": ("live", "normalize"),
     "targets": ("client", "sandbox"),
