@@ -68,7 +68,7 @@ def describe(outcome: Outcome) -> str:
 def summary_text(result: ApplyResult, target: str) -> str:
     """The closing summary: totals first, then every object by outcome, with names and ids."""
     totals = result.totals
-    head = "Apply complete" if result.ok else "Apply incomplete"
+    head = "Apply interrupted" if result.interrupted else "Apply complete" if result.ok else "Apply incomplete"
     lines = [
         f"{head} on {target}: {totals['created']} created, {totals['updated']} updated, "
         f"{totals['deleted']} deleted, {totals['failed']} failed, {totals['skipped']} skipped "
@@ -114,6 +114,7 @@ def summary_json(result: ApplyResult, target: str) -> str:
     document = {
         "target": target,
         "ok": result.ok,
+        "interrupted": result.interrupted,
         "totals": result.totals,
         "journal_error": result.journal_error,
         "wall_time_s": round(result.wall_time, 3),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable, Mapping, Sequence
+import signal
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from egain_provision.apply import ApplyResult, ExecutablePlan, Executor, Outcome, bind, new_run_id
@@ -71,7 +74,8 @@ async def execute(
             executor = Executor(
                 client, plan, journal=journal, on_outcome=on_outcome, read_after_write=context.read_after_write
             )
-            result = await executor.run()
+            with interruptible(executor, context.network.notice):
+                result = await executor.run()
             result.requests, result.throttled = client.stats.requests, client.stats.throttled
             result.waited = client.stats.waited + context.pacer.waited
             return result
@@ -87,6 +91,30 @@ def refuse_excess_deletes(plan: Plan) -> None:
             f"the plan deletes {count} objects, more than --max-deletes {plan.max_deletes}",
             hint=f"review the deletes, then pass --max-deletes {count} if they are intended",
         )
+
+
+@contextmanager
+def interruptible(executor: Executor, notice: Callable[[str], None] | None) -> Iterator[None]:
+    """SIGINT/SIGTERM while applying: stop starting changes, let those in flight finish; a second one abandons them."""
+    loop = asyncio.get_running_loop()
+
+    def interrupted() -> None:
+        first = not executor.scheduler.interrupted
+        executor.interrupt()
+        if notice is not None:
+            notice(
+                "Interrupted: no more changes are started; waiting for those in flight (again to abandon them)"
+                if first
+                else "Interrupted again: abandoning the changes in flight (their outcome is unknown)"
+            )
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, interrupted)
+    try:
+        yield
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 def read_plan_file(paths: tuple[str, ...]) -> Plan | None:

@@ -100,7 +100,12 @@ class Executor:
             outcomes=[self.scheduler.outcomes[action.address] for action in actions],
             wall_time=time.monotonic() - started,
             journal_error=self.journal.error if self.journal is not None else None,
+            interrupted=self.scheduler.interrupted,
         )
+
+    def interrupt(self) -> None:
+        """Ctrl-C or SIGTERM: start nothing more and let what is in flight finish; a second time, abandon it."""
+        self.scheduler.interrupt()
 
     def finish(self, outcome: Outcome) -> None:
         if outcome.status == "done" and outcome.action.action == "create" and outcome.id:

@@ -52,6 +52,7 @@ class ApplyResult:
     requests: int = 0
     throttled: int = 0
     waited: float = 0.0
+    interrupted: bool = False
 
     def count(self, action: str, status: Status = "done") -> int:
         return sum(1 for item in self.outcomes if item.action.action == action and item.status == status)
@@ -75,4 +76,8 @@ class ApplyResult:
 
     @property
     def ok(self) -> bool:
-        return self.journal_error is None and all(item.status == "done" for item in self.outcomes)
+        return (
+            not self.interrupted
+            and self.journal_error is None
+            and all(item.status == "done" for item in self.outcomes)
+        )

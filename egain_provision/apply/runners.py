@@ -71,9 +71,7 @@ class CreateRunner:
             return Outcome(action, "done", id=object_id, attempts=attempt)
         return unknown(action, CREATE_SENDS, "twice, and the tenant does not show it")
 
-    async def after_lost_answer(
-        self, kind: Kind, action: Action, body: dict[str, Any], attempt: int
-    ) -> Outcome | None:
+    async def after_lost_answer(self, kind: Kind, action: Action, body: dict[str, Any], attempt: int) -> Outcome | None:
         """The create may have been stored: look for it (as long as the tenant may take to show it)."""
         same = await self.tenant.settled_identical(kind, action.natural_key, body)
         if not same:
@@ -96,7 +94,17 @@ class CreateRunner:
         Every run looks after its own create; the oldest object (creation time, then list order)
         wins, a younger one is deleted before anything can reference it.
         """
-        existing = await self.tenant.same_named(kind, action.natural_key, time.monotonic())
+        try:
+            existing = await self.tenant.same_named(kind, action.natural_key, time.monotonic())
+        except ProvisionerError as exc:
+            # Created for certain; only the check for a twin another run made at the same moment failed.
+            return Outcome(
+                action,
+                "done",
+                id=object_id,
+                attempts=attempt,
+                message=f"created; the check for a twin failed ({exc.message})",
+            )
         if len(existing) <= 1 or existing[0].id == object_id:
             return Outcome(action, "done", id=object_id, attempts=attempt)
         winner = existing[0]

@@ -28,11 +28,26 @@ class Scheduler:
         self.perform = perform
         self.finish = finish
         self.outcomes: dict[str, Outcome] = {}
+        self.interrupted = False
+        self._graph: _Graph | None = None
 
     async def run(self, actions: Sequence[Action]) -> None:
-        """Run one graph to the end (every action done, failed or skipped)."""
+        """Run one graph to the end (every action done, failed, skipped or unknown)."""
         if actions:
-            await _Graph(self, actions).run()
+            self._graph = _Graph(self, actions)
+            try:
+                await self._graph.run()
+            finally:
+                self._graph = None
+
+    def interrupt(self) -> None:
+        """Start nothing more; what is in flight finishes (a second call abandons it)."""
+        if self.interrupted and self._graph is not None:
+            for task in list(self._graph.tasks):
+                task.cancel()
+        self.interrupted = True
+        if self._graph is not None:
+            asyncio.get_running_loop().create_task(self._graph.wake())
 
     def record(self, outcome: Outcome) -> None:
         self.outcomes[outcome.action.address] = outcome
@@ -96,26 +111,50 @@ class _Graph:
             elif not self.waiting_on[action.address]:
                 self.push(action.address)
 
+    async def wake(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
+
     async def run(self) -> None:
         self.seed()
-        while True:
+        while not self.scheduler.interrupted:
             async with self.changed:
-                await self.changed.wait_for(lambda: bool(self.ready) or self.active == 0)
-                if not self.ready:
-                    return
+                await self.changed.wait_for(
+                    lambda: bool(self.ready) or self.active == 0 or self.scheduler.interrupted
+                )
+                if not self.ready or self.scheduler.interrupted:
+                    break
             # Only this loop takes from `ready`: once room is free, the best action is still there.
             await self.scheduler.limit.acquire()
+            if self.scheduler.interrupted:
+                self.scheduler.limit.release()
+                break
             async with self.changed:
                 _, _, address = heapq.heappop(self.ready)
                 self.active += 1
             task = asyncio.ensure_future(self.work(address))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
+        async with self.changed:
+            await self.changed.wait_for(lambda: self.active == 0)
+        self.not_started()
+
+    def not_started(self) -> None:
+        """After an interruption: every action that never started says so."""
+        for address, action in self.by_address.items():
+            if address not in self.scheduler.outcomes:
+                message = "not started: the run was interrupted"
+                self.scheduler.record(Outcome(action, "skipped", id=action.id, message=message, attempts=0))
 
     async def work(self, address: str) -> None:
         self.scheduler.limit.hold()
+        action = self.by_address[address]
         try:
-            outcome = await self.scheduler.perform(self.by_address[address])
+            outcome = await self.scheduler.perform(action)
+        except asyncio.CancelledError:
+            # Abandoned in flight (a second interrupt): it may or may not have happened.
+            message = "abandoned in flight: the run was interrupted; the next plan shows whether it happened"
+            outcome = Outcome(action, "unknown", id=action.id, message=message)
         finally:
             self.scheduler.limit.release()
         async with self.changed:

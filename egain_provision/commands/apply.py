@@ -36,6 +36,7 @@ from egain_provision.workflow import (
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
 
 
 @click.command("apply")
@@ -123,6 +124,8 @@ def apply_command(
     gc.freeze()
     result = asyncio.run(execute(executable, context, Progress(len(planned.actions))))
     echo_summary(result, context.target.label, fmt)
+    if result.interrupted:
+        return EXIT_INTERRUPTED
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
