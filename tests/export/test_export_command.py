@@ -273,7 +273,8 @@ accounts:
       entryPoint: {id: "1001"}
     attributes: [{name: brand, value: acme}]
 """
-NOT_EXPORTED = {"version", "ignore", "previousNames"}
+# Manifest-only sections: export writes `sensitive:` marks never (it knows only the built-in secret names).
+NOT_EXPORTED = {"version", "ignore", "previousNames", "sensitive"}
 
 
 def schema_field_paths() -> set[str]:
