@@ -165,6 +165,30 @@ def test_duplicate_language_in_channel_messages_is_an_error(ws: Workspace) -> No
     ]
 
 
+def test_a_name_repeated_in_a_nested_name_value_list_is_an_error(ws: Workspace) -> None:
+    # Plans compare these lists by name (the API defines no order), so a name must identify one item.
+    ws.write(
+        "m.yaml",
+        """
+        version: 1
+        clientApplications:
+          - name: a
+            roles:
+              - name: customer
+                version: v3
+                callback: "https://x.example.com"
+                notificationEmail: a@x.com
+                headers: [{name: X-Team, value: a}, {name: X-Team, value: b}]
+        """,
+    )
+    assert [row[2:] for row in ws.diagnostics()] == [
+        (
+            "clientApplications[0].roles[0].headers[1].name",
+            f"duplicate name 'X-Team' in roles[].headers (first at {ws.root / 'm.yaml'}:9:26)",
+        )
+    ]
+
+
 def test_previous_name_that_is_another_declared_objects_name_is_an_error(ws: Workspace) -> None:
     ws.write(
         "m.yaml",
