@@ -22,7 +22,6 @@ from egain_provision.model import Ref
 from egain_provision.paths import get_concrete, get_path, iter_slots, join_path, set_concrete, set_path
 from egain_provision.references import KEEP, rewrite_references
 
-MASKED_VALUES = frozenset({"********"})
 SENSITIVE_PREFIX = "\x00sensitive:"
 _RUN_KEY = os.urandom(32)
 # One part of a concrete path: a field name, or a list position in brackets.
@@ -73,8 +72,13 @@ def is_sensitive_token(value: Any) -> bool:
 
 
 def is_masked(value: Any) -> bool:
-    """The tenant's answer for a write-only secret: a mask, or nothing at all."""
-    return value is None or (isinstance(value, str) and value in MASKED_VALUES)
+    """The tenant's answer for a write-only secret: nothing at all, `""`, or a mask of `*` of any length.
+
+    Tenants differ in how they hide a secret they will not reveal. The API requires at least one
+    character, and a secret made only of `*` is implausible enough to read as a mask: comparing it
+    would show a change on every plan.
+    """
+    return value is None or (isinstance(value, str) and not value.strip("*"))
 
 
 def live_to_manifest(kind: Kind, body: Mapping[str, Any], key_of_id: KeyOfId) -> dict[str, Any]:
