@@ -244,3 +244,21 @@ def test_ignore_globs_merge_across_files_by_kind(ws: Workspace) -> None:
     ws.write("a.yaml", "version: 1\nignore: {participants: ['egain-*'], channels: [legacy.*]}\n")
     ws.write("b.yaml", "version: 1\nignore: {participants: ['va-*', 'egain-*']}\n")
     assert ws.load().ignore == {"participants": ("egain-*", "va-*"), "channels": ("legacy.*",)}
+
+
+def test_an_attribute_name_that_is_not_a_string_is_a_schema_error_not_a_crash(ws: Workspace) -> None:
+    # Found by the fuzz test: the secret-attribute check met a list where a name belongs.
+    ws.write(
+        "m.yaml",
+        """
+        version: 1
+        accounts:
+          - name: a
+            address: x
+            channel: custom.web
+            chatConfigurations: {orchestration: o, entryPoint: {id: "1"}}
+            attributes: [{name: [], value: acme}]
+        """,
+    )
+    errors = [row for row in ws.diagnostics() if row[0] == "error"]
+    assert [row[2] for row in errors] == ["accounts[0].attributes[0].name"]
