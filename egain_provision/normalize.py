@@ -15,12 +15,14 @@ import hmac
 import os
 import re
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from egain_provision.kinds import Kind, Reference
 from egain_provision.model import Ref
 from egain_provision.paths import get_concrete, get_path, iter_slots, join_path, set_concrete, set_path
 from egain_provision.references import KEEP, rewrite_references
+from egain_provision.schemas import load_schema
 
 SENSITIVE_PREFIX = "\x00sensitive:"
 _RUN_KEY = os.urandom(32)
@@ -79,6 +81,117 @@ def is_masked(value: Any) -> bool:
     would show a change on every plan.
     """
     return value is None or (isinstance(value, str) and not value.strip("*"))
+
+
+# Fields of a kind's manifest object the API does not have: the loader takes them out of the body.
+MANIFEST_ONLY_FIELDS = frozenset({"previousNames"})
+# The field names a body may hold, by name; None for a leaf (a scalar, or an id). Lists are transparent.
+FieldTree = dict[str, "FieldTree | None"]
+
+
+def known_only(kind: Kind, body: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """A copy of a live API body holding only the fields the manifest schema knows (and the server's),
+    and the patterns of the fields left out (`tenantId`, `roles[].extra`).
+
+    A tenant may answer more than the spec describes (new API versions, tenant-specific data): no
+    manifest can declare those fields, so comparing them would be a change no apply could remove.
+    """
+    tree = known_fields(kind.list_key, kind.references)
+    if tree is None:
+        return clone(dict(body)), set()
+    unknown: set[str] = set()
+    return _known_mapping(body, {**tree, **dict.fromkeys(kind.server_fields)}, "", unknown), unknown
+
+
+def _known_mapping(node: Mapping[str, Any], tree: FieldTree, pattern: str, unknown: set[str]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, value in node.items():
+        if key not in tree:
+            unknown.add(join_path(pattern, key))
+            continue
+        below = tree[key]
+        kept[key] = clone(value) if below is None else _known_value(value, below, join_path(pattern, key), unknown)
+    return kept
+
+
+def _known_value(value: Any, tree: FieldTree, pattern: str, unknown: set[str]) -> Any:
+    if isinstance(value, dict):
+        return _known_mapping(value, tree, pattern, unknown)
+    if isinstance(value, list):
+        return [_known_value(item, tree, pattern + "[]", unknown) for item in value]
+    return value
+
+
+@cache
+def known_fields(list_key: str, references: tuple[Reference, ...]) -> FieldTree | None:
+    """The API field names of a kind, from its object in the manifest schema (`$defs.<list_key>`).
+
+    The manifest says `bots[].application` where the API says `bots[].id`: references whose
+    manifest field differs from the API's are moved back. None for a kind the schema lacks.
+    """
+    defs: dict[str, Any] = load_schema("manifest")["$defs"]
+    if list_key not in defs:
+        return None
+    tree = _schema_fields(defs[list_key], defs) or {}
+    for name in MANIFEST_ONLY_FIELDS:
+        tree.pop(name, None)
+    for reference in references:
+        manifest_names, api_names = _field_names(reference.pattern("manifest")), _field_names(reference.pattern("api"))
+        if manifest_names != api_names:
+            below = _take(tree, manifest_names)
+            _put(tree, api_names, None if reference.bare else below)
+    return tree
+
+
+def _schema_fields(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> FieldTree | None:
+    """The fields a schema allows, through `$ref`, array `items` and every `allOf`/`anyOf`/`oneOf` branch.
+
+    `if`/`then` parts are not read: they only restrict fields declared elsewhere.
+    """
+    while "$ref" in schema:
+        schema = defs[schema["$ref"].rsplit("/", 1)[-1]]
+    if "items" in schema:
+        return _schema_fields(schema["items"], defs)
+    tree: FieldTree | None = None
+    if "properties" in schema:
+        tree = {name: _schema_fields(child, defs) for name, child in schema["properties"].items()}
+    for combinator in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(combinator, ()):
+            tree = _merged(tree, _schema_fields(branch, defs))
+    return tree
+
+
+def _merged(left: FieldTree | None, right: FieldTree | None) -> FieldTree | None:
+    """Both trees' fields: a reference is a string or `{id}`, and its object form's fields count."""
+    if left is None or right is None:
+        return left if right is None else right
+    merged = dict(left)
+    for name, below in right.items():
+        merged[name] = _merged(merged[name], below) if name in merged else below
+    return merged
+
+
+def _field_names(pattern: str) -> list[str]:
+    """`applications.botConfiguration.bots[].id` -> its field names (lists are transparent in a FieldTree)."""
+    return [part.removesuffix("[]") for part in pattern.split(".")]
+
+
+def _take(tree: FieldTree, names: list[str]) -> FieldTree | None:
+    """Remove and return the subtree at `names` (None when it is not there)."""
+    node: FieldTree | None = tree
+    for name in names[:-1]:
+        node = node.get(name) if node is not None else None
+    return node.pop(names[-1], None) if node is not None else None
+
+
+def _put(tree: FieldTree, names: list[str], below: FieldTree | None) -> None:
+    node = tree
+    for name in names[:-1]:
+        child = node.get(name)
+        if child is None:
+            child = node[name] = {}
+        node = child
+    node[names[-1]] = below
 
 
 def live_to_manifest(kind: Kind, body: Mapping[str, Any], key_of_id: KeyOfId) -> dict[str, Any]:

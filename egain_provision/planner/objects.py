@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from egain_provision.diff import diff_documents, pattern_of
-from egain_provision.kinds import KINDS_BY_NAME, Kind, Reference
-from egain_provision.live import LiveObject
+from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, Reference
+from egain_provision.live import LiveObject, LiveState
 from egain_provision.model import DesiredObject, Ref
 from egain_provision.normalize import (
     align_paths,
@@ -15,12 +16,13 @@ from egain_provision.normalize import (
     comparable,
     desired_to_manifest,
     is_masked,
+    known_only,
     live_to_manifest,
     mark_sensitive,
 )
 from egain_provision.paths import get_path, set_path
 from egain_provision.plan import SENSITIVE_DISPLAY, WRITE_ONLY_DISPLAY, Action, Change
-from egain_provision.planner.match import Matching, Pending
+from egain_provision.planner.match import Matching, Pending, is_ignored
 from egain_provision.references import KEEP, rewrite_references
 from egain_provision.sensitive import Marked, secret_paths
 
@@ -55,7 +57,8 @@ def plan_object(
         changes = mark_pending(kind, diff_documents(None, desired_doc), pending)
         return ObjectPlan(Action(action="create", changes=changes, **fields))
 
-    live_api = clone(live_obj.body)
+    # Fields no manifest can declare are neither compared nor sent (the update sends the desired body).
+    live_api, _ = known_only(kind, live_obj.body)
     notes, forced, skipped = _write_only_secrets(kind, obj, live_api, rotate_secrets=rotate_secrets)
     live_sensitive = align_paths(kind, sensitive_paths, obj.body, live_obj.body)
     mark_sensitive(live_api, sorted(set(live_sensitive) | set(secret_paths(kind, live_api, marked))))
@@ -105,7 +108,8 @@ def plan_delete(
 ) -> Action:
     """The delete of a live object nothing declares, showing every field it loses (secrets masked)."""
     kind = KINDS_BY_NAME[live_obj.kind]
-    live_api = clone(live_obj.body)
+    # Only the fields the tool knows are shown: it cannot tell whether the others hold secrets.
+    live_api, _ = known_only(kind, live_obj.body)
     mark_sensitive(live_api, secret_paths(kind, live_api, marked))
     doc = comparable(kind, live_to_manifest(kind, live_api, matching.key_of_id))
     return Action(
@@ -117,6 +121,23 @@ def plan_delete(
         changes=diff_documents(doc, None),
         depends_on=depends_on,
     )
+
+
+def unknown_field_warnings(live: LiveState, scope: Collection[str], ignore: Mapping[str, Sequence[str]]) -> list[str]:
+    """One warning per kind and field pattern the tenant answers but the manifest schema does not know.
+
+    Every live object of the kinds planned counts, managed or not, except those the user ignores.
+    """
+    found: list[str] = []
+    for name in SETUP_ORDER:
+        if name not in scope:
+            continue
+        patterns: set[str] = set()
+        for live_obj in live.of_kind(name):
+            if not is_ignored(ignore, name, live_obj.natural_key):
+                patterns |= known_only(KINDS_BY_NAME[name], live_obj.body)[1]
+        found += [f"tenant answers field {pattern} on {name}; not managed" for pattern in sorted(patterns)]
+    return found
 
 
 def wire_body(kind: Kind, body: dict[str, Any], matching: Matching) -> dict[str, Any]:

@@ -89,87 +89,74 @@ accounts:
 """
 
 
+# MANIFEST's objects as the raw API takes them, with every keyed list, at every depth, in reverse order.
+OAUTH2 = {
+    "tokenRequestUrl": "https://bots.example.com/oauth/token",
+    "method": "POST",
+    "headers": [
+        {"name": "Accept", "value": "application/json"},
+        {"name": "Content-Type", "value": "application/json"},
+    ],
+    "payload": SECRET_ENV["EGAIN_VAR_BOT_TOKEN_PAYLOAD"],
+    "accessTokenPath": "$.accessToken",
+}
+CUSTOMER_ROLE = {
+    "name": "customer",
+    "version": "v3",
+    "callback": "https://web.example.com/cb",
+    "notificationEmail": "ops@example.com",
+    "headers": [{"name": "X-Region", "value": "eu"}, {"name": "X-Site", "value": "web"}],
+}
+BOT_HEADERS = [
+    {"name": "X-Team", "value": "orders"},
+    {"name": "X-Bot-Tenant", "value": "acme"},
+    {"name": "X-Token", "value": HEADER_SECRET},
+]
+L10N = [
+    {
+        "language": "fr-FR",
+        "properties": [{"name": "goodbye", "value": "Au revoir"}, {"name": "welcome", "value": "Bienvenue"}],
+    },
+    {
+        "language": "en-US",
+        "properties": [{"name": "goodbye", "value": "Goodbye"}, {"name": "welcome", "value": "Welcome"}],
+    },
+]
+ATTRIBUTES = [{"name": "authToken", "value": AUTH_TOKEN}, {"name": "accountSid", "value": "AC-visible"}]
+
+
 def create_in_another_order(tenant: Tenant) -> None:
-    """MANIFEST created through the raw API with every keyed list, at every depth, in reverse order."""
-    auth_id = tenant.create(
-        "authentications",
-        {
-            "name": "bot-callback",
-            "type": "oauth2",
-            "oauth2": {
-                "tokenRequestUrl": "https://bots.example.com/oauth/token",
-                "method": "POST",
-                "headers": [
-                    {"name": "Accept", "value": "application/json"},
-                    {"name": "Content-Type", "value": "application/json"},
-                ],
-                "payload": SECRET_ENV["EGAIN_VAR_BOT_TOKEN_PAYLOAD"],
-                "accessTokenPath": "$.accessToken",
-            },
-        },
-    )
+    """MANIFEST created through the raw API, its keyed lists in reverse order."""
+    auth_id = tenant.create("authentications", {"name": "bot-callback", "type": "oauth2", "oauth2": OAUTH2})
     bot_role = {
         "name": "custom_bot",
         "version": "v3",
         "callback": "https://bots.example.com/cb",
         "notificationEmail": "ops@example.com",
         "authentication": {"id": auth_id},
-        "headers": [
-            {"name": "X-Team", "value": "orders"},
-            {"name": "X-Bot-Tenant", "value": "acme"},
-            {"name": "X-Token", "value": HEADER_SECRET},
-        ],
+        "headers": BOT_HEADERS,
     }
-    customer_role = {
-        "name": "customer",
-        "version": "v3",
-        "callback": "https://web.example.com/cb",
-        "notificationEmail": "ops@example.com",
-        "headers": [{"name": "X-Region", "value": "eu"}, {"name": "X-Site", "value": "web"}],
-    }
-    app_id = tenant.create("clientApplications", {"name": "bot-app", "roles": [bot_role, customer_role]})
+    app_id = tenant.create("clientApplications", {"name": "bot-app", "roles": [bot_role, CUSTOMER_ROLE]})
+    options = [{"name": "language", "value": "en"}, {"name": "greeting", "value": "hello"}]
     participant_id = tenant.create(
-        "participants",
-        {
-            "name": "order-bot",
-            "type": "custom_bot",
-            "application": {"id": app_id},
-            "options": [{"name": "language", "value": "en"}, {"name": "greeting", "value": "hello"}],
-        },
+        "participants", {"name": "order-bot", "type": "custom_bot", "application": {"id": app_id}, "options": options}
     )
     channel_id = tenant.create(
-        "channels",
-        {
-            "type": "custom.web",
-            "displayName": "Web chat",
-            "icon": "iVBORw0KGgo=",
-            "l10nProperties": [
-                {
-                    "language": "fr-FR",
-                    "properties": [
-                        {"name": "goodbye", "value": "Au revoir"},
-                        {"name": "welcome", "value": "Bienvenue"},
-                    ],
-                },
-                {
-                    "language": "en-US",
-                    "properties": [{"name": "goodbye", "value": "Goodbye"}, {"name": "welcome", "value": "Welcome"}],
-                },
-            ],
-        },
+        "channels", {"type": "custom.web", "displayName": "Web chat", "icon": "iVBORw0KGgo=", "l10nProperties": L10N}
     )
     bots = [{"id": app_id, "participant": {"id": participant_id}}]
     flow_id = tenant.create(
         "orchestrations", {"name": "bot-only", "applications": {"botConfiguration": {"bots": bots}}}
     )
+    chat = {"orchestration": {"id": flow_id}, "entryPoint": {"id": "1001"}}
     tenant.create(
         "accounts",
         {
             "name": "sms",
             "address": "+15550100",
             "channel": {"id": channel_id},
-            "chatConfigurations": {"orchestration": {"id": flow_id}, "entryPoint": {"id": "1001"}},
-            "attributes": [{"name": "authToken", "value": AUTH_TOKEN}, {"name": "accountSid", "value": "AC-visible"}],
+            "chatConfigurations": chat,
+            "attributes": ATTRIBUTES,
         },
     )
 
