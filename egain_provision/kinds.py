@@ -177,6 +177,7 @@ KINDS: tuple[Kind, ...] = (
             "restrictions.inbound.features",
             "restrictions.outbound.features",
             "restrictions.outbound.richMessageTypes",
+            "restrictions.outbound.customerServiceWindow.continueMessageTypes",
             "restrictions.inbound.attachmentPolicy.extensions",
             "restrictions.outbound.attachmentPolicy.extensions",
         ),

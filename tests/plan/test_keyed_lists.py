@@ -63,6 +63,10 @@ channels:
   - type: custom.web
     displayName: Web chat
     icon: iVBORw0KGgo=
+    restrictions:
+      outbound:
+        # Not keyed but a set (the API defines no order either): here for the same tenant answer.
+        customerServiceWindow: {durationMinutes: 1440, continueMessageTypes: [template, quickreply]}
     l10nProperties:
       - language: en-US
         properties:
@@ -122,6 +126,7 @@ L10N = [
         "properties": [{"name": "goodbye", "value": "Goodbye"}, {"name": "welcome", "value": "Welcome"}],
     },
 ]
+WINDOW = {"durationMinutes": 1440, "continueMessageTypes": ["quickreply", "template"]}
 ATTRIBUTES = [{"name": "authToken", "value": AUTH_TOKEN}, {"name": "accountSid", "value": "AC-visible"}]
 
 
@@ -142,7 +147,14 @@ def create_in_another_order(tenant: Tenant) -> None:
         "participants", {"name": "order-bot", "type": "custom_bot", "application": {"id": app_id}, "options": options}
     )
     channel_id = tenant.create(
-        "channels", {"type": "custom.web", "displayName": "Web chat", "icon": "iVBORw0KGgo=", "l10nProperties": L10N}
+        "channels",
+        {
+            "type": "custom.web",
+            "displayName": "Web chat",
+            "icon": "iVBORw0KGgo=",
+            "restrictions": {"outbound": {"customerServiceWindow": WINDOW}},
+            "l10nProperties": L10N,
+        },
     )
     bots = [{"id": app_id, "participant": {"id": participant_id}}]
     flow_id = tenant.create(
