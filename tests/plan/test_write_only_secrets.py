@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from egain_provision.sandbox.testing import ServedSandbox
+from tests.plan.test_keyed_lists import AUTH_TOKEN, create_in_another_order
+from tests.plan.test_keyed_lists import ENV as KEYED_ENV
+from tests.plan.test_keyed_lists import MANIFEST as KEYED_MANIFEST
 from tests.support import SECRETS, Tenant, assert_no_secrets, create_full_setup, run_cli, target_env, write_manifest
 
 SECRET_FIELDS = {"bot-callback": "$.oauth2.payload", "agent-basic": "$.basicAuth.password"}
@@ -80,3 +83,29 @@ def test_the_sandboxs_mask_option_is_a_write_only_tenant(tmp_path: Path) -> None
         code, out, err = plan(masked, write_manifest(tmp_path), "--detailed-exitcode", "--no-color")
     assert code == 0, out + err
     assert "2 secret field(s) are write-only on this tenant and were not compared" in out
+
+
+@pytest.mark.parametrize("answer", ["", "********"])
+def test_a_secret_attribute_answered_masked_is_found_by_name_and_not_compared(
+    clean_sandbox: ServedSandbox, tmp_path: Path, answer: str
+) -> None:
+    client = Tenant(clean_sandbox)
+    create_in_another_order(client)  # the account lists authToken first, the manifest second
+    client.close()
+    with sqlite3.connect(clean_sandbox.config.db_path) as db:
+        db.execute(
+            "UPDATE objects SET body = json_set(body, '$.attributes[0].value', ?) WHERE label = 'sms'", (answer,)
+        )
+    manifest = write_manifest(tmp_path, KEYED_MANIFEST)
+    env = {**target_env(clean_sandbox), **KEYED_ENV}
+    result = run_cli(["plan", "--target", clean_sandbox.base_url, str(manifest), "--detailed-exitcode"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "1 secret field(s) are write-only on this tenant and were not compared" in result.stdout
+    args = ["plan", "--target", clean_sandbox.base_url, str(manifest), "--rotate-secrets", "--format", "json"]
+    result = run_cli(args, env=env)
+    [action] = json.loads(result.stdout)["actions"]
+    assert action["notes"] == [
+        "attributes[authToken].value: write-only on this tenant; sent because of --rotate-secrets"
+    ]
+    assert [change["path"] for change in action["changes"]] == ["attributes[authToken].value"]
+    assert AUTH_TOKEN not in result.output
