@@ -104,12 +104,30 @@ def _leaf_changes(prefix: str, old: Any, new: Any) -> Iterator[Change]:
     elif new is MISSING and _is_branch(old):
         for path, value in flatten(old, prefix):
             yield _change(path, value, MISSING)
+    elif old is not MISSING and new is not MISSING and (_is_branch(old) or _is_branch(new)) and _holds_token(old, new):
+        # A keyed list answered positionally (repeated keys) meets its keyed form here: shown whole, the
+        # change would have to hide every value; leaf by leaf, only the secret ones are masked.
+        yield from _leaf_changes(prefix, old, MISSING)
+        yield from _leaf_changes(prefix, MISSING, new)
     else:
         yield _change(prefix, old, new)
 
 
+def _holds_token(*values: Any) -> bool:
+    """Whether a sensitive token is among `values` or anywhere inside them."""
+    for value in values:
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list) and _holds_token(*value):
+            return True
+        if is_sensitive_token(value):
+            return True
+    return False
+
+
 def _change(path: str, before: Any, after: Any) -> Change:
-    sensitive = is_sensitive_token(before) or is_sensitive_token(after)
+    # A container is one value here only when it holds no branch (a list of strings): a token in it masks it whole.
+    sensitive = _holds_token(before, after)
     if sensitive:
         before = before if before is MISSING else SENSITIVE_DISPLAY
         after = after if after is MISSING else SENSITIVE_DISPLAY

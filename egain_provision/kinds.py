@@ -2,6 +2,8 @@
 
 Paths are dotted; `[]` stands for every item of a list. A reference's `path` is where the
 manifest holds the natural key; `api_path` is where the API holds `{id: X}` (or the bare id).
+`keyed_lists` map such a pattern to the field that names each item: those lists are compared item
+by item under that name, whatever order the tenant answers them in (the API defines none).
 """
 
 from __future__ import annotations
@@ -137,6 +139,7 @@ KINDS: tuple[Kind, ...] = (
         api_path="/authentications",
         list_key="authentication",
         secret_fields=("oauth2.payload", "basicAuth.password"),
+        keyed_lists={"oauth2.headers": "name"},
     ),
     Kind(
         name="clientApplications",
@@ -144,7 +147,7 @@ KINDS: tuple[Kind, ...] = (
         api_path="/clientapplications",
         list_key="clientApplication",
         references=(Reference("roles[].authentication", "authentications"),),
-        keyed_lists={"roles": "name"},
+        keyed_lists={"roles": "name", "roles[].headers": "name"},
     ),
     Kind(
         name="participants",
@@ -152,6 +155,7 @@ KINDS: tuple[Kind, ...] = (
         api_path="/participants",
         list_key="participant",
         references=(Reference("application", "clientApplications", expected_roles=BOT_ROLES),),
+        keyed_lists={"options": "name"},
     ),
     Kind(
         name="channels",
@@ -170,12 +174,13 @@ KINDS: tuple[Kind, ...] = (
             "restrictions.outbound.attachmentPolicy.enabled": True,
             "restrictions.outbound.attachmentPolicy.maxSize": 10485760,
         },
-        keyed_lists={"l10nProperties": "language"},
+        keyed_lists={"l10nProperties": "language", "l10nProperties[].properties": "name"},
         file_fields={"icons": "icon"},
         set_lists=(
             "restrictions.inbound.features",
             "restrictions.outbound.features",
             "restrictions.outbound.richMessageTypes",
+            "restrictions.outbound.customerServiceWindow.continueMessageTypes",
             "restrictions.inbound.attachmentPolicy.extensions",
             "restrictions.outbound.attachmentPolicy.extensions",
         ),

@@ -13,17 +13,21 @@ import copy
 import hashlib
 import hmac
 import os
+import re
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from egain_provision.kinds import Kind, Reference
 from egain_provision.model import Ref
-from egain_provision.paths import get_concrete, get_path, set_concrete, set_path
+from egain_provision.paths import get_concrete, get_path, iter_slots, join_path, set_concrete, set_path
 from egain_provision.references import KEEP, rewrite_references
+from egain_provision.schemas import load_schema
 
-MASKED_VALUES = frozenset({"********"})
 SENSITIVE_PREFIX = "\x00sensitive:"
 _RUN_KEY = os.urandom(32)
+# One part of a concrete path: a field name, or a list position in brackets.
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 KeyOfId = Callable[[str, str], str | None]
 ResolveRef = Callable[[Ref], str | None]
@@ -70,8 +74,124 @@ def is_sensitive_token(value: Any) -> bool:
 
 
 def is_masked(value: Any) -> bool:
-    """The tenant's answer for a write-only secret: a mask, or nothing at all."""
-    return value is None or (isinstance(value, str) and value in MASKED_VALUES)
+    """The tenant's answer for a write-only secret: nothing at all, `""`, or a mask of `*` of any length.
+
+    Tenants differ in how they hide a secret they will not reveal. The API requires at least one
+    character, and a secret made only of `*` is implausible enough to read as a mask: comparing it
+    would show a change on every plan.
+    """
+    return value is None or (isinstance(value, str) and not value.strip("*"))
+
+
+# Fields of a kind's manifest object the API does not have: the loader takes them out of the body.
+MANIFEST_ONLY_FIELDS = frozenset({"previousNames"})
+# The field names a body may hold, by name; None for a leaf (a scalar, or an id). Lists are transparent.
+FieldTree = dict[str, "FieldTree | None"]
+
+
+def known_only(kind: Kind, body: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """A copy of a live API body holding only the fields the manifest schema knows (and the server's),
+    and the patterns of the fields left out (`tenantId`, `roles[].extra`).
+
+    A tenant may answer more than the spec describes (new API versions, tenant-specific data): no
+    manifest can declare those fields, so comparing them would be a change no apply could remove.
+    """
+    tree = known_fields(kind.list_key, kind.references)
+    if tree is None:
+        return clone(dict(body)), set()
+    unknown: set[str] = set()
+    return _known_mapping(body, {**tree, **dict.fromkeys(kind.server_fields)}, "", unknown), unknown
+
+
+def _known_mapping(node: Mapping[str, Any], tree: FieldTree, pattern: str, unknown: set[str]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, value in node.items():
+        if key not in tree:
+            unknown.add(join_path(pattern, key))
+            continue
+        below = tree[key]
+        kept[key] = clone(value) if below is None else _known_value(value, below, join_path(pattern, key), unknown)
+    return kept
+
+
+def _known_value(value: Any, tree: FieldTree, pattern: str, unknown: set[str]) -> Any:
+    if isinstance(value, dict):
+        return _known_mapping(value, tree, pattern, unknown)
+    if isinstance(value, list):
+        return [_known_value(item, tree, pattern + "[]", unknown) for item in value]
+    return value
+
+
+@cache
+def known_fields(list_key: str, references: tuple[Reference, ...]) -> FieldTree | None:
+    """The API field names of a kind, from its object in the manifest schema (`$defs.<list_key>`).
+
+    The manifest says `bots[].application` where the API says `bots[].id`: references whose
+    manifest field differs from the API's are moved back. None for a kind the schema lacks.
+    """
+    defs: dict[str, Any] = load_schema("manifest")["$defs"]
+    if list_key not in defs:
+        return None
+    tree = _schema_fields(defs[list_key], defs) or {}
+    for name in MANIFEST_ONLY_FIELDS:
+        tree.pop(name, None)
+    for reference in references:
+        manifest_names, api_names = _field_names(reference.pattern("manifest")), _field_names(reference.pattern("api"))
+        if manifest_names != api_names:
+            below = _take(tree, manifest_names)
+            _put(tree, api_names, None if reference.bare else below)
+    return tree
+
+
+def _schema_fields(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> FieldTree | None:
+    """The fields a schema allows, through `$ref`, array `items` and every `allOf`/`anyOf`/`oneOf` branch.
+
+    `if`/`then` parts are not read: they only restrict fields declared elsewhere.
+    """
+    while "$ref" in schema:
+        schema = defs[schema["$ref"].rsplit("/", 1)[-1]]
+    if "items" in schema:
+        return _schema_fields(schema["items"], defs)
+    tree: FieldTree | None = None
+    if "properties" in schema:
+        tree = {name: _schema_fields(child, defs) for name, child in schema["properties"].items()}
+    for combinator in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(combinator, ()):
+            tree = _merged(tree, _schema_fields(branch, defs))
+    return tree
+
+
+def _merged(left: FieldTree | None, right: FieldTree | None) -> FieldTree | None:
+    """Both trees' fields: a reference is a string or `{id}`, and its object form's fields count."""
+    if left is None or right is None:
+        return left if right is None else right
+    merged = dict(left)
+    for name, below in right.items():
+        merged[name] = _merged(merged[name], below) if name in merged else below
+    return merged
+
+
+def _field_names(pattern: str) -> list[str]:
+    """`applications.botConfiguration.bots[].id` -> its field names (lists are transparent in a FieldTree)."""
+    return [part.removesuffix("[]") for part in pattern.split(".")]
+
+
+def _take(tree: FieldTree, names: list[str]) -> FieldTree | None:
+    """Remove and return the subtree at `names` (None when it is not there)."""
+    node: FieldTree | None = tree
+    for name in names[:-1]:
+        node = node.get(name) if node is not None else None
+    return node.pop(names[-1], None) if node is not None else None
+
+
+def _put(tree: FieldTree, names: list[str], below: FieldTree | None) -> None:
+    node = tree
+    for name in names[:-1]:
+        child = node.get(name)
+        if child is None:
+            child = node[name] = {}
+        node = child
+    node[names[-1]] = below
 
 
 def live_to_manifest(kind: Kind, body: Mapping[str, Any], key_of_id: KeyOfId) -> dict[str, Any]:
@@ -114,36 +234,78 @@ def mark_sensitive(doc: Any, concrete_paths: list[str]) -> None:
 
 
 def align_paths(kind: Kind, paths: list[str], source: dict[str, Any], target: dict[str, Any]) -> list[str]:
-    """Concrete paths of `source` where they stand in `target`: keyed lists are followed by key.
+    """Concrete paths of `source` where they stand in `target`: keyed lists are followed by key, at any depth.
 
-    `roles[1].callback` of the manifest is `roles[0].callback` of a tenant that lists that role
-    first; a path whose keyed item `target` lacks is dropped.
+    `roles[1].headers[0].value` of the manifest is `roles[0].headers[2].value` of a tenant that lists
+    that role first and that header last; a path whose keyed item `target` lacks is dropped. Where
+    either side keeps a list positional (keys missing or repeated), the same position and every item
+    with the same key are returned: they are what the comparison may put against the source value,
+    and each must be masked like it.
     """
-    aligned = []
+    aligned: list[str] = []
     for path in paths:
-        moved: str | None = path
-        for list_path, key in kind.keyed_lists.items():
-            index_text, closed, rest = path.removeprefix(list_path + "[").partition("]")
-            if not closed or not path.startswith(list_path + "[") or not index_text.isdigit():
-                continue
-            source_items = get_path(source, list_path)
-            target_items = get_path(target, list_path)
-            if not isinstance(source_items, list) or not isinstance(target_items, list):
-                continue
-            wanted = source_items[int(index_text)].get(key) if int(index_text) < len(source_items) else None
-            position = next(
-                (i for i, item in enumerate(target_items) if isinstance(item, dict) and item.get(key) == wanted), None
-            )
-            moved = None if position is None else f"{list_path}[{position}]{rest}"
-            break
-        if moved is not None:
-            aligned.append(moved)
+        aligned += _aligned(kind.keyed_lists, _path_parts(path), source, target, "", "")
     return aligned
 
 
+def _aligned(
+    keyed: Mapping[str, str], parts: list[str | int], source: Any, target: Any, pattern: str, at: str
+) -> list[str]:
+    """The target paths for the rest of a concrete path (`parts`), `pattern` and `at` being where both stand."""
+    if not parts:
+        return [at]
+    part, rest = parts[0], parts[1:]
+    if isinstance(part, str):
+        if not isinstance(source, dict) or not isinstance(target, dict) or part not in target:
+            return []
+        return _aligned(keyed, rest, source.get(part), target[part], join_path(pattern, part), join_path(at, part))
+    if not isinstance(source, list) or not isinstance(target, list) or part >= len(source):
+        return []
+    found: list[str] = []
+    for position in _positions(keyed.get(pattern), source, target, part):
+        found += _aligned(keyed, rest, source[part], target[position], pattern + "[]", join_path(at, position))
+    return found
+
+
+def _positions(key: str | None, source: list[Any], target: list[Any], index: int) -> list[int]:
+    """Where `source[index]` is compared in `target`: by key when both lists are keyed, else positionally."""
+    same = [index] if index < len(target) else []
+    if key is None:
+        return same
+    source_keys, target_keys = _keys(source, key), _keys(target, key)
+    if source_keys is not None and target_keys is not None:
+        name = source_keys[index]
+        return [target_keys.index(name)] if name in target_keys else []
+    item = source[index]
+    wanted = item.get(key) if isinstance(item, dict) else None
+    if wanted is None:
+        return same
+    namesakes = [i for i, other in enumerate(target) if isinstance(other, dict) and other.get(key) == wanted]
+    return sorted({*same, *namesakes})
+
+
+def _keys(items: list[Any], key: str) -> list[str] | None:
+    """The items' keys, when they can stand for the items: all present, plain strings, and distinct.
+
+    A sensitive token cannot name an item in a plan, and a bracket would make the path unreadable.
+    """
+    keys: list[str] = []
+    for item in items:
+        k = item.get(key) if isinstance(item, dict) else None
+        if not isinstance(k, str) or is_sensitive_token(k) or "[" in k or "]" in k:
+            return None
+        keys.append(k)
+    return keys if len(set(keys)) == len(keys) else None
+
+
+def _path_parts(path: str) -> list[str | int]:
+    """`roles[1].headers[0].value` -> ['roles', 1, 'headers', 0, 'value']."""
+    return [int(index) if index else name for name, index in _PATH_PART.findall(path)]
+
+
 def comparable(kind: Kind, doc: dict[str, Any]) -> dict[str, Any]:
-    """`doc` with the API's defaults filled (where their object is present), keyed lists as `{"[key]": item}`,
-    set-like lists sorted, `30.0` as `30`."""
+    """`doc` with the API's defaults filled (where their object is present), keyed lists as `{"[key]": item}`
+    at any depth (positional while their keys are missing or repeated), set-like lists sorted, `30.0` as `30`."""
     out: dict[str, Any] = _canonical(doc)
     for path, default in kind.defaults.items():
         # A default is for a field of an object that is there: filling it never invents the object.
@@ -155,10 +317,10 @@ def comparable(kind: Kind, doc: dict[str, Any]) -> dict[str, Any]:
         value = get_path(out, path)
         if isinstance(value, list) and all(isinstance(item, str | int | float | bool) for item in value):
             set_path(out, path, sorted(set(value), key=lambda item: (type(item).__name__, item)))
-    for path, key in kind.keyed_lists.items():
-        value = get_path(out, path)
-        if isinstance(value, list):
-            keys = [item.get(key) if isinstance(item, dict) else None for item in value]
-            if all(isinstance(k, str) for k in keys) and len(set(keys)) == len(keys):
-                set_path(out, path, {f"[{k}]": item for k, item in zip(keys, value, strict=True)})
+    # Inner lists first (`roles[].headers` before `roles`): their pattern walks the outer list's items.
+    for pattern, key in sorted(kind.keyed_lists.items(), key=lambda entry: -entry[0].count("[]")):
+        for slot in list(iter_slots(out, pattern)):
+            keys = _keys(slot.value, key) if isinstance(slot.value, list) else None
+            if keys is not None:
+                slot.replace({f"[{k}]": item for k, item in zip(keys, slot.value, strict=True)})
     return out

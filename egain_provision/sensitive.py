@@ -33,6 +33,7 @@ def secret_item_values(items: SecretItems, body: Any, marked: Marked | None = No
         return
     names = secret_names(items, marked)
     for index, item in enumerate(listed):
+        # validate runs this on manifests the schema refused too: a name may be any JSON value there.
         name = item.get(items.key) if isinstance(item, dict) else None
         if isinstance(name, str) and name in names and items.value in item:
             yield join_path(join_path(items.list_path, index), items.value), item[items.value]

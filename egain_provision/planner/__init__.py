@@ -15,7 +15,7 @@ from egain_provision.live import LiveState
 from egain_provision.model import DesiredObject
 from egain_provision.plan import Action, Plan
 from egain_provision.planner.match import Pending, check_references, is_ignored, match
-from egain_provision.planner.objects import plan_object
+from egain_provision.planner.objects import plan_object, unknown_field_warnings
 from egain_provision.planner.order import order_actions
 from egain_provision.planner.prune import prune
 from egain_provision.sensitive import Marked
@@ -81,6 +81,7 @@ def build_plan(
             "pass --rotate-secrets to send them"
         )
     pruning = prune(objects, matching, forward, scope=scope, ignore=ignore, delete=options.prune, marked=sensitive)
+    warnings += unknown_field_warnings(live, scope, ignore)
     return Plan(
         target=target,
         target_identity=target_identity,

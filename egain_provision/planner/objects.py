@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from egain_provision.diff import diff_documents, pattern_of
-from egain_provision.kinds import KINDS_BY_NAME, Kind, Reference
-from egain_provision.live import LiveObject
+from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, Reference
+from egain_provision.live import LiveObject, LiveState
 from egain_provision.model import DesiredObject, Ref
 from egain_provision.normalize import (
     align_paths,
@@ -15,14 +16,15 @@ from egain_provision.normalize import (
     comparable,
     desired_to_manifest,
     is_masked,
+    known_only,
     live_to_manifest,
     mark_sensitive,
 )
-from egain_provision.paths import get_path, set_path
+from egain_provision.paths import get_concrete, get_path, set_concrete, set_path
 from egain_provision.plan import SENSITIVE_DISPLAY, WRITE_ONLY_DISPLAY, Action, Change
-from egain_provision.planner.match import Matching, Pending
+from egain_provision.planner.match import Matching, Pending, is_ignored
 from egain_provision.references import KEEP, rewrite_references
-from egain_provision.sensitive import Marked, secret_paths
+from egain_provision.sensitive import Marked, secret_item_values, secret_paths
 
 # Never send `"modified": null`: the update reads the object first, or goes without.
 NO_MODIFIED_NOTE = (
@@ -61,8 +63,9 @@ def plan_object(
         changes = mark_pending(kind, diff_documents(None, desired_doc), pending)
         return ObjectPlan(Action(action="create", changes=changes, **fields))
 
-    live_api = clone(live_obj.body)
-    notes, forced, skipped = _write_only_secrets(kind, obj, live_api, rotate_secrets=rotate_secrets)
+    # Fields no manifest can declare are neither compared nor sent (the update sends the desired body).
+    live_api, _ = known_only(kind, live_obj.body)
+    notes, forced, skipped = _write_only_secrets(kind, obj, live_api, rotate_secrets=rotate_secrets, marked=marked)
     live_sensitive = align_paths(kind, sensitive_paths, obj.body, live_obj.body)
     mark_sensitive(live_api, sorted(set(live_sensitive) | set(secret_paths(kind, live_api, marked))))
     live_doc = comparable(kind, live_to_manifest(kind, live_api, matching.key_of_id))
@@ -86,7 +89,7 @@ def plan_object(
 
 
 def _write_only_secrets(
-    kind: Kind, obj: DesiredObject, live_api: dict[str, Any], *, rotate_secrets: bool
+    kind: Kind, obj: DesiredObject, live_api: dict[str, Any], *, rotate_secrets: bool, marked: Marked | None = None
 ) -> tuple[list[str], list[Change], int]:
     """Secrets the tenant does not reveal are never a phantom change: copy ours over its mask.
 
@@ -95,18 +98,37 @@ def _write_only_secrets(
     notes: list[str] = []
     forced: list[Change] = []
     skipped = 0
+    for shown, live_path, desired in _masked_secrets(kind, obj, live_api, marked):
+        skipped += 1
+        if "[" in live_path:
+            set_concrete(live_api, live_path, desired)  # a list item's value: the item is there
+        else:
+            set_path(live_api, live_path, desired)  # a field the tenant may leave out altogether
+        if rotate_secrets:
+            notes.append(f"{shown}: write-only on this tenant; sent because of --rotate-secrets")
+            forced.append(Change(shown, WRITE_ONLY_DISPLAY, SENSITIVE_DISPLAY, sensitive=True))
+        else:
+            notes.append(f"{shown}: write-only on this tenant, not compared")
+    return notes, forced, skipped
+
+
+def _masked_secrets(
+    kind: Kind, obj: DesiredObject, live_api: dict[str, Any], marked: Marked | None
+) -> Iterator[tuple[str, str, Any]]:
+    """(path as the plan shows it, live path, declared value) of each declared secret the tenant answers masked.
+
+    Secret list items (an account's `authToken` attribute) are found in the live list by name.
+    """
     for path in kind.secret_fields:
         desired = get_path(obj.body, path)
-        if desired is None or not is_masked(get_path(live_api, path)):
-            continue
-        skipped += 1
-        set_path(live_api, path, desired)
-        if rotate_secrets:
-            notes.append(f"{path}: write-only on this tenant; sent because of --rotate-secrets")
-            forced.append(Change(path, WRITE_ONLY_DISPLAY, SENSITIVE_DISPLAY, sensitive=True))
-        else:
-            notes.append(f"{path}: write-only on this tenant, not compared")
-    return notes, forced, skipped
+        if desired is not None and is_masked(get_path(live_api, path)):
+            yield path, path, desired
+    for items in kind.secret_items:
+        for path, desired in secret_item_values(items, obj.body, marked):
+            name = get_concrete(obj.body, f"{path.rpartition('.')[0]}.{items.key}")
+            for live_path in align_paths(kind, [path], obj.body, live_api):
+                if is_masked(get_concrete(live_api, live_path)):
+                    yield f"{items.list_path}[{name}].{items.value}", live_path, desired
 
 
 def plan_delete(
@@ -114,7 +136,8 @@ def plan_delete(
 ) -> Action:
     """The delete of a live object nothing declares, showing every field it loses (secrets masked)."""
     kind = KINDS_BY_NAME[live_obj.kind]
-    live_api = clone(live_obj.body)
+    # Only the fields the tool knows are shown: it cannot tell whether the others hold secrets.
+    live_api, _ = known_only(kind, live_obj.body)
     mark_sensitive(live_api, secret_paths(kind, live_api, marked))
     doc = comparable(kind, live_to_manifest(kind, live_api, matching.key_of_id))
     return Action(
@@ -126,6 +149,23 @@ def plan_delete(
         changes=diff_documents(doc, None),
         depends_on=depends_on,
     )
+
+
+def unknown_field_warnings(live: LiveState, scope: Collection[str], ignore: Mapping[str, Sequence[str]]) -> list[str]:
+    """One warning per kind and field pattern the tenant answers but the manifest schema does not know.
+
+    Every live object of the kinds planned counts, managed or not, except those the user ignores.
+    """
+    found: list[str] = []
+    for name in SETUP_ORDER:
+        if name not in scope:
+            continue
+        patterns: set[str] = set()
+        for live_obj in live.of_kind(name):
+            if not is_ignored(ignore, name, live_obj.natural_key):
+                patterns |= known_only(KINDS_BY_NAME[name], live_obj.body)[1]
+        found += [f"tenant answers field {pattern} on {name}; not managed" for pattern in sorted(patterns)]
+    return found
 
 
 def wire_body(kind: Kind, body: dict[str, Any], matching: Matching) -> dict[str, Any]:

@@ -165,6 +165,30 @@ def test_duplicate_language_in_channel_messages_is_an_error(ws: Workspace) -> No
     ]
 
 
+def test_a_name_repeated_in_a_nested_name_value_list_is_an_error(ws: Workspace) -> None:
+    # Plans compare these lists by name (the API defines no order), so a name must identify one item.
+    ws.write(
+        "m.yaml",
+        """
+        version: 1
+        clientApplications:
+          - name: a
+            roles:
+              - name: customer
+                version: v3
+                callback: "https://x.example.com"
+                notificationEmail: a@x.com
+                headers: [{name: X-Team, value: a}, {name: X-Team, value: b}]
+        """,
+    )
+    assert [row[2:] for row in ws.diagnostics()] == [
+        (
+            "clientApplications[0].roles[0].headers[1].name",
+            f"duplicate name 'X-Team' in roles[].headers (first at {ws.root / 'm.yaml'}:9:26)",
+        )
+    ]
+
+
 def test_previous_name_that_is_another_declared_objects_name_is_an_error(ws: Workspace) -> None:
     ws.write(
         "m.yaml",
@@ -220,3 +244,21 @@ def test_ignore_globs_merge_across_files_by_kind(ws: Workspace) -> None:
     ws.write("a.yaml", "version: 1\nignore: {participants: ['egain-*'], channels: [legacy.*]}\n")
     ws.write("b.yaml", "version: 1\nignore: {participants: ['va-*', 'egain-*']}\n")
     assert ws.load().ignore == {"participants": ("egain-*", "va-*"), "channels": ("legacy.*",)}
+
+
+def test_an_attribute_name_that_is_not_a_string_is_a_schema_error_not_a_crash(ws: Workspace) -> None:
+    # Found by the fuzz test: the secret-attribute check met a list where a name belongs.
+    ws.write(
+        "m.yaml",
+        """
+        version: 1
+        accounts:
+          - name: a
+            address: x
+            channel: custom.web
+            chatConfigurations: {orchestration: o, entryPoint: {id: "1"}}
+            attributes: [{name: [], value: acme}]
+        """,
+    )
+    errors = [row for row in ws.diagnostics() if row[0] == "error"]
+    assert [row[2] for row in errors] == ["accounts[0].attributes[0].name"]
