@@ -25,7 +25,8 @@ from egain_provision.kinds import Kind
 log = logging.getLogger("egain_provision.http")
 
 MAX_PAGE_SIZE = 100
-DEFAULT_SCOPE = "app.conversation.conversationmgr.manage"
+# The spec's only declared scope; it carries the manage and read permissions the tool needs.
+DEFAULT_SCOPE = "https://api.egain.cloud/auth/.default"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 T = TypeVar("T")
 
@@ -368,5 +369,8 @@ def _api_error(response: httpx.Response, method: str, path: str) -> ApiError:
     error_class = api_error_class(status, code, method)
     hint = None
     if status in (401, 403):
-        hint = "check the credentials and that the token carries the app.conversation.conversationmgr.manage scope"
+        hint = (
+            "check the credentials and that the client has the app.conversation.conversationmgr.manage"
+            " and .read permissions"
+        )
     return error_class(text, status=status, code=code, method=method, path=path, hint=hint)

@@ -17,11 +17,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from egain_provision.sandbox import failures
-from egain_provision.sandbox.auth import Access, TokenIssuer, TokenRefused
+from egain_provision.sandbox.auth import TokenIssuer, TokenRefused, permissions_for
 from egain_provision.sandbox.config import ADMIN_PATH, BASE_PATH, TOKEN_PATH, SandboxConfig
 from egain_provision.sandbox.failures import ApiFailure, error_response
 from egain_provision.sandbox.faults import FaultInjector, FaultMiddleware, FaultSettings, RequestLog
-from egain_provision.sandbox.rules import AUTHENTICATION, ID_LENGTH, RESOURCES, Resource, masked, validate
+from egain_provision.sandbox.rules import ID_LENGTH, RESOURCES, Resource, masked, validate
 from egain_provision.sandbox.store import Store, StoredObject
 
 DEFAULT_PAGE_SIZE = 25
@@ -67,8 +67,8 @@ class Sandbox:
     async def collection(self, request: Request) -> Response:
         """`GET` (list, paged) and `POST` (create) on `/<collection>`."""
         resource = _resource(request)
+        self._authorize(request, resource, is_item=False)
         if request.method == "GET":
-            self._authorize(request, resource, Access.READ)
             pagenum, pagesize = _paging(request)
             objects, count = self.store.page(resource, pagenum, pagesize)
             return JSONResponse(
@@ -77,7 +77,6 @@ class Sandbox:
                     resource.singular: [self._render(resource, obj) for obj in objects],
                 }
             )
-        self._authorize(request, resource, Access.MANAGE)
         _no_query(request)
         validated = validate(resource, await _json_body(request), is_update=False)
         object_id = self.store.create(resource, validated.body, validated.references)
@@ -86,8 +85,7 @@ class Sandbox:
     async def item(self, request: Request) -> Response:
         """`GET`, `PUT` (full replacement) and `DELETE` on `/<collection>/{id}`."""
         resource = _resource(request)
-        access = Access.READ if request.method == "GET" else Access.MANAGE
-        self._authorize(request, resource, access)
+        self._authorize(request, resource, is_item=True)
         _no_query(request)
         object_id = request.path_params["object_id"]
         if len(object_id) != ID_LENGTH:
@@ -105,10 +103,9 @@ class Sandbox:
             self.store.delete(resource, object_id)
         return Response(status_code=204)
 
-    def _authorize(self, request: Request, resource: Resource, access: Access) -> None:
-        # Authentications carry secrets: the docs grant reading them to the manage scope only.
-        needed = Access.MANAGE if resource is AUTHENTICATION else access
-        self.tokens.authorize(request.headers.get("authorization"), needed)
+    def _authorize(self, request: Request, resource: Resource, *, is_item: bool) -> None:
+        allowed = permissions_for(request.method, resource.collection, is_item=is_item)
+        self.tokens.authorize(request.headers.get("authorization"), allowed)
 
     def _render(self, resource: Resource, obj: StoredObject) -> dict[str, Any]:
         rendered = obj.render()
@@ -123,7 +120,7 @@ class Sandbox:
             try:
                 self.faults.configure(changes)
             except ValueError as exc:
-                raise ApiFailure(failures.BAD_FAULT_SETTINGS, str(exc)) from None
+                raise ApiFailure(failures.BAD_ADMIN_SETTINGS, str(exc)) from None
         return JSONResponse(self.faults.settings.as_json())
 
     async def requests_endpoint(self, request: Request) -> Response:
@@ -227,9 +224,14 @@ def _positive(request: Request, name: str, default: int, maximum: int | None) ->
 async def _json_body(request: Request) -> Any:
     raw = await request.body()
     try:
-        return json.loads(raw)
-    except ValueError:
+        return json.loads(raw, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
         raise ApiFailure(failures.MALFORMED_BODY, "Request body is not valid JSON") from None
+
+
+def _no_constant(name: str) -> Any:
+    # Python's json accepts NaN and Infinity; JSON does not.
+    raise ValueError(f"{name} is not JSON")
 
 
 def _basic_credentials(header: str | None) -> tuple[str, str] | None:
