@@ -46,6 +46,11 @@ def sandbox_group() -> None:
     is_flag=True,
     help='Answer "********" for oauth2.payload and basicAuth.password instead of echoing them.',
 )
+@click.option(
+    "--echo-defaults",
+    is_flag=True,
+    help="Answer with the spec's default for every attribute a request omitted (timeout 240, ...).",
+)
 @click.option("--latency-ms", default=0.0, type=_NON_NEGATIVE, help="Mean latency added to each API request (ms).")
 @click.option(
     "--latency-jitter-ms",
@@ -82,6 +87,7 @@ def serve_command(
     db_path: str,
     token_lifetime: float,
     mask_secrets: bool,
+    echo_defaults: bool,
     latency_ms: float,
     latency_jitter_ms: float,
     error_rate: float,
@@ -92,7 +98,8 @@ def serve_command(
 ) -> None:
     """Serve the sandbox over HTTP until Ctrl-C; prints its URLs and client credentials.
 
-    Fault knobs can also be changed while it runs: PUT /_sandbox/faults (see README).
+    Fault knobs and options can also be changed while it runs: PUT /_sandbox/faults and
+    PUT /_sandbox/options (see README).
     """
     from egain_provision.sandbox import BASE_PATH, TOKEN_PATH, SandboxConfig
     from egain_provision.sandbox.server import bind, make_server
@@ -101,6 +108,7 @@ def serve_command(
         db_path=str(Path(db_path).resolve()),
         token_lifetime=token_lifetime,
         mask_secrets=mask_secrets,
+        echo_defaults=echo_defaults,
         latency_ms=latency_ms,
         latency_jitter_ms=latency_jitter_ms,
         error_rate=error_rate,

@@ -18,10 +18,10 @@ from starlette.routing import Route
 
 from egain_provision.sandbox import failures
 from egain_provision.sandbox.auth import TokenIssuer, TokenRefused, permissions_for
-from egain_provision.sandbox.config import ADMIN_PATH, BASE_PATH, TOKEN_PATH, SandboxConfig
+from egain_provision.sandbox.config import ADMIN_PATH, BASE_PATH, TOKEN_PATH, AnswerOptions, SandboxConfig
 from egain_provision.sandbox.failures import ApiFailure, error_response
 from egain_provision.sandbox.faults import FaultInjector, FaultMiddleware, FaultSettings, RequestLog
-from egain_provision.sandbox.rules import ID_LENGTH, RESOURCES, Resource, masked, validate
+from egain_provision.sandbox.rules import ID_LENGTH, RESOURCES, Resource, defaulted, masked, validate
 from egain_provision.sandbox.store import Store, StoredObject
 
 DEFAULT_PAGE_SIZE = 25
@@ -30,12 +30,13 @@ PAGING_PARAMETERS = ("$pagenum", "$pagesize")
 
 
 class Sandbox:
-    """The state behind one app: the store, the token issuer, the fault injector and the log."""
+    """The state behind one app: the store, the token issuer, the fault injector, the log, the options."""
 
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         # Settings first: a ValueError for a bad knob must not leave a new database file behind.
         self.faults = FaultInjector(FaultSettings.from_config(config))
+        self.options = AnswerOptions.from_config(config)
         self.tokens = TokenIssuer(config.client_id, config.client_secret, config.token_lifetime)
         self.store = Store(config.db_path)
         self.log = RequestLog()
@@ -109,6 +110,8 @@ class Sandbox:
 
     def _render(self, resource: Resource, obj: StoredObject) -> dict[str, Any]:
         rendered = obj.render()
+        if self.options.echo_defaults:
+            rendered = defaulted(resource, rendered)
         return masked(resource, rendered) if self.config.mask_secrets else rendered
 
     # --- admin -----------------------------------------------------------------------------
@@ -122,6 +125,18 @@ class Sandbox:
             except ValueError as exc:
                 raise ApiFailure(failures.BAD_ADMIN_SETTINGS, str(exc)) from None
         return JSONResponse(self.faults.settings.as_json())
+
+    async def options_endpoint(self, request: Request) -> Response:
+        """`GET /_sandbox/options` shows how answers are shaped; `PUT` changes some options (JSON object)."""
+        if request.method == "PUT":
+            changes = await _json_body(request)
+            if not isinstance(changes, dict):
+                raise ApiFailure(failures.BAD_ADMIN_SETTINGS, "options must be a JSON object")
+            try:
+                self.options = self.options.updated(changes)
+            except ValueError as exc:
+                raise ApiFailure(failures.BAD_ADMIN_SETTINGS, str(exc)) from None
+        return JSONResponse(self.options.as_json())
 
     async def requests_endpoint(self, request: Request) -> Response:
         """`GET /_sandbox/requests` returns the request log; `DELETE` clears it."""
@@ -148,6 +163,7 @@ def create_app(config: SandboxConfig) -> Starlette:
     routes = [
         Route(TOKEN_PATH, sandbox.token, methods=["POST"]),
         Route(f"{ADMIN_PATH}/faults", sandbox.faults_endpoint, methods=["GET", "PUT"]),
+        Route(f"{ADMIN_PATH}/options", sandbox.options_endpoint, methods=["GET", "PUT"]),
         Route(f"{ADMIN_PATH}/requests", sandbox.requests_endpoint, methods=["GET", "DELETE"]),
         Route(f"{ADMIN_PATH}/reset", sandbox.reset_endpoint, methods=["POST"]),
         Route(BASE_PATH + "/{collection}", sandbox.collection, methods=["GET", "POST"]),

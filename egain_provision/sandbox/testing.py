@@ -127,6 +127,13 @@ class ServedSandbox:
         """Turn every fault off (no latency, no injected failures, unseeded); returns the settings."""
         return self.set_faults(**FaultSettings().as_json())
 
+    def set_options(self, **options: Any) -> dict[str, Any]:
+        """Change answer options (echo_defaults); returns all current options."""
+        response = self._admin_client().put("/options", json=options)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
     def requests(self) -> list[dict[str, Any]]:
         """The request log: method, path, query, status, duration_ms, latency_ms, fault."""
         response = self._admin_client().get("/requests")
