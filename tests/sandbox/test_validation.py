@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.sandbox.examples import OAUTH_AUTHENTICATION, Graph
+from tests.sandbox.examples import Graph, collection_of, full_body
 
 REMOVE = object()
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
@@ -266,29 +266,11 @@ def _case_id(case: Case) -> str:
     return f"{body}:{path}:{code}"
 
 
-def _collection(body: str) -> str:
-    return "authentications" if body == "oauth2" else body
-
-
-def _valid_body(graph: Graph, body: str) -> dict[str, Any]:
-    if body == "oauth2":
-        return copy.deepcopy(OAUTH_AUTHENTICATION) | {"name": "another_oauth"}
-    result = graph.bodies()[body]
-    if body == "participants":
-        result["options"] = [{"name": "o", "value": "v"}]
-    if body == "accounts":
-        result["attributes"] = [{"name": "a", "value": "v"}]
-        result["caseManagement"] = {"sameCaseDuration": 5, "copyCustomAttributes": True}
-    if body == "channels":
-        result["restrictions"]["outbound"]["customerServiceWindow"] = {"durationMinutes": 60}
-    return result
-
-
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
 def test_create_refuses_an_invalid_body(api: httpx.Client, graph: Graph, case: Case) -> None:
     kind, path, value, code, attribute = case
-    collection = _collection(kind)
-    body = edited(_valid_body(graph, kind), path, value(graph))
+    collection = collection_of(kind)
+    body = edited(full_body(graph, kind), path, value(graph))
     before = api.get(f"/{collection}").json()["paginationInfo"]["count"]
     response = api.post(f"/{collection}", json=body)
     assert response.status_code == int(code[:3]), response.text
@@ -300,10 +282,10 @@ def test_create_refuses_an_invalid_body(api: httpx.Client, graph: Graph, case: C
 @pytest.mark.parametrize("case", CASES[::4], ids=_case_id)
 def test_update_refuses_an_invalid_body_and_keeps_the_object(api: httpx.Client, graph: Graph, case: Case) -> None:
     kind, path, value, code, attribute = case
-    collection = _collection(kind)
-    created = api.post(f"/{collection}", json=_valid_body(graph, kind)).json()["id"]
+    collection = collection_of(kind)
+    created = api.post(f"/{collection}", json=full_body(graph, kind)).json()["id"]
     stored = api.get(f"/{collection}/{created}").json()
-    response = api.put(f"/{collection}/{created}", json=edited(_valid_body(graph, kind), path, value(graph)))
+    response = api.put(f"/{collection}/{created}", json=edited(full_body(graph, kind), path, value(graph)))
     assert response.json()["code"] == code
     assert attribute in response.json()["developerMessage"]
     assert api.get(f"/{collection}/{created}").json() == stored
@@ -311,7 +293,7 @@ def test_update_refuses_an_invalid_body_and_keeps_the_object(api: httpx.Client, 
 
 def test_the_valid_bodies_used_above_are_accepted(api: httpx.Client, graph: Graph) -> None:
     for kind in [*graph.bodies(), "oauth2"]:
-        response = api.post(f"/{_collection(kind)}", json=_valid_body(graph, kind))
+        response = api.post(f"/{collection_of(kind)}", json=full_body(graph, kind))
         assert response.status_code == 201, response.text
 
 
@@ -354,19 +336,19 @@ ACCEPTED: list[Accepted] = [
 @pytest.mark.parametrize("case", ACCEPTED, ids=lambda case: f"{case[0]}:{case[1]}")
 def test_values_the_spec_allows_are_accepted(api: httpx.Client, graph: Graph, case: Accepted) -> None:
     kind, path, value = case
-    response = api.post(f"/{_collection(kind)}", json=edited(_valid_body(graph, kind), path, value(graph)))
+    response = api.post(f"/{collection_of(kind)}", json=edited(full_body(graph, kind), path, value(graph)))
     assert response.status_code == 201, response.text
 
 
 def test_a_role_list_of_seven_is_accepted(api: httpx.Client, graph: Graph) -> None:
     roles = [ROLE | {"name": name} for name in _ROLE_NAMES]
-    body = edited(_valid_body(graph, "clientapplications"), "roles", roles)
+    body = edited(full_body(graph, "clientapplications"), "roles", roles)
     assert api.post("/clientapplications", json=body).status_code == 201
 
 
 def test_authentication_refuses_credentials_of_the_other_type_as_unknown(api: httpx.Client, graph: Graph) -> None:
     complete = {"tokenRequestUrl": "https://t.example.com", "method": "POST", "payload": "{}", "accessTokenPath": "$.t"}
-    body = _valid_body(graph, "authentications") | {"oauth2": complete | {"headers": [{"name": "h", "value": "v"}]}}
+    body = full_body(graph, "authentications") | {"oauth2": complete | {"headers": [{"name": "h", "value": "v"}]}}
     response = api.post("/authentications", json=body)
     assert (response.status_code, response.json()["code"]) == (400, "400-420")
     assert "oauth2" in response.json()["developerMessage"]
@@ -417,7 +399,7 @@ def test_a_malformed_path_id_is_refused(api: httpx.Client, collection: str, meth
 )
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
 def test_an_unknown_id_is_404_with_an_egain_body(api: httpx.Client, graph: Graph, collection: str, method: str) -> None:
-    body = _valid_body(graph, collection) if method == "PUT" else None
+    body = full_body(graph, collection) if method == "PUT" else None
     response = api.request(method, f"/{collection}/{MISSING_ID}", json=body)
     assert response.status_code == 404
     assert response.json()["code"] == "404-101"
@@ -435,5 +417,5 @@ def test_unknown_paths_and_methods_answer_with_egain_bodies(api: httpx.Client) -
 
 
 def test_modified_that_is_not_a_date_time_is_refused(api: httpx.Client, graph: Graph) -> None:
-    response = api.put(f"/channels/{graph.channel}", json=_valid_body(graph, "channels") | {"modified": "yesterday"})
+    response = api.put(f"/channels/{graph.channel}", json=full_body(graph, "channels") | {"modified": "yesterday"})
     assert (response.status_code, response.json()["code"]) == (400, "400-196")
