@@ -119,7 +119,7 @@ class Sandbox:
     async def faults_endpoint(self, request: Request) -> Response:
         """`GET /_sandbox/faults` shows the knobs; `PUT` changes some of them (JSON object)."""
         if request.method == "PUT":
-            changes = await _json_body(request)
+            changes = await _admin_changes(request)
             try:
                 self.faults.configure(changes)
             except ValueError as exc:
@@ -129,9 +129,7 @@ class Sandbox:
     async def options_endpoint(self, request: Request) -> Response:
         """`GET /_sandbox/options` shows how answers are shaped; `PUT` changes some options (JSON object)."""
         if request.method == "PUT":
-            changes = await _json_body(request)
-            if not isinstance(changes, dict):
-                raise ApiFailure(failures.BAD_ADMIN_SETTINGS, "options must be a JSON object")
+            changes = await _admin_changes(request)
             try:
                 self.options = self.options.updated(changes)
             except ValueError as exc:
@@ -243,6 +241,13 @@ async def _json_body(request: Request) -> Any:
         return json.loads(raw, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         raise ApiFailure(failures.MALFORMED_BODY, "Request body is not valid JSON") from None
+
+
+async def _admin_changes(request: Request) -> dict[str, Any]:
+    changes = await _json_body(request)
+    if not isinstance(changes, dict):
+        raise ApiFailure(failures.BAD_ADMIN_SETTINGS, "settings must be a JSON object of the ones to change")
+    return changes
 
 
 def _no_constant(name: str) -> Any:
