@@ -8,7 +8,7 @@ DEMO_DB := .egain/demo.db
 DEMO := EGAIN_SANDBOX_DB=$(DEMO_DB) EGAIN_VAR_BOT_TOKEN_PAYLOAD='{"clientId": "demo", "clientSecret": "demo-only"}' \
 	$(BIN)/egain-provision
 
-.PHONY: install demo test lint typecheck bench clean
+.PHONY: install demo test lint typecheck schemas bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "egain-provision needs Python 3.11+ (make PYTHON=python3.12 ...)")'
@@ -31,13 +31,17 @@ demo: $(STAMP)
 	@$(DEMO) plan --target sandbox --detailed-exitcode examples/byoc
 
 lint: $(STAMP)
-	$(BIN)/ruff check egain_provision tests benchmarks
+	$(BIN)/ruff check egain_provision tests benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: lint typecheck
 	$(BIN)/pytest -q
+
+# The schemas' kind-dependent parts come from kinds.py; the rest from schemas/fragments/.
+schemas: $(STAMP)
+	$(BIN)/python -m egain_provision.schemagen --write
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -30,6 +30,7 @@ import yaml
 from benchmarks.measure import Run, execution_rounds, read_rounds, run_cli
 from benchmarks.report import Row, SerialRow, render_report
 from benchmarks.tenant import BENCH_ENV, OBJECTS_PER_SETUP, setup_objects, write_tenant
+from egain_provision.context import RunContext
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.live import read_live
 from egain_provision.plan import Plan
@@ -130,7 +131,7 @@ def expect(tenant: Tenant, manifest: Path, parallelism: int, *, prune: bool = Fa
     """The plan the stage should execute, computed here before it runs."""
     manifest_set = load_valid_manifests([str(manifest)], {}, environ=BENCH_ENV)
     options = PlanOptions(prune=prune, max_deletes=tenant.objects)
-    return asyncio.run(compute_plan(manifest_set, tenant.target, options, parallelism=parallelism))
+    return asyncio.run(compute_plan(manifest_set, RunContext(tenant.target, parallelism), options))
 
 
 # --- stages -----------------------------------------------------------------------------------

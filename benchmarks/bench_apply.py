@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx
 
 from benchmarks.tenant import BENCH_ENV, OBJECTS_PER_SETUP, write_tenant
-from egain_provision.executor import ApplyResult, Executor
+from egain_provision.apply import ApplyResult, Executor
+from egain_provision.context import RunContext
 from egain_provision.plan import Plan
 from egain_provision.planner import PlanOptions
 from egain_provision.sandbox.testing import SubprocessSandbox, served_subprocess
@@ -35,9 +36,10 @@ def critical_path(plan: Plan) -> int:
 
 async def plan_and_apply(target: Target, manifest: Path, parallelism: int) -> tuple[Plan, ApplyResult]:
     manifest_set = load_valid_manifests([str(manifest)], {}, environ=BENCH_ENV)
-    plan = await compute_plan(manifest_set, target, PlanOptions(), parallelism=parallelism)
-    async with target.client(parallelism=parallelism) as client:
-        result = await Executor(client, plan, parallelism=parallelism).run()
+    context = RunContext(target, parallelism)
+    plan = await compute_plan(manifest_set, context, PlanOptions())
+    async with context.client() as client:
+        result = await Executor(client, plan).run()
     if not result.ok:
         raise SystemExit(f"apply failed: {result.totals}")
     return plan, result

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.bench_apply import critical_path
-from egain_provision.client import MAX_PAGE_SIZE
+from egain_provision.listing import ASKED_PAGE_SIZE as MAX_PAGE_SIZE
 from egain_provision.plan import Plan
 
 

@@ -3,17 +3,14 @@
 One token per run, shared by concurrent requests and renewed once on 401; reads retried on
 429 (honouring Retry-After), 5xx and connection errors; writes retried only where the server
 cannot have acted (429), everything ambiguous is raised for the caller to resolve. An adaptive
-limit keeps at most `parallelism` requests in flight and halves it while 429s keep coming.
+limit (limits.py, shared with apply's scheduler) bounds the work in flight and halves while 429s keep coming.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
-import random
 import time
-from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -21,10 +18,14 @@ import httpx
 
 from egain_provision.errors import ApiError, TargetError, TransportError, api_error_class
 from egain_provision.kinds import Kind
+from egain_provision.limits import DEFAULT_PARALLELISM, AdaptiveLimit, RetryPolicy
+from egain_provision.listing import ASKED_PAGE_SIZE, IncompleteRead, Listing, Page, parse_page, read_kind
 
 log = logging.getLogger("egain_provision.http")
 
-MAX_PAGE_SIZE = 100
+# One answer, however it is sent, is read up to this size, then refused.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+_ENCODED_HEADERS = ("content-encoding", "content-length")
 # The spec's only declared scope; it carries the manage and read permissions the tool needs.
 DEFAULT_SCOPE = "https://api.egain.cloud/auth/.default"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -46,70 +47,8 @@ class Credentials:
         return f"Credentials(token_url={self.token_url!r}, client_id={self.client_id!r}, scope={self.scope!r})"
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter, capped; `Retry-After` wins when the server sends it."""
-
-    attempts: int = 8
-    base_delay: float = 0.05
-    max_delay: float = 5.0
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.max_delay * 6)
-        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
-
-
-class AdaptiveLimit:
-    """A concurrency limit that halves on 429 and grows back by one per success.
-
-    Waiters are served first come, first served, and a release wakes exactly the one it admits.
-    """
-
-    def __init__(self, limit: int) -> None:
-        self.ceiling = max(1, limit)
-        self.limit = self.ceiling
-        self.in_flight = 0
-        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
-
-    async def __aenter__(self) -> AdaptiveLimit:
-        if self.in_flight < self.limit and not self._waiters:
-            self.in_flight += 1
-            return self
-        admitted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(admitted)
-        try:
-            await admitted
-        except asyncio.CancelledError:
-            if admitted.done() and not admitted.cancelled():
-                self._release()  # admitted just as it was cancelled: pass the slot on
-            elif admitted in self._waiters:
-                self._waiters.remove(admitted)
-            raise
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._release()
-
-    def _release(self) -> None:
-        self.in_flight -= 1
-        self._admit()
-
-    def _admit(self) -> None:
-        while self._waiters and self.in_flight < self.limit:
-            waiter = self._waiters.popleft()
-            if waiter.done():  # cancelled while it queued
-                continue
-            self.in_flight += 1
-            waiter.set_result(None)
-
-    def throttled(self) -> None:
-        self.limit = max(1, self.limit // 2)
-
-    def succeeded(self) -> None:
-        if self.limit < self.ceiling:
-            self.limit += 1
-            self._admit()
+class AnswerTooLarge(ApiError):
+    """An answer over MAX_ANSWER_BYTES: refused rather than held in memory."""
 
 
 class EgainClient:
@@ -121,15 +60,16 @@ class EgainClient:
         credentials: Credentials,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        parallelism: int = 10,
+        limit: AdaptiveLimit | None = None,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
         self.retry = retry or RetryPolicy()
-        self.limit = AdaptiveLimit(parallelism)
-        self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
+        self.limit = limit or AdaptiveLimit(DEFAULT_PARALLELISM)
+        self.timeout = timeout
+        self._http = httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False)
         self._token: str | None = credentials.access_token
         self._token_generation = 0
         self._token_lock = asyncio.Lock()
@@ -142,35 +82,32 @@ class EgainClient:
 
     # --- resources -------------------------------------------------------------------------
 
-    async def list_page(
-        self, kind: Kind, pagenum: int, pagesize: int = MAX_PAGE_SIZE
-    ) -> tuple[list[dict[str, Any]], int]:
-        """One page of a kind's list: its items and the total count the server reports."""
-        params = {"$pagenum": str(pagenum), "$pagesize": str(pagesize)}
-        response = await self._send("GET", kind.api_path, params=params, idempotent=True)
-        payload = _json(response, "GET", kind.api_path)
-        items = payload.get(kind.list_key) or []
-        info = payload.get("paginationInfo") or {}
-        count = info.get("count", len(items))
-        if not isinstance(items, list) or not isinstance(count, int):
-            raise ApiError(
-                f"unexpected list answer for {kind.api_path}",
-                status=response.status_code,
-                method="GET",
-                path=kind.api_path,
-            )
-        return items, count
+    async def list_page(self, kind: Kind, pagenum: int | None) -> Page:
+        """One page of a kind's list (`pagenum` None: the plain list, no query parameters).
 
-    async def list_all(self, kind: Kind) -> list[dict[str, Any]]:
-        """Every object of a kind: the first page, then all remaining pages at once."""
-        first, count = await self.list_page(kind, 1)
-        return first + await self.list_rest(kind, count)
+        An empty collection may answer 204, or 404 with an eGain error body; a 404 without one
+        means the path is wrong (IncompleteRead naming the URL and the expected base).
+        """
+        params = None if pagenum is None else {"$pagenum": str(pagenum), "$pagesize": str(ASKED_PAGE_SIZE)}
+        try:
+            response = await self._send("GET", kind.api_path, params=params, idempotent=True)
+        except ApiError as exc:
+            if exc.status == 404 and exc.code is not None and exc.code.startswith("404"):
+                return Page([], 0)
+            if exc.status == 404:
+                raise IncompleteRead(
+                    f"GET {self.base_url}{kind.api_path}: 404 without an eGain error body; this is not the setup API",
+                    hint="the target's base URL ends in /conversation/conversationmgr/v3 (for example "
+                    "https://<tenant>.egain.cloud/conversation/conversationmgr/v3)",
+                ) from None
+            raise
+        if response.status_code == 204:
+            return Page([], 0)
+        return parse_page(kind, _json(response, "GET", kind.api_path), f"{self.base_url}{kind.api_path}")
 
-    async def list_rest(self, kind: Kind, count: int) -> list[dict[str, Any]]:
-        """The pages after the first, fetched in parallel, in page order."""
-        pages = -(-count // MAX_PAGE_SIZE)
-        rest = await gather_or_cancel([self.list_page(kind, n) for n in range(2, pages + 1)])
-        return [item for items, _ in rest for item in items]
+    async def list_all(self, kind: Kind) -> Listing:
+        """Every object of a kind, read whole (or IncompleteRead)."""
+        return await read_kind(kind, self.list_page)
 
     async def get(self, kind: Kind, object_id: str) -> dict[str, Any]:
         """One object by id (raises ApiError with status 404 when it does not exist)."""
@@ -215,11 +152,9 @@ class EgainClient:
             token, generation = await self._ensure_token()
             started = time.monotonic()
             try:
-                async with self.limit:
-                    response = await self._http.request(
-                        method, url, params=params, json=json, headers={"Authorization": f"Bearer {token}"}
-                    )
-            except (httpx.TransportError, OSError) as exc:
+                async with self.limit.request():
+                    response = await self._exchange(method, url, params=params, json=json, token=token)
+            except (httpx.TransportError, OSError, TimeoutError) as exc:
                 log.debug("%s %s failed after %.0f ms: %s", method, path, _ms(started), type(exc).__name__)
                 if not idempotent or attempt + 1 >= self.retry.attempts:
                     raise TransportError(
@@ -242,10 +177,46 @@ class EgainClient:
                 await asyncio.sleep(self.retry.delay(attempt, _retry_after(response)))
                 attempt += 1
                 continue
+            if 300 <= status < 400:
+                location = response.headers.get("Location", "(no Location)")
+                raise ApiError(
+                    f"{method} {path}: the API answered {status}, a redirect to {location}; redirects are not followed",
+                    status=status,
+                    method=method,
+                    path=path,
+                    hint="use the URL the API lives at as the target (no redirect in between)",
+                )
             if status >= 400:
                 raise _api_error(response, method, path)
             self.limit.succeeded()
             return response
+
+    async def _exchange(
+        self, method: str, url: str, *, params: dict[str, str] | None, json: dict[str, Any] | None, token: str
+    ) -> httpx.Response:
+        """One request and its whole answer within the timeout, read up to MAX_ANSWER_BYTES."""
+        request = self._http.build_request(
+            method, url, params=params, json=json, headers={"Authorization": f"Bearer {token}"}
+        )
+        async with asyncio.timeout(self.timeout):
+            response = await self._http.send(request, stream=True)
+            try:
+                body = bytearray()
+                async for chunk in response.aiter_bytes():  # decoded: a compressed bomb is capped too
+                    body += chunk
+                    if len(body) > MAX_ANSWER_BYTES:
+                        raise AnswerTooLarge(
+                            f"{method} {request.url.path}: the answer is larger than {MAX_ANSWER_BYTES >> 20} MiB; "
+                            "refused",
+                            status=response.status_code,
+                            method=method,
+                            path=request.url.path,
+                        )
+            finally:
+                await response.aclose()
+        # Decoded already: the new answer must not claim an encoding or the encoded length.
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _ENCODED_HEADERS]
+        return httpx.Response(response.status_code, headers=headers, content=bytes(body), request=request)
 
     def _can_renew(self) -> bool:
         return self.credentials.token_url is not None
@@ -305,23 +276,6 @@ class EgainClient:
         if not isinstance(token, str) or not token:
             raise TargetError(f"the token endpoint {creds.token_url} answered without an access_token")
         return token
-
-
-async def gather_or_cancel(coroutines: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
-    """Run concurrently; on the first failure cancel the others, wait for them, then raise that failure.
-
-    Unlike asyncio.gather, nothing is left running (half-open connections) when an error ends the run.
-    """
-    tasks: list[asyncio.Task[T]] = []
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(coroutine) for coroutine in coroutines]
-    except BaseExceptionGroup as failures:
-        first: BaseException = failures
-        while isinstance(first, BaseExceptionGroup):
-            first = first.exceptions[0]
-        raise first from None
-    return [task.result() for task in tasks]
 
 
 def _ms(started: float) -> float:

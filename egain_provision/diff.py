@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from egain_provision.normalize import is_sensitive_token
+from egain_provision.paths import join_path
 from egain_provision.plan import MISSING, SENSITIVE_DISPLAY, Change
 
 _INDEX = re.compile(r"\[[^\]]*\]")
@@ -130,21 +131,15 @@ def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         return
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from flatten(item, _join(prefix, key))
+            yield from flatten(item, join_path(prefix, key))
     else:
         for index, item in enumerate(value):
-            yield from flatten(item, f"{prefix}[{index}]")
+            yield from flatten(item, join_path(prefix, index))
 
 
 def format_path(parts: list[Any]) -> str:
     """DeepDiff's path list as `roles[customer].headers[0].value`."""
     path = ""
     for part in parts:
-        path = f"{path}[{part}]" if isinstance(part, int) else _join(path, str(part))
+        path = join_path(path, part if isinstance(part, int) else str(part))
     return path
-
-
-def _join(prefix: str, key: str) -> str:
-    if key.startswith("[") and key.endswith("]"):
-        return prefix + key
-    return f"{prefix}.{key}" if prefix else key

@@ -5,15 +5,28 @@ The CLI catches `ProvisionerError` and prints it; anything else reaching the use
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from egain_provision.model import Diagnostic
+
 
 class ProvisionerError(Exception):
     """Base of every error the tool reports to a user (exit code 1, no traceback)."""
 
-    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        hint: str | None = None,
+        diagnostics: Sequence[Diagnostic] = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.where = where
         self.hint = hint
+        # The located findings behind the message, for `--format json|github`.
+        self.diagnostics = tuple(diagnostics)
 
     def __str__(self) -> str:
         text = f"{self.where}: {self.message}" if self.where else self.message
@@ -28,6 +41,10 @@ class UsageError(ProvisionerError):
 
 class ManifestError(ProvisionerError):
     """The manifests are invalid; the diagnostics say where."""
+
+
+class SchemaError(ProvisionerError):
+    """The shipped JSON Schema does not cover the kind table (a build that skipped `make schemas`)."""
 
 
 class TargetError(ProvisionerError):
@@ -104,3 +121,12 @@ class StorageError(ProvisionerError):
 
 class PlanError(ProvisionerError):
     """The plan cannot be computed or a saved plan cannot be used (stale, wrong target)."""
+
+    @classmethod
+    def from_diagnostics(cls, diagnostics: Sequence[Diagnostic], *, hint: str | None = None) -> PlanError:
+        """One error reporting every finding, each on its own line."""
+        count = len(diagnostics)
+        lines = "\n".join(str(diagnostic) for diagnostic in diagnostics)
+        return cls(
+            f"{count} problem{'s' if count != 1 else ''} prevent planning:\n{lines}", hint=hint, diagnostics=diagnostics
+        )

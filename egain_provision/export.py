@@ -16,10 +16,12 @@ from typing import Any
 
 import yaml
 
-from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind
+from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, literal_id
 from egain_provision.live import LiveObject, LiveState
 from egain_provision.normalize import is_masked, live_to_manifest
-from egain_provision.paths import get_path, iter_slots, set_path
+from egain_provision.paths import get_concrete, get_path, set_concrete
+from egain_provision.references import iter_references
+from egain_provision.sensitive import secret_paths
 
 _FILE_TYPES = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF8", "gif"), (b"<svg", "svg"))
 
@@ -38,6 +40,15 @@ class Export:
 def env_name(kind: Kind, natural_key: str, path: str) -> str:
     """The placeholder variable of one secret field, e.g. EGAIN_VAR_AUTHENTICATION_BOT_CALLBACK_OAUTH2_PAYLOAD."""
     return "EGAIN_VAR_" + "_".join(_slug(part).upper() for part in (kind.singular, natural_key, path))
+
+
+def _secret_label(doc: dict[str, Any], path: str) -> str:
+    """A secret's name in its variable: its field path, or a secret item's list and name (`attributes.authToken`)."""
+    if not path.endswith("]") and "[" in path:
+        item = get_concrete(doc, path.rpartition(".")[0])
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            return f"{path.partition('[')[0]}.{item['name']}"
+    return path
 
 
 def _slug(text: str) -> str:
@@ -82,8 +93,9 @@ def build_export(live: LiveState, kinds: Sequence[str], *, split_by_kind: bool) 
 
 def _manifest_object(kind: Kind, obj: LiveObject, key_of_id: Any, live: LiveState, export: Export) -> dict[str, Any]:
     doc = _escape(live_to_manifest(kind, obj.body, key_of_id))
-    for reference in kind.references:
-        for found in _literal_ids(doc, reference.path):
+    for reference, slot in iter_references(kind, doc, "manifest"):
+        found = literal_id(slot.value)
+        if found is not None:
             target = live.by_id.get(found)
             why = "is not exported" if target is not None else "does not exist in the tenant"
             export.warnings.append(
@@ -93,26 +105,18 @@ def _manifest_object(kind: Kind, obj: LiveObject, key_of_id: Any, live: LiveStat
     for path, default in kind.defaults.items():
         if get_path(doc, path) == default:
             _delete_path(doc, path)
-    for path in kind.secret_fields:
-        value = get_path(doc, path)
+    for path in secret_paths(kind, doc):
+        value = get_concrete(doc, path)
         if value is None:
             continue
-        variable = env_name(kind, obj.natural_key, path)
+        variable = env_name(kind, obj.natural_key, _secret_label(doc, path))
         export.variables.append(variable)
-        set_path(doc, path, "${env:" + variable + "}")
+        set_concrete(doc, path, "${env:" + variable + "}")
         if is_masked(value):
             export.warnings.append(f"{variable}: the tenant does not reveal this secret; set it from your vault")
     for folder, field_name in kind.file_fields.items():
         _field_to_file(doc, field_name, f"{folder}/{_slug(obj.natural_key)}", export)
     return _ordered(doc, first=kind.natural_key)
-
-
-def _literal_ids(doc: dict[str, Any], manifest_pattern: str) -> list[str]:
-    return [
-        slot.value["id"]
-        for slot in iter_slots(doc, manifest_pattern)
-        if isinstance(slot.value, dict) and isinstance(slot.value.get("id"), str)
-    ]
 
 
 def _field_to_file(doc: dict[str, Any], field_name: str, stem: str, export: Export) -> None:

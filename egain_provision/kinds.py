@@ -7,7 +7,12 @@ manifest holds the natural key; `api_path` is where the API holds `{id: X}` (or 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from egain_provision.model import Ref
+
+# A body is in manifest form (references by name at `Reference.path`) or API form (ids at `wire_path`).
+Form = Literal["manifest", "api"]
 
 BOT_ROLES = ("custom_bot", "egain_bot")
 AGENT_ROLES = ("egain_agent", "custom_agent")
@@ -16,7 +21,12 @@ CUSTOMER_ROLES = ("customer",)
 
 @dataclass(frozen=True)
 class Reference:
-    """A field that points at another resource by id."""
+    """A field that points at another resource by id, and the conversion between its two forms.
+
+    In a manifest the field holds the target's natural key (or a literal `{id: X}`) at `path`;
+    on the API it holds `{id: X}` at `api_path` (a `bare` reference holds the id itself, under
+    another field name: the manifest's `bots[].application` is the API's `bots[].id`).
+    """
 
     path: str
     target: str
@@ -28,10 +38,17 @@ class Reference:
     def wire_path(self) -> str:
         return self.api_path or self.path
 
+    def pattern(self, form: Form) -> str:
+        """Where this reference sits in a body of the given form."""
+        return self.path if form == "manifest" else self.wire_path
+
+    def field(self, form: Form) -> str:
+        """The field name that holds it in that form (`bots[].application` -> `application`)."""
+        return self.pattern(form).rsplit(".", 1)[-1].removesuffix("[]")
+
     @property
     def manifest_field(self) -> str:
-        """The field name the manifest uses (`bots[].application` -> `application`)."""
-        return self.path.rsplit(".", 1)[-1].removesuffix("[]")
+        return self.field("manifest")
 
     def manifest_path_of(self, concrete_wire_path: str) -> str:
         """`...bots[0].id` -> `...bots[0].application` for a bare reference; otherwise the same path."""
@@ -40,12 +57,52 @@ class Reference:
         return f"{concrete_wire_path.rpartition('.')[0]}.{self.manifest_field}"
 
     def id_in(self, value: Any) -> str | None:
-        """The id an API value of this field holds: the bare id, or `{id: X}`; None for anything else."""
+        """The id an API value of this field holds: the bare id, or `{id: X}` (a tenant may add `name` and
+        more beside the id); None for anything else."""
         if self.bare:
             return value if isinstance(value, str) else None
-        if isinstance(value, dict) and set(value) == {"id"} and isinstance(value["id"], str):
-            return value["id"]
+        if isinstance(value, dict) and isinstance(value.get("id"), str):
+            return str(value["id"])
         return None
+
+    def api_value(self, object_id: str) -> Any:
+        """The API form of a reference to `object_id`."""
+        return object_id if self.bare else {"id": object_id}
+
+    def manifest_value(self, object_id: str, name: str | None) -> Any:
+        """The manifest form of a reference to `object_id`: its name when known, else a literal `{id}`."""
+        return name if name is not None else {"id": object_id}
+
+    def from_manifest(self, value: Any) -> Any:
+        """The desired-body form of a manifest value: a `Ref` for a name, the API form for a literal id.
+
+        None for a value that is neither (validate reports it).
+        """
+        if isinstance(value, str):
+            return Ref(self.target, value)
+        object_id = literal_id(value)
+        return None if object_id is None else self.api_value(object_id)
+
+
+def literal_id(value: Any) -> str | None:
+    """X for a literal `{id: X}`, else None."""
+    if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("id"), str):
+        return str(value["id"])
+    return None
+
+
+@dataclass(frozen=True)
+class SecretItems:
+    """A name/value list whose item values are secret when the item's name is one of `names`.
+
+    Account `attributes` carry a Twilio `authToken` next to a harmless `accountSid`; manifests
+    may mark more names secret (top-level `sensitive: {attributes: [...]}`).
+    """
+
+    list_path: str
+    names: tuple[str, ...] = ()
+    key: str = "name"
+    value: str = "value"
 
 
 @dataclass(frozen=True)
@@ -60,6 +117,7 @@ class Kind:
     unique_natural_key: bool = True
     references: tuple[Reference, ...] = ()
     secret_fields: tuple[str, ...] = ()
+    secret_items: tuple[SecretItems, ...] = ()
     server_fields: tuple[str, ...] = ("id", "created", "modified")
     defaults: dict[str, Any] = field(default_factory=lambda: {"active": True})
     keyed_lists: dict[str, str] = field(default_factory=dict)
@@ -101,6 +159,17 @@ KINDS: tuple[Kind, ...] = (
         api_path="/channels",
         list_key="channel",
         natural_key="type",
+        defaults={
+            "active": True,
+            "restrictions.inbound.maxTextLength": 10000,
+            "restrictions.inbound.attachmentPolicy.enabled": True,
+            "restrictions.inbound.attachmentPolicy.maxSize": 10485760,
+            "restrictions.outbound.maxTextLength": 10000,
+            "restrictions.outbound.systemMessages": False,
+            "restrictions.outbound.midChatAuth": False,
+            "restrictions.outbound.attachmentPolicy.enabled": True,
+            "restrictions.outbound.attachmentPolicy.maxSize": 10485760,
+        },
         keyed_lists={"l10nProperties": "language"},
         file_fields={"icons": "icon"},
         set_lists=(
@@ -118,6 +187,7 @@ KINDS: tuple[Kind, ...] = (
         list_key="orchestration",
         # The API does not call orchestration names unique: apply deduplicates its own creates.
         unique_natural_key=False,
+        defaults={"active": True, "applications.botConfiguration.forwardTranscript": True},
         references=(
             Reference(
                 "applications.botConfiguration.bots[].application",
@@ -149,6 +219,16 @@ KINDS: tuple[Kind, ...] = (
         title="Account",
         api_path="/accounts",
         list_key="account",
+        secret_items=(SecretItems("attributes", names=("authToken",)),),
+        keyed_lists={"attributes": "name"},
+        defaults={
+            "active": True,
+            "chatConfigurations.timeout": 240,
+            "chatConfigurations.defaultLanguage": "en-US",
+            "chatConfigurations.onAgentUnavailability": "off_hours",
+            "chatConfigurations.allowLogoutWithOpenChats": False,
+            "chatConfigurations.allowQueueTransferOnAgentUnavailability": False,
+        },
         references=(
             Reference("channel", "channels"),
             Reference("chatConfigurations.orchestration", "orchestrations"),

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from egain_provision.client import EgainClient, gather_or_cancel
+from egain_provision.client import EgainClient
 from egain_provision.kinds import KINDS_BY_NAME, Kind
+from egain_provision.limits import gather_or_cancel
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class LiveState:
     kinds: tuple[str, ...]
     by_id: dict[str, LiveObject] = field(default_factory=dict)
     by_key: dict[tuple[str, str], list[LiveObject]] = field(default_factory=lambda: defaultdict(list))
+    # What reading had to assume about this tenant (shown with the plan).
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, obj: LiveObject) -> None:
         self.by_id[obj.id] = obj
@@ -50,18 +53,23 @@ class LiveState:
 
 
 async def read_live(client: EgainClient, kind_names: Iterable[str]) -> LiveState:
-    """List every object of the given kinds: all first pages at once, then all remaining pages at once."""
+    """Every object of the given kinds, each list read whole (all kinds at once), or IncompleteRead."""
     kinds = [KINDS_BY_NAME[name] for name in kind_names]
-    firsts = await gather_or_cancel([client.list_page(kind, 1) for kind in kinds])
-    rests = await gather_or_cancel(
-        [client.list_rest(kind, count) for kind, (_, count) in zip(kinds, firsts, strict=True)]
-    )
+    listings = await gather_or_cancel([client.list_all(kind) for kind in kinds])
     state = LiveState(kinds=tuple(kind.name for kind in kinds))
-    for kind, (first, _), rest in zip(kinds, firsts, rests, strict=True):
-        for item in first + rest:
+    for kind, listing in zip(kinds, listings, strict=True):
+        state.warnings.extend(listing.warnings)
+        skipped = 0
+        for item in listing.items:
             obj = to_live_object(kind, item)
-            if obj is not None:
+            if obj is None:
+                skipped += 1
+            else:
                 state.add(obj)
+        if skipped:
+            state.warnings.append(
+                f"{skipped} {kind.name} listed without an id or {kind.natural_key} cannot be managed and were skipped"
+            )
     return state
 
 

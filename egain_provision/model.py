@@ -23,23 +23,30 @@ class SourceLocation:
 
 @dataclass(frozen=True)
 class Diagnostic:
-    """One finding of `validate` (or of reference resolution at `plan`)."""
+    """One finding of `validate` or `plan`; `location` is None for a problem no manifest line holds."""
 
     severity: Severity
-    location: SourceLocation
+    location: SourceLocation | None
     path: str
     message: str
     hint: str | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.location.file, self.location.line, self.location.column, self.message)
+        where = self.location or SourceLocation("", 0, 0)
+        return (where.file, where.line, where.column, self.message)
+
+    def __str__(self) -> str:
+        """`file:line:col: message`, then the hint on its own line."""
+        text = f"{self.location}: {self.message}" if self.location else self.message
+        return text + (f"\n  hint: {self.hint}" if self.hint else "")
 
     def to_json(self) -> dict[str, Any]:
+        where = self.location
         return {
             "severity": self.severity,
-            "file": self.location.file,
-            "line": self.location.line,
-            "column": self.location.column,
+            "file": where.file if where else None,
+            "line": where.line if where else None,
+            "column": where.column if where else None,
             "path": self.path,
             "message": self.message,
             "hint": self.hint,

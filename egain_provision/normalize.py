@@ -18,7 +18,8 @@ from typing import Any
 
 from egain_provision.kinds import Kind, Reference
 from egain_provision.model import Ref
-from egain_provision.paths import Slot, get_concrete, get_path, iter_slots, set_concrete, set_path
+from egain_provision.paths import get_concrete, get_path, set_concrete, set_path
+from egain_provision.references import KEEP, rewrite_references
 
 MASKED_VALUES = frozenset({"********"})
 SENSITIVE_PREFIX = "\x00sensitive:"
@@ -76,44 +77,32 @@ def is_masked(value: Any) -> bool:
 def live_to_manifest(kind: Kind, body: Mapping[str, Any], key_of_id: KeyOfId) -> dict[str, Any]:
     """A live API object in manifest terms: no server fields, references by natural key."""
     doc = {key: clone(value) for key, value in body.items() if key not in kind.server_fields}
-    for reference in kind.references:
-        for slot in list(iter_slots(doc, reference.wire_path)):
-            object_id = reference.id_in(slot.value)
-            if object_id is None:
-                continue
-            name = key_of_id(reference.target, object_id)
-            _place(slot, reference, name if name is not None else {"id": object_id})
+
+    def named(reference: Reference, value: Any) -> Any:
+        object_id = reference.id_in(value)
+        if object_id is None:
+            return KEEP
+        return reference.manifest_value(object_id, key_of_id(reference.target, object_id))
+
+    rewrite_references(kind, doc, named, target="manifest")
     return doc
 
 
 def desired_to_manifest(kind: Kind, body: Mapping[str, Any], resolve: ResolveRef, key_of_id: KeyOfId) -> dict[str, Any]:
     """A desired API-shaped body in manifest terms, with references named the way the live side is."""
     doc: dict[str, Any] = clone(dict(body))
-    for reference in kind.references:
-        for slot in list(iter_slots(doc, reference.wire_path)):
-            value = slot.value
-            if isinstance(value, Ref):
-                object_id = resolve(value)
-                shown: Any = value.name
-                if object_id is not None:
-                    shown = key_of_id(value.kind, object_id) or value.name
-            else:
-                object_id = reference.id_in(value)
-                if object_id is None:
-                    continue
-                name = key_of_id(reference.target, object_id)
-                shown = name if name is not None else {"id": object_id}
-            _place(slot, reference, shown)
+
+    def named(reference: Reference, value: Any) -> Any:
+        if isinstance(value, Ref):
+            object_id = resolve(value)
+            return value.name if object_id is None else key_of_id(value.kind, object_id) or value.name
+        object_id = reference.id_in(value)
+        if object_id is None:
+            return KEEP
+        return reference.manifest_value(object_id, key_of_id(reference.target, object_id))
+
+    rewrite_references(kind, doc, named, target="manifest")
     return doc
-
-
-def _place(slot: Slot, reference: Reference, value: Any) -> None:
-    """Write a reference back; a bare API field (`bots[].id`) moves to its manifest name."""
-    if reference.bare and isinstance(slot.container, dict):
-        del slot.container[str(slot.key)]
-        slot.container[reference.manifest_field] = value
-    else:
-        slot.replace(value)
 
 
 def mark_sensitive(doc: Any, concrete_paths: list[str]) -> None:
@@ -153,11 +142,15 @@ def align_paths(kind: Kind, paths: list[str], source: dict[str, Any], target: di
 
 
 def comparable(kind: Kind, doc: dict[str, Any]) -> dict[str, Any]:
-    """`doc` with defaults filled, keyed lists as `{"[key]": item}`, set-like lists sorted, `30.0` as `30`."""
+    """`doc` with the API's defaults filled (where their object is present), keyed lists as `{"[key]": item}`,
+    set-like lists sorted, `30.0` as `30`."""
     out: dict[str, Any] = _canonical(doc)
     for path, default in kind.defaults.items():
-        if get_path(out, path) is None:
-            set_path(out, path, default)
+        # A default is for a field of an object that is there: filling it never invents the object.
+        parent_path, _, leaf = path.rpartition(".")
+        parent = get_path(out, parent_path) if parent_path else out
+        if isinstance(parent, dict) and parent.get(leaf) is None:
+            parent[leaf] = default
     for path in kind.set_lists:
         value = get_path(out, path)
         if isinstance(value, list) and all(isinstance(item, str | int | float | bool) for item in value):

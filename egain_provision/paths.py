@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,22 @@ def split_pattern(pattern: str) -> list[str]:
     return parts
 
 
+def join_path(prefix: str, key: str | int) -> str:
+    """The one way paths grow: `roles` + 1 -> `roles[1]`; `roles[1]` + `callback` -> `roles[1].callback`;
+    a keyed-list part `[name]` attaches without a dot (`roles` + `[customer]` -> `roles[customer]`).
+    """
+    if isinstance(key, int):
+        return f"{prefix}[{key}]"
+    if key.startswith("[") and key.endswith("]"):
+        return prefix + key
+    return f"{prefix}.{key}" if prefix else key
+
+
+def pattern_regex(pattern: str) -> str:
+    """A path pattern (`roles[].authentication`) as a regex over concrete paths."""
+    return re.escape(pattern).replace(r"\[\]", r"\[\d+\]")
+
+
 def iter_slots(document: Any, pattern: str) -> Iterator[Slot]:
     """Every existing place in `document` that `pattern` names, with its concrete path."""
     yield from _walk(document, split_pattern(pattern), "")
@@ -47,7 +64,7 @@ def _walk(node: Any, parts: list[str], prefix: str) -> Iterator[Slot]:
         if not isinstance(node, list):
             return
         for index, item in enumerate(node):
-            path = f"{prefix}[{index}]"
+            path = join_path(prefix, index)
             if rest:
                 yield from _walk(item, rest, path)
             else:
@@ -55,7 +72,7 @@ def _walk(node: Any, parts: list[str], prefix: str) -> Iterator[Slot]:
         return
     if not isinstance(node, dict) or head not in node:
         return
-    path = f"{prefix}.{head}" if prefix else head
+    path = join_path(prefix, head)
     if rest:
         yield from _walk(node[head], rest, path)
     else:
@@ -73,11 +90,14 @@ def get_path(document: Any, path: str) -> Any:
 
 
 def set_path(document: dict[str, Any], path: str, value: Any) -> None:
-    """Set a dotted path (no list parts), creating intermediate mappings."""
+    """Set a dotted path (no list parts), creating (or replacing non-mapping) intermediate mappings."""
     parts = path.split(".")
     node = document
     for part in parts[:-1]:
-        node = node.setdefault(part, {})
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
     node[parts[-1]] = value
 
 

@@ -6,6 +6,7 @@ what `plan --out` saves; it never holds a secret value.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -14,6 +15,7 @@ from jsonschema import Draft202012Validator
 
 from egain_provision.errors import PlanError
 from egain_provision.model import SENSITIVE_DISPLAY, Ref, SourceLocation
+from egain_provision.paths import join_path
 from egain_provision.schemas import load_schema
 
 FORMAT_VERSION = "1.0"
@@ -79,13 +81,14 @@ class Change:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Action:
-    """One mutation: create, update (with changes) or delete of one object.
+    """One mutation: create, update (with changes) or delete of one object; frozen once planned.
 
     `body` is what will be sent, in API shape: references already live resolve to ids,
     references to objects this plan creates stay `Ref`s, and every sensitive field is listed in
     `sensitive` with the expression it comes from (`${env:...}`), so a saved plan can omit values.
+    Nothing changes `body` after planning: binding secrets and ids makes new bodies.
     """
 
     action: ActionType
@@ -94,19 +97,21 @@ class Action:
     id: str | None = None
     modified: str | None = None
     previous_key: str | None = None
-    changes: list[Change] = field(default_factory=list)
+    changes: Sequence[Change] = ()
     body: dict[str, Any] | None = None
-    sensitive: dict[str, str | None] = field(default_factory=dict)
-    depends_on: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    sensitive: Mapping[str, str | None] = field(default_factory=dict)
+    depends_on: Sequence[str] = ()
+    notes: Sequence[str] = ()
     location: SourceLocation | None = None
+
+    def __post_init__(self) -> None:
+        _freeze(self, "changes", "depends_on", "notes")
+        object.__setattr__(self, "sensitive", FrozenDict(self.sensitive))
 
     @property
     def address(self) -> str:
         """Unique within a plan: `kind/key`, with the id for deletes (live names may repeat)."""
-        if self.action == "delete" and self.id:
-            return f"{self.kind}/{self.natural_key}#{self.id}"
-        return f"{self.kind}/{self.natural_key}"
+        return address_of(self.action, self.kind, self.natural_key, self.id)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -154,6 +159,31 @@ class Action:
         )
 
 
+def address_of(action: str, kind: str, natural_key: str, object_id: str | None) -> str:
+    """An action's address: `kind/key`, with `#id` for a delete."""
+    if action == "delete" and object_id:
+        return f"{kind}/{natural_key}#{object_id}"
+    return f"{kind}/{natural_key}"
+
+
+class FrozenDict(dict[str, Any]):
+    """A dict that refuses changes: the mappings of a frozen plan (copies and JSON work as for a dict)."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a planned value cannot be changed")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (dict(self),))
+
+
+def _freeze(instance: Any, *names: str) -> None:
+    """Turn the named sequence fields of a frozen dataclass into tuples (callers may pass lists)."""
+    for name in names:
+        object.__setattr__(instance, name, tuple(getattr(instance, name)))
+
+
 @dataclass(frozen=True)
 class Unmanaged:
     """A live object that is neither declared nor ignored (deleted only with --prune)."""
@@ -163,21 +193,26 @@ class Unmanaged:
     id: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
-    """Everything `plan` found: ordered actions, unchanged counts, unmanaged objects."""
+    """Everything `plan` found: ordered actions, unchanged counts, unmanaged objects; frozen once computed."""
 
     target: str
     target_identity: str
-    actions: list[Action] = field(default_factory=list)
-    unchanged: dict[str, int] = field(default_factory=dict)
-    unmanaged: list[Unmanaged] = field(default_factory=list)
-    ignored: dict[str, int] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    manifests: list[str] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)
+    actions: Sequence[Action] = ()
+    unchanged: Mapping[str, int] = field(default_factory=dict)
+    unmanaged: Sequence[Unmanaged] = ()
+    ignored: Mapping[str, int] = field(default_factory=dict)
+    warnings: Sequence[str] = ()
+    manifests: Sequence[str] = ()
+    kinds: Sequence[str] = ()
     prune: bool = False
     max_deletes: int | None = None
+
+    def __post_init__(self) -> None:
+        _freeze(self, "actions", "unmanaged", "warnings", "manifests", "kinds")
+        object.__setattr__(self, "unchanged", FrozenDict(self.unchanged))
+        object.__setattr__(self, "ignored", FrozenDict(self.ignored))
 
     def count(self, action: ActionType) -> int:
         return sum(1 for item in self.actions if item.action == action)
@@ -277,16 +312,16 @@ REF_KEY = "$ref"
 SENSITIVE_KEY = "$sensitive"
 
 
-def _encode_body(body: Any, sensitive: dict[str, str | None], path: str = "") -> Any:
+def _encode_body(body: Any, sensitive: Mapping[str, str | None], path: str = "") -> Any:
     """The body as JSON: `Ref`s become `{"$ref": "kind/name"}`, sensitive values `{"$sensitive": expr}`."""
     if path in sensitive:
         return {SENSITIVE_KEY: sensitive[path]}
     if isinstance(body, Ref):
         return {REF_KEY: f"{body.kind}/{body.name}"}
     if isinstance(body, dict):
-        return {key: _encode_body(value, sensitive, f"{path}.{key}" if path else key) for key, value in body.items()}
+        return {key: _encode_body(value, sensitive, join_path(path, key)) for key, value in body.items()}
     if isinstance(body, list):
-        return [_encode_body(value, sensitive, f"{path}[{index}]") for index, value in enumerate(body)]
+        return [_encode_body(value, sensitive, join_path(path, index)) for index, value in enumerate(body)]
     return body
 
 
@@ -298,9 +333,9 @@ def _decode_body(body: Any, sensitive: set[str], path: str = "") -> Any:
         if set(body) == {REF_KEY} and isinstance(body[REF_KEY], str):
             kind, _, name = body[REF_KEY].partition("/")
             return Ref(kind, name)
-        return {key: _decode_body(value, sensitive, f"{path}.{key}" if path else key) for key, value in body.items()}
+        return {key: _decode_body(value, sensitive, join_path(path, key)) for key, value in body.items()}
     if isinstance(body, list):
-        return [_decode_body(value, sensitive, f"{path}[{index}]") for index, value in enumerate(body)]
+        return [_decode_body(value, sensitive, join_path(path, index)) for index, value in enumerate(body)]
     return body
 
 

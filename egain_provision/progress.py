@@ -9,7 +9,7 @@ from typing import TextIO
 
 import click
 
-from egain_provision.executor import ApplyResult, Outcome
+from egain_provision.apply import ApplyResult, Outcome
 
 PAST = {"create": "created", "update": "updated", "delete": "deleted"}
 
@@ -28,7 +28,7 @@ class Progress:
 
     def __call__(self, outcome: Outcome) -> None:
         self.finished += 1
-        if outcome.status in ("failed", "conflict"):
+        if outcome.status in ("failed", "conflict", "unknown"):
             self.failed += 1
         elif outcome.status == "skipped":
             self.skipped += 1
@@ -61,7 +61,7 @@ def describe(outcome: Outcome) -> str:
         return f"{PAST[action.action]} {name}{ident} in {outcome.duration * 1000:.0f} ms{extra}"
     if outcome.status == "skipped":
         return f"skipped {name}{ident}: {outcome.message}"
-    label = "CONFLICT" if outcome.status == "conflict" else "FAILED"
+    label = {"conflict": "CONFLICT", "unknown": "UNKNOWN"}.get(outcome.status, "FAILED")
     return f"{label} {action.action} {name}{ident}: {outcome.message}"
 
 
@@ -74,6 +74,8 @@ def summary_text(result: ApplyResult, target: str) -> str:
         f"{totals['deleted']} deleted, {totals['failed']} failed, {totals['skipped']} skipped "
         f"in {result.wall_time:.1f}s."
     ]
+    if totals["unknown"]:
+        lines[0] += f" {totals['unknown']} with an unknown outcome (the next plan shows what happened)."
     if totals["adopted"]:
         lines[0] += f" {totals['adopted']} more already existed, created identically by another run."
     groups: list[tuple[str, list[Outcome]]] = [
@@ -85,6 +87,7 @@ def summary_text(result: ApplyResult, target: str) -> str:
         ("Updated", [o for o in result.outcomes if o.status == "done" and o.action.action == "update"]),
         ("Deleted", [o for o in result.outcomes if o.status == "done" and o.action.action == "delete"]),
         ("Failed", [o for o in result.outcomes if o.status in ("failed", "conflict")]),
+        ("Unknown (could not be established; run plan again)", [o for o in result.outcomes if o.status == "unknown"]),
         ("Skipped (not attempted)", [o for o in result.outcomes if o.status == "skipped"]),
     ]
     for title, outcomes in groups:

@@ -1,4 +1,4 @@
-"""Where commands point: the embedded sandbox (default) or a real tenant URL (DESIGN.md §4)."""
+"""Where commands point: the embedded sandbox (the default outside CI) or a real tenant URL."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import httpx
 
 from egain_provision.client import DEFAULT_SCOPE, Credentials, EgainClient
 from egain_provision.errors import TargetError
+from egain_provision.limits import AdaptiveLimit
 
 DEFAULT_SANDBOX_DB = ".egain/sandbox.db"
 EMBEDDED_ROOT = "http://sandbox.embedded"
@@ -27,15 +28,15 @@ class Target:
     credentials: Credentials
     sandbox_db: str | None = None
 
-    def client(self, *, parallelism: int = 10) -> EgainClient:
-        """An API client for this target (in process for the embedded sandbox)."""
+    def client(self, limit: AdaptiveLimit | None = None) -> EgainClient:
+        """An API client for this target (in process for the embedded sandbox), sharing the run's limit."""
         transport: httpx.AsyncBaseTransport | None = None
         if self.sandbox_db is not None:
             from egain_provision.sandbox import SandboxConfig, create_app
 
             app = create_app(SandboxConfig(db_path=self.sandbox_db))
             transport = httpx.ASGITransport(app=app)
-        return EgainClient(self.base_url, self.credentials, transport=transport, parallelism=parallelism)
+        return EgainClient(self.base_url, self.credentials, transport=transport, limit=limit)
 
 
 def resolve_target(option: str | None, environ: Mapping[str, str] | None = None) -> Target:

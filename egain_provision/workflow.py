@@ -1,16 +1,21 @@
-"""The stages wired together: manifests -> (with the live tenant) plan. Used by `plan` and `apply`."""
+"""The stages wired together for the commands: manifests -> (with the live tenant) plan -> apply."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
+from egain_provision.apply import ApplyResult, ExecutablePlan, Executor, Outcome, bind, new_run_id
+from egain_provision.apply.binding import check_target, check_unchanged
+from egain_provision.context import RunContext
 from egain_provision.errors import ManifestError, PlanError
+from egain_provision.journal import Journal
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.live import LiveState, read_live
 from egain_provision.manifest import ManifestSet, load_manifests
 from egain_provision.plan import Plan
 from egain_provision.planner import PlanOptions, build_plan
-from egain_provision.targets import Target
 
 
 def load_valid_manifests(
@@ -24,27 +29,51 @@ def load_valid_manifests(
         raise ManifestError(
             f"{count} error{'s' if count != 1 else ''} in the manifests:\n" + "\n".join(lines),
             hint="run `egain-provision validate` on the same paths for details and hints",
+            diagnostics=manifest_set.errors,
         )
     return manifest_set
 
 
-async def read_tenant(target: Target, parallelism: int) -> LiveState:
+async def read_tenant(context: RunContext) -> LiveState:
     """Every live object of every kind (references cross kinds, so --kind never narrows the read)."""
-    async with target.client(parallelism=parallelism) as client:
+    async with context.client() as client:
         return await read_live(client, SETUP_ORDER)
 
 
-async def compute_plan(manifest_set: ManifestSet, target: Target, options: PlanOptions, *, parallelism: int) -> Plan:
+async def compute_plan(manifest_set: ManifestSet, context: RunContext, options: PlanOptions) -> Plan:
     """Read the live tenant and diff it against the manifests."""
     return build_plan(
         manifest_set.objects,
-        await read_tenant(target, parallelism),
-        target=target.label,
-        target_identity=target.identity,
+        await read_tenant(context),
+        target=context.target.label,
+        target_identity=context.target.identity,
         ignore=manifest_set.ignore,
         manifests=manifest_set.files,
         options=options,
+        sensitive=manifest_set.sensitive,
     )
+
+
+async def prepare_saved_plan(plan: Plan, context: RunContext) -> ExecutablePlan:
+    """A saved plan made executable: same target, tenant unchanged since planning, secrets bound again."""
+    check_target(plan, context.target)
+    check_unchanged(plan, await read_tenant(context))
+    return bind(plan, context.interpolator())
+
+
+async def execute(
+    plan: ExecutablePlan, context: RunContext, on_outcome: Callable[[Outcome], None]
+) -> ApplyResult:
+    """Run the plan with a journal (opened before anything is sent); `on_outcome` hears of every action."""
+    journal = Journal(context.journal_path, run_id=new_run_id(), target=context.target.label)
+    try:
+        async with context.client() as client:
+            executor = Executor(
+                client, plan, journal=journal, on_outcome=on_outcome, read_after_write=context.read_after_write
+            )
+            return await executor.run()
+    finally:
+        journal.close()
 
 
 def refuse_excess_deletes(plan: Plan) -> None:
@@ -55,3 +84,22 @@ def refuse_excess_deletes(plan: Plan) -> None:
             f"the plan deletes {count} objects, more than --max-deletes {plan.max_deletes}",
             hint=f"review the deletes, then pass --max-deletes {count} if they are intended",
         )
+
+
+def read_plan_file(paths: tuple[str, ...]) -> Plan | None:
+    """The saved plan when PATHS is a single plan file (JSON written by `plan --out`), else None."""
+    if len(paths) != 1 or not Path(paths[0]).is_file():
+        return None
+    try:
+        text = Path(paths[0]).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.lstrip().startswith("{"):
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, dict) or "format_version" not in data:
+        return None
+    return Plan.from_json(data)

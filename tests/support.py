@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -151,7 +152,7 @@ def run_cli(args: Sequence[str], env: Mapping[str, str | None] | None = None, st
         return CliResult(code, out.getvalue().decode(), err.getvalue().decode())
 
 
-def target_env(sandbox: ServedSandbox) -> dict[str, str | None]:
+def target_env(sandbox: ServedSandbox) -> dict[str, str]:
     """Environment that points the CLI's OAuth client at a served sandbox."""
     return {
         "EGAIN_TOKEN_URL": sandbox.token_url,
@@ -193,7 +194,7 @@ class Tenant:
                 return items
         raise AssertionError("more pages than a test tenant can have")
 
-    def names(self, kind: str) -> list[str]:
+    def names(self, kind: str) -> builtins.list[str]:
         field = "type" if kind == "channels" else "name"
         return sorted(item[field] for item in self.list(kind))
 

@@ -15,7 +15,11 @@ from egain_provision.commands.common import (
     target_options,
     var_options,
 )
+from egain_provision.context import RunContext
+from egain_provision.errors import ManifestError, PlanError
 from egain_provision.files import write_atomic
+from egain_provision.manifest.report import render as render_diagnostics
+from egain_provision.model import Diagnostic
 from egain_provision.planner import DEFAULT_MAX_DELETES, PlanOptions
 from egain_provision.render import render
 from egain_provision.targets import resolve_target
@@ -57,10 +61,12 @@ def prune_options(func: click.decorators.FC) -> click.decorators.FC:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
+    type=click.Choice(["text", "json", "markdown", "github"]),
     default="text",
     show_default=True,
-    help="text for people, json for machines (schemas/plan.schema.json), markdown for a pull-request comment.",
+    help="text for people, json for machines (schemas/plan.schema.json), markdown for a pull-request comment, "
+    "github for the text plan with workflow annotations. With json and github, problems that stop planning "
+    "are printed as located diagnostics, as `validate` prints them.",
 )
 @click.option("--out", type=click.Path(dir_okay=False), help="Save the plan (JSON, no secret values) for `apply FILE`.")
 @click.option(
@@ -91,10 +97,15 @@ def plan_command(
     """
     configure_logging(verbose)
     variables = parse_variables(var_pairs, var_files)
-    manifest_set = load_valid_manifests(paths, variables)
-    resolved = resolve_target(target)
     options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets)
-    plan = asyncio.run(compute_plan(manifest_set, resolved, options, parallelism=parallelism))
+    try:
+        manifest_set = load_valid_manifests(paths, variables)
+        context = RunContext(resolve_target(target), parallelism, variables)
+        plan = asyncio.run(compute_plan(manifest_set, context, options))
+    except (ManifestError, PlanError) as exc:
+        if fmt in ("json", "github"):
+            click.echo(render_problems(exc, fmt), nl=False)
+        raise
     click.echo(render(plan, fmt, color=color_enabled(no_color)), nl=False)
     if out:
         write_plan_file(Path(out), plan.dumps())
@@ -103,6 +114,13 @@ def plan_command(
     if not detailed_exitcode or not plan.has_changes:
         return EXIT_NO_CHANGES
     return EXIT_CHANGES_WITH_DELETES if plan.has_deletes else EXIT_CHANGES
+
+
+def render_problems(error: ManifestError | PlanError, fmt: str) -> str:
+    """What stopped planning as diagnostics: a JSON list, or workflow annotations (as `validate` prints them)."""
+    problems = list(error.diagnostics) or [Diagnostic("error", None, "", error.message, error.hint)]
+    summary = f"plan failed: {len(problems)} problem{'s' if len(problems) != 1 else ''}"
+    return render_diagnostics(problems, fmt=fmt, summary=summary)
 
 
 def write_plan_file(path: Path, text: str) -> None:

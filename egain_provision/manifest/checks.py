@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from typing import Any
 
-from egain_provision.kinds import KINDS, KINDS_BY_NAME
+from egain_provision.kinds import KINDS_BY_NAME, Reference
 from egain_provision.manifest.declared import Declared
 from egain_provision.model import SENSITIVE_DISPLAY, Diagnostic, Severity, SourceLocation
-from egain_provision.paths import iter_slots
+from egain_provision.paths import get_concrete, iter_slots
+from egain_provision.references import iter_references, missing_reference
+from egain_provision.sensitive import secret_paths
 
 
 def check_declared(declared: Sequence[Declared]) -> list[Diagnostic]:
@@ -134,63 +135,60 @@ class _Checker:
         return obj.path(relative) in obj.document.env_paths
 
     def literal_secrets(self, obj: Declared) -> None:
-        for secret in obj.kind.secret_fields:
-            for slot in iter_slots(obj.value, secret):
-                path = obj.path(slot.path)
-                if isinstance(slot.value, str) and path not in obj.document.templates:
-                    self.add(
-                        "warning",
-                        obj.locate(slot.path),
-                        path,
-                        f"secret field {secret} holds a literal value",
-                        "keep secrets out of git: write ${env:EGAIN_VAR_NAME} and export EGAIN_VAR_NAME",
-                    )
+        for relative in secret_paths(obj.kind, obj.value, obj.document.marked):
+            path = obj.path(relative)
+            if isinstance(get_concrete(obj.value, relative), str) and path not in obj.document.templates:
+                self.add(
+                    "warning",
+                    obj.locate(relative),
+                    path,
+                    f"secret field {relative} holds a literal value",
+                    "keep secrets out of git: write ${env:EGAIN_VAR_NAME} and export EGAIN_VAR_NAME",
+                )
 
     def references(self, obj: Declared) -> None:
-        for reference in obj.kind.references:
-            target = KINDS_BY_NAME[reference.target]
-            for slot in iter_slots(obj.value, reference.path):
-                name = slot.value
-                if not isinstance(name, str):
-                    continue
-                location = obj.locate(slot.path)
-                path = obj.path(slot.path)
-                shown = self.shown(obj, slot.path, name)
-                found = self.by_key.get((target.name, name))
-                if found is None:
-                    self.add(
-                        "warning",
-                        location,
-                        path,
-                        f"{target.title} {shown} is not declared in these manifests; it must exist in the tenant",
-                        self.missing_hint(target.name, name, shown),
-                    )
-                    continue
-                roles = _role_names(found)
-                expected = reference.expected_roles
-                if expected and roles and not set(roles).intersection(expected):
-                    listed = sorted(self.shown(found, at, role).strip("'") for role, at in roles.items())
-                    self.add(
-                        "warning",
-                        location,
-                        path,
-                        f"{target.title} {shown} has no {' or '.join(expected)} role (it has {', '.join(listed)})",
-                        f"add a role named {expected[0]} to it (at {found.location}), or reference another application",
-                    )
+        for reference, slot in iter_references(obj.kind, obj.value, "manifest"):
+            name = slot.value
+            if not isinstance(name, str):
+                continue
+            location = obj.locate(slot.path)
+            path = obj.path(slot.path)
+            shown = self.shown(obj, slot.path, name)
+            found = self.by_key.get((reference.target, name))
+            if found is None:
+                missing = missing_reference(
+                    reference.target,
+                    name,
+                    shown=shown,
+                    candidates=self.visible_keys(reference.target),
+                    declared_elsewhere=lambda kind, key: (kind, key) in self.by_key,
+                )
+                self.add("warning", location, path, missing.message, missing.hint)
+                continue
+            self.roles(found, reference, location, path, shown)
 
-    def missing_hint(self, target: str, name: str, shown: str) -> str:
-        candidates = [
+    def roles(self, found: Declared, reference: Reference, location: SourceLocation, path: str, shown: str) -> None:
+        """Warn when the referenced application lacks a role the reference needs."""
+        roles = _role_names(found)
+        expected = reference.expected_roles
+        if expected and roles and not set(roles).intersection(expected):
+            listed = sorted(self.shown(found, at, role).strip("'") for role, at in roles.items())
+            self.add(
+                "warning",
+                location,
+                path,
+                f"{KINDS_BY_NAME[reference.target].title} {shown} has no {' or '.join(expected)} role "
+                f"(it has {', '.join(listed)})",
+                f"add a role named {expected[0]} to it (at {found.location}), or reference another application",
+            )
+
+    def visible_keys(self, target: str) -> list[str]:
+        """The declared names of `target` that may be shown in a hint (not read from the environment)."""
+        return [
             key
             for (kind, key), obj in self.by_key.items()
             if kind == target and not obj.document.is_sensitive(obj.path(obj.kind.natural_key))
         ]
-        close = difflib.get_close_matches(name, candidates, n=1)
-        if close:
-            return f"did you mean {close[0]!r}?"
-        for kind in KINDS:
-            if kind.name != target and (kind.name, name) in self.by_key:
-                return f"{shown} is declared as a {kind.title}, not a {KINDS_BY_NAME[target].title}"
-        return f"declare it under {target}:, or reference an object managed elsewhere by literal id: {{id: <uuid>}}"
 
 
 def _role_names(obj: Declared) -> dict[str, str]:

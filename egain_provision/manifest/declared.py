@@ -10,17 +10,27 @@ from typing import Any
 from egain_provision.kinds import KINDS, Kind
 from egain_provision.manifest.yamlnodes import Positions
 from egain_provision.model import SourceLocation
-
-
-def pattern_regex(pattern: str) -> str:
-    """A path pattern (`roles[].authentication`) as a regex over concrete paths."""
-    return re.escape(pattern).replace(r"\[\]", r"\[\d+\]")
-
+from egain_provision.paths import get_concrete, pattern_regex
+from egain_provision.sensitive import secret_names
 
 # Secret fields at document level: `authentications[3].oauth2.payload`.
 _SECRET_PATHS = re.compile(
     "|".join(
         rf"{re.escape(kind.name)}\[\d+\]\.{pattern_regex(secret)}" for kind in KINDS for secret in kind.secret_fields
+    )
+    or r"(?!)"
+)
+
+
+# Secret name/value item values at document level: `accounts[3].attributes[1].value`.
+_SECRET_ITEMS = {
+    f"item{index}": (kind, items)
+    for index, (kind, items) in enumerate((kind, items) for kind in KINDS for items in kind.secret_items)
+}
+_SECRET_ITEM_PATHS = re.compile(
+    "|".join(
+        rf"(?P<{group}>{re.escape(kind.name)}\[\d+\]\.{pattern_regex(items.list_path)}\[\d+\]\.{re.escape(items.value)})"
+        for group, (kind, items) in _SECRET_ITEMS.items()
     )
     or r"(?!)"
 )
@@ -51,6 +61,7 @@ class Document:
     templates: dict[str, str] = field(default_factory=dict)
     env_paths: set[str] = field(default_factory=set)
     reported: set[str] = field(default_factory=set)
+    marked: dict[str, set[str]] = field(default_factory=dict)
 
     def locate(self, path: str, *, at_key: bool = False) -> SourceLocation:
         """Where `path` was written: its key or value, else its nearest written ancestor."""
@@ -65,13 +76,23 @@ class Document:
 
     def is_sensitive(self, path: str) -> bool:
         """Whether the value at `path` (or any value within it) must never be shown."""
-        if _SECRET_PATHS.fullmatch(path):
+        if _SECRET_PATHS.fullmatch(path) or self.is_secret_item(path):
             return True
         while path:
             if path in self.env_paths:
                 return True
             path = parent_path(path)
         return False
+
+
+    def is_secret_item(self, path: str) -> bool:
+        """A name/value item's value whose name is secret (`accounts[0].attributes[1].value`, name authToken)."""
+        match = _SECRET_ITEM_PATHS.fullmatch(path)
+        if match is None:
+            return False
+        _, items = _SECRET_ITEMS[match.lastgroup or ""]
+        item = get_concrete(self.value, parent_path(path))
+        return isinstance(item, dict) and item.get(items.key) in secret_names(items, self.marked)
 
 
 @dataclass

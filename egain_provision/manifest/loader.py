@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,14 +19,16 @@ from typing import Any, TypeVar
 import yaml
 
 from egain_provision.errors import UsageError
-from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind
+from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, Reference
 from egain_provision.manifest.checks import check_declared
-from egain_provision.manifest.declared import Declared, Document, pattern_regex, under
+from egain_provision.manifest.declared import Declared, Document, under
 from egain_provision.manifest.interpolate import InterpolationError, Interpolator, has_expression
 from egain_provision.manifest.validation import document_problems, object_problems
-from egain_provision.manifest.yamlnodes import NodeReader, compose_documents, decode_text, join_path, mark_location
-from egain_provision.model import DesiredObject, Diagnostic, Ref, SourceLocation
-from egain_provision.paths import iter_slots
+from egain_provision.manifest.yamlnodes import NodeReader, compose_documents, decode_text, mark_location
+from egain_provision.model import DesiredObject, Diagnostic, SourceLocation
+from egain_provision.paths import join_path
+from egain_provision.references import KEEP, api_path_of, rewrite_references
+from egain_provision.sensitive import Marked, read_marks, secret_paths
 
 T = TypeVar("T")
 
@@ -42,6 +43,8 @@ class ManifestSet:
 
     objects: list[DesiredObject] = field(default_factory=list)
     ignore: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Further secret item names (`sensitive: {attributes: [apiKey]}`), merged over every document.
+    sensitive: dict[str, frozenset[str]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
@@ -111,11 +114,14 @@ def load_manifests(
                 located[document] = _by_object(obj.document.positions.values)
                 env_paths[document] = _by_object(dict.fromkeys(obj.document.env_paths))
             objects.append(
-                desired_object(obj, located[document].get(obj.prefix, {}), env_paths[document].get(obj.prefix, {}))
+                desired_object(
+                    obj, located[document].get(obj.prefix, {}), env_paths[document].get(obj.prefix, {}), loading.marked
+                )
             )
     return ManifestSet(
         objects=objects,
         ignore={kind: tuple(dict.fromkeys(globs)) for kind, globs in loading.ignore.items()},
+        sensitive={list_path: frozenset(names) for list_path, names in loading.marked.items()},
         diagnostics=sorted(loading.diagnostics, key=Diagnostic.sort_key),
         files=files,
     )
@@ -129,6 +135,7 @@ class _Loading:
         self.diagnostics: list[Diagnostic] = []
         self.declared: list[Declared] = []
         self.ignore: dict[str, list[str]] = {}
+        self.marked: dict[str, set[str]] = {}
 
     def read_file(self, index: int, file: str) -> None:
         start = SourceLocation(file, 1, 1)
@@ -201,6 +208,7 @@ class _Loading:
 
         reader = NodeReader(file, on_string)
         document.value = reader.convert(node, "", document.positions)
+        self.collect_marks(document)
         self.diagnostics.extend(reader.diagnostics)
         document.reported.update(reader.reported)
         for problem in document_problems(document.value, document.is_sensitive):
@@ -243,6 +251,12 @@ class _Loading:
                 location = document.locate(prefix)
                 self.declared.append(Declared(kind, document, prefix, value, (index, location.line, location.column)))
 
+    def collect_marks(self, document: Document) -> None:
+        """The document's `sensitive:` names: for its own validation, and for the whole set."""
+        document.marked = read_marks(document.value.get("sensitive") if isinstance(document.value, dict) else None)
+        for list_path, names in document.marked.items():
+            self.marked.setdefault(list_path, set()).update(names)
+
     def collect_ignore(self, ignore: Any) -> None:
         if not isinstance(ignore, dict):
             return
@@ -252,7 +266,7 @@ class _Loading:
 
 
 def desired_object(
-    obj: Declared, field_locations: dict[str, SourceLocation], env_paths: Iterable[str]
+    obj: Declared, field_locations: dict[str, SourceLocation], env_paths: Iterable[str], marked: Marked | None = None
 ) -> DesiredObject:
     """The API-shaped desired object (the declared value is reused, not copied: it is not read again).
 
@@ -264,25 +278,10 @@ def desired_object(
     previous = body.pop("previousNames", None)
     sensitive: dict[str, str | None] = {}
     for relative in env_paths:
-        sensitive[_wire_path(kind, relative)] = obj.document.templates.get(obj.path(relative))
-    for secret in kind.secret_fields:
-        for slot in iter_slots(body, secret):
-            sensitive.setdefault(slot.path, obj.document.templates.get(obj.path(slot.path)))
-    for reference in kind.references:
-        wire_key = reference.wire_path.rsplit(".", 1)[-1]
-        for slot in list(iter_slots(body, reference.path)):
-            value = slot.value
-            if isinstance(value, str):
-                placed: Any = Ref(reference.target, value)
-            elif isinstance(value, dict) and set(value) == {"id"} and isinstance(value["id"], str):
-                placed = value["id"] if reference.bare else value
-            else:
-                continue
-            if reference.bare and isinstance(slot.container, dict):
-                del slot.container[str(slot.key)]
-                slot.container[wire_key] = placed
-            else:
-                slot.replace(placed)
+        sensitive[api_path_of(kind, relative)] = obj.document.templates.get(obj.path(relative))
+    for path in secret_paths(kind, body, marked):
+        sensitive.setdefault(path, obj.document.templates.get(obj.path(path)))
+    rewrite_references(kind, body, _from_manifest, source="manifest")
     return DesiredObject(
         kind=kind.name,
         natural_key=str(obj.natural_key),
@@ -292,6 +291,11 @@ def desired_object(
         sensitive=sensitive,
         previous_names=tuple(name for name in previous if isinstance(name, str)) if isinstance(previous, list) else (),
     )
+
+
+def _from_manifest(reference: Reference, value: Any) -> Any:
+    placed = reference.from_manifest(value)
+    return KEEP if placed is None else placed
 
 
 @contextmanager
@@ -315,28 +319,3 @@ def _by_object(by_path: dict[str, T]) -> dict[str, dict[str, T]]:
             continue
         grouped.setdefault(path[: close + 1], {})[path[close + 2 :]] = location
     return grouped
-
-
-def _bare_pattern(manifest_path: str) -> re.Pattern[str]:
-    """`bots[].application` -> a regex capturing the concrete `...bots[3]` before `.application`."""
-    head, _, leaf = manifest_path.rpartition(".")
-    return re.compile(rf"({pattern_regex(head)})\.{re.escape(leaf)}")
-
-
-_BARE_PATTERNS: dict[str, list[tuple[re.Pattern[str], str]]] = {
-    kind.name: [
-        (_bare_pattern(reference.path), reference.wire_path.rpartition(".")[2])
-        for reference in kind.references
-        if reference.bare
-    ]
-    for kind in KINDS_BY_NAME.values()
-}
-
-
-def _wire_path(kind: Kind, manifest_path: str) -> str:
-    """A concrete manifest path in API terms: `bots[0].application` -> `bots[0].id` for bare references."""
-    for pattern, wire_key in _BARE_PATTERNS[kind.name]:
-        match = pattern.match(manifest_path)
-        if match and manifest_path[match.end() :][:1] in ("", ".", "["):
-            return f"{match.group(1)}.{wire_key}{manifest_path[match.end() :]}"
-    return manifest_path

@@ -26,7 +26,8 @@ def text_line(diagnostic: Diagnostic, *, color: bool = False) -> str:
     label: str = diagnostic.severity
     if color:
         label = click.style(label, fg="red" if label == "error" else "yellow", bold=True)
-    text = f"{diagnostic.location}: {label}: {diagnostic.message}"
+    where = f"{diagnostic.location}: " if diagnostic.location else ""
+    text = f"{where}{label}: {diagnostic.message}"
     if diagnostic.path:
         text += f" [{diagnostic.path}]"
     text += "\n"
@@ -38,11 +39,14 @@ def text_line(diagnostic: Diagnostic, *, color: bool = False) -> str:
 def github_annotation(diagnostic: Diagnostic) -> str:
     """`::error file=F,line=L,col=C,title=PATH::MESSAGE` with GitHub's escaping."""
     location = diagnostic.location
-    properties = f"file={_property(location.file)},line={location.line},col={location.column}"
+    properties = []
+    if location is not None:
+        properties.append(f"file={_property(location.file)},line={location.line},col={location.column}")
     if diagnostic.path:
-        properties += f",title={_property(diagnostic.path)}"
+        properties.append(f"title={_property(diagnostic.path)}")
     message = diagnostic.message + (f"\nhint: {diagnostic.hint}" if diagnostic.hint else "")
-    return f"::{diagnostic.severity} {properties}::{_data(message)}"
+    head = f"::{diagnostic.severity} {','.join(properties)}" if properties else f"::{diagnostic.severity}"
+    return f"{head}::{_data(message)}"
 
 
 def _data(text: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -18,10 +18,11 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from egain_provision.errors import SchemaError
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.manifest.fastcheck import Check, Unsupported, compile_schema
-from egain_provision.manifest.yamlnodes import join_path
-from egain_provision.schemas import load_schema
+from egain_provision.paths import join_path
+from egain_provision.schemas import interpolated, load_schema
 
 _JSON_TYPES = {
     "object": "a mapping",
@@ -68,15 +69,32 @@ class Validators:
 @cache
 def validators() -> Validators:
     """Built once: compiling the schema costs more than validating a small manifest."""
-    schema = load_schema("manifest")
+    return build_validators(manifest_rules(), SETUP_ORDER)
+
+
+@cache
+def manifest_rules() -> dict[str, Any]:
+    """The manifest schema as the loader applies it: after interpolation, so without the expression alternatives."""
+    rules: dict[str, Any] = interpolated(load_schema("manifest"))
+    return rules
+
+
+def build_validators(schema: dict[str, Any], kind_names: Sequence[str]) -> Validators:
+    """Validators of `schema` for the kinds named; SchemaError when the schema lacks one of them."""
+    missing = [kind for kind in kind_names if "items" not in schema["properties"].get(kind, {})]
+    if missing:
+        raise SchemaError(
+            f"the manifest schema has no part for kind {', '.join(map(repr, missing))}",
+            hint="regenerate the schema from kinds.py and schemas/fragments/ with `make schemas`",
+        )
     shell = copy.deepcopy(schema)
-    for kind in SETUP_ORDER:
+    for kind in kind_names:
         shell["properties"][kind] = {"type": "array", "description": schema["properties"][kind]["description"]}
     kinds = {
         kind: _validator(
             {"$schema": schema["$schema"], "$defs": schema["$defs"], **schema["properties"][kind]["items"]}
         )
-        for kind in SETUP_ORDER
+        for kind in kind_names
     }
     return Validators(_validator(shell), kinds)
 
@@ -124,59 +142,140 @@ def concrete_path(parts: Any) -> str:
 
 
 def _explain(error: ValidationError, is_sensitive: Callable[[str], bool]) -> Iterator[Problem]:
+    """One jsonschema error in words for people, by its keyword (`_EXPLAINERS`)."""
     path = concrete_path(error.absolute_path)
-    keyword = str(error.validator)
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    value = error.validator_value
-    instance = error.instance
-    shown: str | None = _shown(instance, is_sensitive(path))
-    if keyword == "required":
-        for name in value:
-            if isinstance(instance, dict) and name not in instance:
-                yield Problem(path, f"missing required field {name!r}", _field_hint(schema, name))
-    elif keyword == "additionalProperties":
-        allowed = sorted(schema.get("properties", {}))
-        for name in instance:
-            if name not in allowed:
-                close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-                hint: str | None = f"did you mean {close[0]!r}?" if close else f"allowed here: {', '.join(allowed)}"
-                yield Problem(join_path(path, name), f"unknown field {name!r}", hint, at_key=True)
-    elif keyword == "type":
-        yield _type_problem(path, value, instance, schema)
-    elif keyword == "enum":
-        listed = ", ".join(_literal(option) for option in value)
-        close = difflib.get_close_matches(str(instance), [str(o) for o in value], n=1) if shown else []
-        hint = f"did you mean {close[0]!r}?" if close else _description(schema)
-        yield Problem(path, f"{shown or 'value'} is not one of: {listed}", hint)
-    elif keyword == "const":
-        yield Problem(path, f"must be {_literal(value)}, not {shown or 'this value'}", _description(schema))
-    elif keyword == "minLength":
-        message = "must not be empty" if value == 1 else f"is too short: at least {value} characters"
-        yield Problem(path, message, _description(schema))
-    elif keyword == "maxLength":
-        yield Problem(path, f"is too long: {len(instance)} characters, at most {value}", _description(schema))
-    elif keyword == "minItems":
-        yield Problem(
-            path, f"needs at least {value} item{'s' if value != 1 else ''} (has {len(instance)})", _description(schema)
-        )
-    elif keyword == "maxItems":
-        yield Problem(path, f"allows at most {value} items (has {len(instance)})", _description(schema))
-    elif keyword in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-        relation = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}[keyword]
-        yield Problem(path, f"must be {relation} {value}", _description(schema))
-    elif keyword == "pattern":
-        yield Problem(path, f"{shown or 'value'} is not a valid {_format_name(schema)}", _description(schema))
-    elif keyword == "uniqueItems":
-        yield Problem(path, "lists the same item more than once", "remove the duplicates")
-    elif keyword == "not":
-        yield Problem(path, f"field {path.rsplit('.', 1)[-1]!r} is not allowed here", _description(schema))
-    elif keyword == "anyOf" and all(set(branch) == {"required"} for branch in value):
-        names = " or ".join(name for branch in value for name in branch["required"])
-        yield Problem(path, f"needs {names}", _description(schema))
-    elif keyword in ("oneOf", "anyOf"):
-        yield from _alternatives(error, path, is_sensitive)
+    failure = _Failure(
+        error=error,
+        keyword=str(error.validator),
+        path=path,
+        schema=error.schema if isinstance(error.schema, dict) else {},
+        value=error.validator_value,
+        instance=error.instance,
+        shown=_shown(error.instance, is_sensitive(path)),
+        is_sensitive=is_sensitive,
+    )
+    explain = _EXPLAINERS.get(failure.keyword, _not_valid)
+    yield from explain(failure)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """One jsonschema error as `_explain` reads it: `value` is the keyword's value in the schema,
+    `shown` the quotable form of the instance (None when it is sensitive or not a scalar)."""
+
+    error: ValidationError
+    keyword: str
+    path: str
+    schema: dict[str, Any]
+    value: Any
+    instance: Any
+    shown: str | None
+    is_sensitive: Callable[[str], bool]
+
+    def problem(self, message: str) -> Problem:
+        """A problem at the error's path, hinted by the schema's description."""
+        return Problem(self.path, message, _description(self.schema))
+
+
+def _required(f: _Failure) -> Iterator[Problem]:
+    for name in f.value:
+        if isinstance(f.instance, dict) and name not in f.instance:
+            yield Problem(f.path, f"missing required field {name!r}", _field_hint(f.schema, name))
+
+
+def _additional_properties(f: _Failure) -> Iterator[Problem]:
+    allowed = sorted(f.schema.get("properties", {}))
+    for name in f.instance:
+        if name not in allowed:
+            close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else f"allowed here: {', '.join(allowed)}"
+            yield Problem(join_path(f.path, name), f"unknown field {name!r}", hint, at_key=True)
+
+
+def _type(f: _Failure) -> Iterator[Problem]:
+    yield _type_problem(f.path, f.value, f.instance, f.schema)
+
+
+def _enum(f: _Failure) -> Iterator[Problem]:
+    listed = ", ".join(_literal(option) for option in f.value)
+    close = difflib.get_close_matches(str(f.instance), [str(o) for o in f.value], n=1) if f.shown else []
+    hint = f"did you mean {close[0]!r}?" if close else _description(f.schema)
+    yield Problem(f.path, f"{f.shown or 'value'} is not one of: {listed}", hint)
+
+
+def _const(f: _Failure) -> Iterator[Problem]:
+    yield f.problem(f"must be {_literal(f.value)}, not {f.shown or 'this value'}")
+
+
+def _min_length(f: _Failure) -> Iterator[Problem]:
+    yield f.problem("must not be empty" if f.value == 1 else f"is too short: at least {f.value} characters")
+
+
+def _max_length(f: _Failure) -> Iterator[Problem]:
+    yield f.problem(f"is too long: {len(f.instance)} characters, at most {f.value}")
+
+
+def _min_items(f: _Failure) -> Iterator[Problem]:
+    yield f.problem(f"needs at least {f.value} item{'s' if f.value != 1 else ''} (has {len(f.instance)})")
+
+
+def _max_items(f: _Failure) -> Iterator[Problem]:
+    yield f.problem(f"allows at most {f.value} items (has {len(f.instance)})")
+
+
+_RELATIONS = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}
+
+
+def _bound(f: _Failure) -> Iterator[Problem]:
+    yield f.problem(f"must be {_RELATIONS[f.keyword]} {f.value}")
+
+
+def _pattern(f: _Failure) -> Iterator[Problem]:
+    yield f.problem(f"{f.shown or 'value'} is not a valid {_format_name(f.schema)}")
+
+
+def _unique_items(f: _Failure) -> Iterator[Problem]:
+    yield Problem(f.path, "lists the same item more than once", "remove the duplicates")
+
+
+def _not(f: _Failure) -> Iterator[Problem]:
+    yield f.problem(f"field {f.path.rsplit('.', 1)[-1]!r} is not allowed here")
+
+
+def _any_of(f: _Failure) -> Iterator[Problem]:
+    if all(set(branch) == {"required"} for branch in f.value):
+        names = " or ".join(name for branch in f.value for name in branch["required"])
+        yield f.problem(f"needs {names}")
     else:
-        yield Problem(path, f"is not valid ({keyword})", _description(schema))
+        yield from _one_of(f)
+
+
+def _one_of(f: _Failure) -> Iterator[Problem]:
+    yield from _alternatives(f.error, f.path, f.is_sensitive)
+
+
+def _not_valid(f: _Failure) -> Iterator[Problem]:
+    yield f.problem(f"is not valid ({f.keyword})")
+
+
+# How each JSON Schema keyword's failure is put into words; any other keyword gets `_not_valid`.
+_EXPLAINERS: dict[str, Callable[[_Failure], Iterator[Problem]]] = {
+    "required": _required,
+    "additionalProperties": _additional_properties,
+    "type": _type,
+    "enum": _enum,
+    "const": _const,
+    "minLength": _min_length,
+    "maxLength": _max_length,
+    "minItems": _min_items,
+    "maxItems": _max_items,
+    **dict.fromkeys(_RELATIONS, _bound),
+    "pattern": _pattern,
+    "uniqueItems": _unique_items,
+    "not": _not,
+    "anyOf": _any_of,
+    "oneOf": _one_of,
+}
 
 
 def _alternatives(error: ValidationError, path: str, is_sensitive: Callable[[str], bool]) -> Iterator[Problem]:
@@ -201,7 +300,7 @@ def _branch_type(branch: Any) -> str | None:
         return str(branch["type"])
     if "$ref" in branch:
         target = str(branch["$ref"]).rsplit("/", 1)[-1]
-        resolved = load_schema("manifest")["$defs"].get(target, {})
+        resolved = manifest_rules()["$defs"].get(target, {})
         return str(resolved.get("type")) if "type" in resolved else None
     return None
 
@@ -261,7 +360,7 @@ def _field_hint(schema: dict[str, Any], name: str) -> str | None:
         described = _description(field_schema)
         if described is None and "$ref" in field_schema:
             target = str(field_schema["$ref"]).rsplit("/", 1)[-1]
-            described = _description(load_schema("manifest")["$defs"].get(target, {}))
+            described = _description(manifest_rules()["$defs"].get(target, {}))
         if described:
             return f"add {name}: {described}"
     return f"add {name}:"

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from egain_provision.model import Diagnostic, SourceLocation
+from egain_provision.paths import join_path
 
 Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -42,13 +43,6 @@ ScalarHook = Callable[[str, SourceLocation, str, bool], Any]
 def mark_location(file: str, mark: Any) -> SourceLocation:
     """PyYAML's 0-based mark as a 1-based location."""
     return SourceLocation(file, mark.line + 1, mark.column + 1)
-
-
-def join_path(prefix: str, key: str | int) -> str:
-    """`roles` + 1 -> `roles[1]`; `roles[1]` + `callback` -> `roles[1].callback`."""
-    if isinstance(key, int):
-        return f"{prefix}[{key}]"
-    return f"{prefix}.{key}" if prefix else key
 
 
 def decode_text(file: str, data: bytes) -> tuple[str | None, Diagnostic | None]:
@@ -163,7 +157,7 @@ class NodeReader:
         if isinstance(node, yaml.MappingNode):
             value: Any = self._mapping(node, path, positions)
         else:
-            value = [self.convert(item, f"{path}[{index}]", positions) for index, item in enumerate(node.value)]
+            value = [self.convert(item, join_path(path, index), positions) for index, item in enumerate(node.value)]
         self._active.discard(ident)
         self._sizes.setdefault(ident, len(positions.values) - before + 1)
         return value

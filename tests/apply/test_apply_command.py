@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
-from egain_provision.executor import Executor
+from egain_provision.apply import Executor
+from egain_provision.context import RunContext
 from egain_provision.journal import read_journal
 from egain_provision.planner import PlanOptions
 from egain_provision.sandbox.testing import ServedSandbox
@@ -19,6 +20,7 @@ from tests.support import (
     FULL_SETUP,
     FULL_SETUP_ORDER,
     SECRET_ENV,
+    CliResult,
     Tenant,
     assert_no_secrets,
     create_full_setup,
@@ -31,9 +33,9 @@ MISSING_APP_ID = "00000000-0000-4000-8000-000000000000"
 
 
 @pytest.fixture
-def tenant(sandbox: ServedSandbox) -> Tenant:
+def tenant(sandbox: ServedSandbox) -> Iterator[Tenant]:
     client = Tenant(sandbox)
-    yield client  # type: ignore[misc]
+    yield client
     client.close()
 
 
@@ -44,11 +46,11 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def cli(sandbox: ServedSandbox, *args: str, env: dict[str, str | None] | None = None):  # type: ignore[no-untyped-def]
+def cli(sandbox: ServedSandbox, *args: str, env: Mapping[str, str | None] | None = None) -> CliResult:
     return run_cli([args[0], "--target", sandbox.base_url, *args[1:]], env={**target_env(sandbox), **(env or {})})
 
 
-def apply(sandbox: ServedSandbox, *args: str, env: dict[str, str | None] | None = None):  # type: ignore[no-untyped-def]
+def apply(sandbox: ServedSandbox, *args: str, env: Mapping[str, str | None] | None = None) -> CliResult:
     return cli(sandbox, "apply", "--auto-approve", *args, env=env)
 
 
@@ -159,7 +161,15 @@ def test_a_failure_skips_dependents_keeps_independent_work_and_reports_exactly(
     assert {status[a] for a in status if a.split("/")[0] in ("authentications", "clientApplications", "channels")} == {
         "done"
     }
-    assert summary["totals"] == {"created": 6, "updated": 0, "deleted": 0, "failed": 1, "skipped": 2, "adopted": 0}
+    assert summary["totals"] == {
+        "created": 6,
+        "updated": 0,
+        "deleted": 0,
+        "failed": 1,
+        "skipped": 2,
+        "unknown": 0,
+        "adopted": 0,
+    }
     assert tenant.counts() == {
         "authentications": 2,
         "clientApplications": 3,
@@ -211,11 +221,11 @@ def test_a_concurrent_edit_between_plan_and_apply_is_a_conflict_not_an_overwrite
     create_full_setup(tenant)
     changed = FULL_SETUP.replace("displayName: Web chat", "displayName: Web chat v2")
     manifest = write_manifest(tmp_path, changed)
-    target = url_target(sandbox.base_url, {**target_env(sandbox)})  # type: ignore[dict-item]
+    target = url_target(sandbox.base_url, {**target_env(sandbox)})
     manifest_set = load_valid_manifests([str(manifest)], {}, environ=SECRET_ENV)
 
     async def plan_then_apply_after_someone_else_edits() -> list[str]:
-        plan = await compute_plan(manifest_set, target, PlanOptions(), parallelism=4)
+        plan = await compute_plan(manifest_set, RunContext(target, parallelism=4), PlanOptions())
         tenant.edit("channels", "custom.web", displayName="Someone else's edit")
         async with target.client() as client:
             result = await Executor(client, plan).run()
@@ -286,16 +296,16 @@ def test_saved_plan_takes_secrets_from_the_environment_at_apply_time(
 
 
 def plan_then_someone_creates(
-    sandbox: ServedSandbox, tmp_path: Path, create: Callable[[Tenant], None], totals: dict[str, int] | None = None
+    sandbox: ServedSandbox, tmp_path: Path, create: Callable[[Tenant], object], totals: dict[str, int] | None = None
 ) -> list[tuple[str, str, str | None]]:
     """Plan the full setup on an empty tenant, let `create` act behind our back, then execute the plan."""
     manifest = write_manifest(tmp_path)
-    target = url_target(sandbox.base_url, {**target_env(sandbox)})  # type: ignore[dict-item]
+    target = url_target(sandbox.base_url, {**target_env(sandbox)})
     manifest_set = load_valid_manifests([str(manifest)], {}, environ=SECRET_ENV)
     tenant = Tenant(sandbox)
 
     async def run() -> list[tuple[str, str, str | None]]:
-        plan = await compute_plan(manifest_set, target, PlanOptions(), parallelism=4)
+        plan = await compute_plan(manifest_set, RunContext(target, parallelism=4), PlanOptions())
         create(tenant)
         async with target.client() as client:
             result = await Executor(client, plan).run()
@@ -360,6 +370,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_ENV: dict[str, str | None] = {
     "EGAIN_VAR_BOT_TOKEN_PAYLOAD": SECRET_ENV["EGAIN_VAR_BOT_TOKEN_PAYLOAD"],
     "EGAIN_VAR_AGENT_DESK_PASSWORD": "example-password-31",
+    "EGAIN_VAR_TWILIO_AUTH_TOKEN": "example-twilio-token-77",
 }
 SETUP_ORDER_PATHS = ["authentications", "clientapplications", "participants", "channels", "orchestrations", "accounts"]
 
@@ -369,10 +380,12 @@ SETUP_ORDER_PATHS = ["authentications", "clientapplications", "participants", "c
     [
         ("byoc", None),
         ("agent-only", None),
+        ("whatsapp", None),
+        ("sms-twilio", None),
         ("environments/base", "environments/staging.vars.yaml"),
         ("environments/base", "environments/production.vars.yaml"),
     ],
-    ids=["byoc", "agent-only", "staging", "production"],
+    ids=["byoc", "agent-only", "whatsapp", "sms-twilio", "staging", "production"],
 )
 def test_each_example_applies_from_empty_in_setup_order_and_then_plans_empty(
     sandbox: ServedSandbox, directory: str, var_file: str | None
@@ -384,7 +397,9 @@ def test_each_example_applies_from_empty_in_setup_order_and_then_plans_empty(
         r["path"].rsplit("/", 1)[-1] for r in sandbox.requests() if r["method"] == "POST" and "/v3/" in r["path"]
     ]
     assert created == sorted(created, key=SETUP_ORDER_PATHS.index)
-    assert cli(sandbox, "plan", *arguments, "--detailed-exitcode", env=EXAMPLE_ENV).exit_code == 0
+    converged = cli(sandbox, "plan", *arguments, "--detailed-exitcode", env=EXAMPLE_ENV)
+    assert converged.exit_code == 0
+    assert "example-twilio-token-77" not in result.output + converged.output
 
 
 def test_planning_options_with_a_saved_plan_are_refused(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 import httpx
 
@@ -27,9 +28,9 @@ def test_a_token_refused_on_its_first_use_is_renewed_once_and_the_request_succee
 
     credentials = Credentials(token_url="http://tenant/oauth2/token", client_id="id", client_secret="secret")
 
-    async def list_channels() -> list[object]:
+    async def list_channels() -> list[dict[str, Any]]:
         async with EgainClient("http://tenant/v3", credentials, transport=httpx.MockTransport(server)) as client:
-            items, _ = await client.list_page(CHANNELS, 1)
+            items = (await client.list_page(CHANNELS, 1)).items
             return items
 
     assert asyncio.run(list_channels()) == []

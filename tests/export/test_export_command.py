@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from egain_provision.schemas import load_schema
 from tests.support import (
     PASSWORD_SECRET,
     SECRET_ENV,
+    CliResult,
     Tenant,
     create_full_setup,
     run_cli,
@@ -29,13 +31,13 @@ FULL_SETUP_VARIABLES = {
 
 
 @pytest.fixture
-def tenant(sandbox: ServedSandbox) -> Tenant:
+def tenant(sandbox: ServedSandbox) -> Iterator[Tenant]:
     client = Tenant(sandbox)
-    yield client  # type: ignore[misc]
+    yield client
     client.close()
 
 
-def cli(sandbox: ServedSandbox, *args: str, env: dict[str, str | None] | None = None):  # type: ignore[no-untyped-def]
+def cli(sandbox: ServedSandbox, *args: str, env: Mapping[str, str | None] | None = None) -> CliResult:
     return run_cli([args[0], "--target", sandbox.base_url, *args[1:]], env={**target_env(sandbox), **(env or {})})
 
 
@@ -144,7 +146,7 @@ def test_a_generated_tenant_of_hundreds_of_objects_round_trips(
         if line.startswith("EGAIN_VAR_")
     }
     assert len(variables) == 40
-    plan = cli(sandbox, "plan", str(out), "--detailed-exitcode", env=variables)  # type: ignore[arg-type]
+    plan = cli(sandbox, "plan", str(out), "--detailed-exitcode", env=variables)
     assert plan.exit_code == 0, plan.output[-2000:]
 
 
@@ -240,6 +242,7 @@ channels:
         midChatAuth: false
         features: [typing_events]
         richMessageTypes: [listpicker, quickreply]
+        customerServiceWindow: {durationMinutes: 1440, continueMessageTypes: [template]}
         attachmentPolicy: {enabled: false, maxSize: 999, type: allow, extensions: [jpeg, txt]}
     l10nProperties:
       - language: en-US
@@ -272,19 +275,19 @@ accounts:
       entryPoint: {id: "1001"}
     attributes: [{name: brand, value: acme}]
 """
-NOT_EXPORTED = {"version", "ignore", "previousNames"}
+NOT_EXPORTED = {"version", "ignore", "sensitive", "previousNames"}  # manifest-level choices, not tenant state
 
 
 def schema_field_paths() -> set[str]:
     """Every field path the manifest schema declares, e.g. `channels.restrictions.inbound.features`."""
     schema = load_schema("manifest")
 
-    def resolve(node: dict) -> dict:  # type: ignore[type-arg]
+    def resolve(node: dict) -> dict:
         while "$ref" in node:
             node = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
         return node
 
-    def walk(node: dict, prefix: str) -> set[str]:  # type: ignore[type-arg]
+    def walk(node: dict, prefix: str) -> set[str]:
         node = resolve(node)
         if node.get("type") == "array" and "items" in node:
             return walk(node["items"], prefix)

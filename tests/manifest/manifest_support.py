@@ -18,9 +18,11 @@ EXAMPLES = REPO / "examples"
 PAYLOAD_SECRET = '{"clientId": "demo", "clientSecret": "Sup3r-S3cret-Payload"}'
 PASSWORD_SECRET = "Hunter2-Password-Xy"
 # What the examples read from the environment (examples/.env.example documents the same names).
+TWILIO_TOKEN_SECRET = "Twilio-Auth-Token-Zq81"
 EXAMPLE_ENV = {
     "EGAIN_VAR_BOT_TOKEN_PAYLOAD": PAYLOAD_SECRET,
     "EGAIN_VAR_AGENT_DESK_PASSWORD": PASSWORD_SECRET,
+    "EGAIN_VAR_TWILIO_AUTH_TOKEN": TWILIO_TOKEN_SECRET,
 }
 
 AUTH = """\
@@ -30,6 +32,7 @@ authentications:
     oauth2:
       tokenRequestUrl: https://bots.example.com/oauth/token
       method: POST
+      headers: [{name: Content-Type, value: application/json}]
       payload: ${env:EGAIN_VAR_BOT_TOKEN_PAYLOAD}
       accessTokenPath: $.accessToken
 """
@@ -94,6 +97,7 @@ class Workspace:
 
     def row(self, diagnostic: Diagnostic) -> tuple[str, str, str, str]:
         location = diagnostic.location
+        assert location is not None  # every validate finding is located
         where = f"{Path(location.file).relative_to(self.root)}:{location.line}:{location.column}"
         return (diagnostic.severity, where, diagnostic.path, diagnostic.message)
 

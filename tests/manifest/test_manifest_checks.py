@@ -156,8 +156,8 @@ def test_duplicate_language_in_channel_messages_is_an_error(ws: Workspace) -> No
             displayName: Web
             icon: aWNvbg==
             l10nProperties:
-              - {language: en-US, properties: []}
-              - {language: en-US, properties: []}
+              - {language: en-US, properties: [{name: msg_hub_off_hours, value: Closed}]}
+              - {language: en-US, properties: [{name: msg_hub_off_hours, value: Closed}]}
         """,
     )
     assert [row[3] for row in ws.diagnostics()] == [
@@ -199,7 +199,7 @@ def test_literal_secret_is_a_warning_recommending_an_env_variable(ws: Workspace)
     [warning] = ws.load().warnings
     assert ws.row(warning) == (
         "warning",
-        "m.yaml:8:16",
+        "m.yaml:9:16",
         "authentications[0].oauth2.payload",
         "secret field oauth2.payload holds a literal value",
     )

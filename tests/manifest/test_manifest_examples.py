@@ -8,7 +8,7 @@ from egain_provision.manifest import load_manifests
 from tests.manifest.manifest_support import EXAMPLE_ENV, EXAMPLES
 
 
-@pytest.mark.parametrize("example", ["byoc", "agent-only"])
+@pytest.mark.parametrize("example", ["byoc", "agent-only", "whatsapp", "sms-twilio"])
 def test_example_validates_without_diagnostics(example: str) -> None:
     manifest_set = load_manifests([EXAMPLES / example], environ=EXAMPLE_ENV)
     assert manifest_set.diagnostics == []

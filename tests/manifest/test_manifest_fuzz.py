@@ -11,11 +11,14 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
-from egain_provision.kinds import SETUP_ORDER
+from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER
 from egain_provision.manifest import load_manifests
+from egain_provision.manifest.fastcheck import compile_schema
 from egain_provision.manifest.report import render
 from egain_provision.manifest.validation import validators
+from egain_provision.schemas import load_schema
 from tests.manifest.manifest_support import EXAMPLE_ENV, EXAMPLES
 
 FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -96,6 +99,7 @@ def mutated(draw: st.DrawFn, base: Any = BASE) -> Any:
 def _check_outcome(files: list[Path]) -> None:
     manifest_set = load_manifests(files, variables={"X": "1"}, environ=EXAMPLE_ENV)
     for diagnostic in manifest_set.diagnostics:
+        assert diagnostic.location is not None
         assert diagnostic.location.line >= 1 and diagnostic.location.column >= 1
         assert diagnostic.message
     for fmt in ("text", "json", "github"):
@@ -140,3 +144,16 @@ def test_fast_check_agrees_with_jsonschema(case: tuple[str, Any]) -> None:
     validator = validators().kinds[kind]
     assert validator.fast is not None
     assert validator.fast(value) == validator.schema.is_valid(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(SETUP_ORDER).flatmap(lambda kind: st.tuples(st.just(kind), mutated(BASE[kind][0]))))
+def test_fast_check_agrees_with_jsonschema_on_the_editor_schema(case: tuple[str, Any]) -> None:
+    kind, value = case
+    schema = load_schema("manifest")
+    kind_schema = {
+        "$schema": schema["$schema"],
+        "$defs": schema["$defs"],
+        "$ref": f"#/$defs/{KINDS_BY_NAME[kind].singular}",
+    }
+    assert compile_schema(kind_schema, kind_schema)(value) == Draft202012Validator(kind_schema).is_valid(value)

@@ -139,7 +139,7 @@ def test_an_interpolation_error_is_reported_once_not_again_by_the_schema(ws: Wor
     ws.write(
         "m.yaml",
         "version: 1\naccounts:\n  - name: a\n    address: x\n    channel: c\n"
-        "    chatConfigurations:\n      timeout: ${var:T}\n",
+        "    chatConfigurations:\n      timeout: ${var:T}\n      orchestration: o\n      entryPoint: {id: '1'}\n",
     )
     assert [error.message for error in ws.load().errors] == ["variable 'T' is not set"]
 

@@ -9,11 +9,11 @@ import pytest
 from egain_provision.errors import UsageError
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.manifest import load_manifests
-from egain_provision.model import Ref, SourceLocation
+from egain_provision.model import DesiredObject, Ref, SourceLocation
 from tests.manifest.manifest_support import EXAMPLE_ENV, EXAMPLES, Workspace
 
 
-def byoc() -> dict[str, object]:
+def byoc() -> dict[str, DesiredObject]:
     manifest_set = load_manifests([EXAMPLES / "byoc"], environ=EXAMPLE_ENV)
     return {obj.natural_key: obj for obj in manifest_set.objects}
 
@@ -28,12 +28,12 @@ def test_objects_come_in_setup_order_then_source_order() -> None:
 
 def test_references_by_name_become_refs_at_the_api_path() -> None:
     participant = byoc()["byoc-order-bot"]
-    assert participant.body["application"] == Ref("clientApplications", "byoc-order-bot-app")  # type: ignore[attr-defined]
+    assert participant.body["application"] == Ref("clientApplications", "byoc-order-bot-app")
 
 
 def test_bot_application_moves_to_the_api_field_bots_id() -> None:
     orchestration = byoc()["byoc-bot-first"]
-    [bot] = orchestration.body["applications"]["botConfiguration"]["bots"]  # type: ignore[attr-defined]
+    [bot] = orchestration.body["applications"]["botConfiguration"]["bots"]
     assert bot == {
         "id": Ref("clientApplications", "byoc-order-bot-app"),
         "participant": Ref("participants", "byoc-order-bot"),
@@ -63,7 +63,7 @@ def test_literal_ids_stay_literal_and_bare_references_hold_the_bare_id(ws: Works
 
 def test_entry_point_stays_a_literal_object() -> None:
     account = byoc()["byoc-web-account"]
-    assert account.body["chatConfigurations"]["entryPoint"] == {"id": "1001"}  # type: ignore[attr-defined]
+    assert account.body["chatConfigurations"]["entryPoint"] == {"id": "1001"}
 
 
 def test_previous_names_leave_the_body_for_their_own_field(ws: Workspace) -> None:
@@ -78,18 +78,18 @@ def test_previous_names_leave_the_body_for_their_own_field(ws: Workspace) -> Non
 
 def test_field_locations_cover_reference_slots_and_leaves_by_manifest_path() -> None:
     orchestration = byoc()["byoc-bot-first"]
-    locations = orchestration.field_locations  # type: ignore[attr-defined]
+    locations = orchestration.field_locations
     file = str(EXAMPLES / "byoc" / "50-orchestrations.yaml")
     assert locations["applications.botConfiguration.bots[0].application"] == SourceLocation(file, 12, 26)
     assert locations["applications.customerConfiguration.customer"] == SourceLocation(file, 17, 19)
     assert locations["name"] == SourceLocation(file, 5, 11)
-    assert orchestration.location == SourceLocation(file, 5, 5)  # type: ignore[attr-defined]
+    assert orchestration.location == SourceLocation(file, 5, 5)
 
 
 def test_sensitive_lists_secret_fields_with_their_source_expression() -> None:
     auth = byoc()["byoc-bot-callback"]
-    assert auth.sensitive == {"oauth2.payload": "${env:EGAIN_VAR_BOT_TOKEN_PAYLOAD}"}  # type: ignore[attr-defined]
-    assert auth.body["oauth2"]["payload"] == EXAMPLE_ENV["EGAIN_VAR_BOT_TOKEN_PAYLOAD"]  # type: ignore[attr-defined]
+    assert auth.sensitive == {"oauth2.payload": "${env:EGAIN_VAR_BOT_TOKEN_PAYLOAD}"}
+    assert auth.body["oauth2"]["payload"] == EXAMPLE_ENV["EGAIN_VAR_BOT_TOKEN_PAYLOAD"]
 
 
 def test_literal_secret_is_sensitive_with_no_expression(ws: Workspace) -> None:

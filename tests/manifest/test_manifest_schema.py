@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from jsonschema import Draft202012Validator
 
 from egain_provision.schemas import load_schema
@@ -108,7 +109,11 @@ def test_wrong_type_says_what_was_expected_and_found(ws: Workspace) -> None:
 
 
 def test_a_number_where_text_is_expected_gets_a_hint_to_quote_it(ws: Workspace) -> None:
-    ws.write("m.yaml", "version: 1\naccounts:\n  - {name: a, address: 123456789, channel: c, chatConfigurations: {}}\n")
+    ws.write(
+        "m.yaml",
+        "version: 1\naccounts:\n  - {name: a, address: 123456789, channel: c, chatConfigurations: {orchestration: o,"
+        " entryPoint: {id: '1'}}}\n",
+    )
     row = only(ws)
     assert row == (
         "error",
@@ -129,7 +134,8 @@ def test_enum_value_out_of_range_lists_the_allowed_values(ws: Workspace) -> None
 def test_string_longer_than_the_api_limit_is_an_error_without_echoing_it(ws: Workspace) -> None:
     ws.write(
         "m.yaml",
-        f"version: 1\naccounts:\n  - name: {'n' * 256}\n    address: a\n    channel: c\n    chatConfigurations: {{}}\n",
+        f"version: 1\naccounts:\n  - name: {'n' * 256}\n    address: a\n    channel: c\n"
+        "    chatConfigurations: {orchestration: o, entryPoint: {id: '1'}}\n",
     )
     assert only(ws)[:4] == ("error", "m.yaml:3:11", "accounts[0].name", "is too long: 256 characters, at most 255")
 
@@ -249,7 +255,8 @@ def test_literal_id_object_takes_no_other_fields(ws: Workspace) -> None:
 def test_entry_point_is_always_a_literal_id(ws: Workspace) -> None:
     ws.write(
         "m.yaml",
-        "version: 1\naccounts:\n  - {name: a, address: x, channel: c, chatConfigurations: {entryPoint: main}}\n",
+        "version: 1\naccounts:\n"
+        "  - {name: a, address: x, channel: c, chatConfigurations: {orchestration: o, entryPoint: main}}\n",
     )
     assert only(ws)[:4] == (
         "error",
@@ -292,11 +299,11 @@ def test_all_errors_of_a_file_are_reported_in_one_run_sorted_by_line(ws: Workspa
     assert [row[1] for row in rows if row[0] == "error"] == ["m.yaml:3:5", "m.yaml:4:5", "m.yaml:6:21"]
 
 
-def test_schema_command_prints_the_manifest_schema(capsys: object) -> None:
+def test_schema_command_prints_the_manifest_schema(capsys: pytest.CaptureFixture[str]) -> None:
     from egain_provision.cli import main
 
     assert main(["schema", "manifest"]) == 0
-    printed = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
+    printed = json.loads(capsys.readouterr().out)
     assert printed == load_schema("manifest")
 
 

@@ -20,6 +20,7 @@ authentications:
     oauth2:
       tokenRequestUrl: ${env:EGAIN_VAR_SECRET}
       method: POST
+      headers: [{name: Accept, value: application/json}]
       payload: 12345
       accessTokenPath: $.x
 clientApplications:
@@ -82,7 +83,7 @@ def test_every_problem_with_a_sensitive_value_is_still_reported(ws: Workspace) -
         (
             "error",
             "clientApplications[1].name",
-            f"Client Application (sensitive value) is declared twice: here and at {ws.root / 'm.yaml'}:14:11",
+            f"Client Application (sensitive value) is declared twice: here and at {ws.root / 'm.yaml'}:15:11",
         ),
         ("error", "clientApplications[1].name", f"name {from_env}"),
         ("error", "clientApplications[1].previousNames[0]", "previousNames lists the object's own name"),

@@ -29,6 +29,7 @@ def test_tab_indentation_is_an_error_with_a_hint_to_use_spaces(ws: Workspace) ->
     ws.write("m.yaml", "version: 1\nchannels:\n\t- type: x\n")
     manifest_set = ws.load()
     [diagnostic] = manifest_set.diagnostics
+    assert diagnostic.location is not None
     assert (diagnostic.location.line, diagnostic.location.column) == (3, 1)
     assert diagnostic.hint == "YAML does not allow tabs for indentation; indent with spaces"
 
@@ -171,6 +172,7 @@ def test_alias_bomb_is_stopped_with_an_error(ws: Workspace) -> None:
 def test_undefined_alias_is_a_syntax_error_with_a_hint(ws: Workspace) -> None:
     ws.write("m.yaml", "version: 1\nchannels: *nothing\n")
     [diagnostic] = ws.load().diagnostics
+    assert diagnostic.location is not None
     assert (diagnostic.location.line, diagnostic.location.column) == (2, 11)
     assert diagnostic.hint == "define the anchor (&name) before its alias (*name)"
 

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import jsonschema
@@ -28,13 +29,13 @@ from tests.support import (
 
 
 @pytest.fixture
-def tenant(sandbox: ServedSandbox) -> Tenant:
+def tenant(sandbox: ServedSandbox) -> Iterator[Tenant]:
     client = Tenant(sandbox)
-    yield client  # type: ignore[misc]
+    yield client
     client.close()
 
 
-def plan(sandbox: ServedSandbox, *args: str, env: dict[str, str | None] | None = None) -> tuple[int, str, str]:
+def plan(sandbox: ServedSandbox, *args: str, env: Mapping[str, str | None] | None = None) -> tuple[int, str, str]:
     result = run_cli(["plan", "--target", sandbox.base_url, *args], env={**target_env(sandbox), **(env or {})})
     return result.exit_code, result.stdout, result.stderr
 

@@ -1,7 +1,12 @@
-"""A 200-object apply through 5xx, 429, lost answers and jittered latency: one run, exact tenant, empty plan."""
+"""A 200-object apply through 5xx, 429, lost answers and jittered latency: exact tenant, exact summary, empty plan.
+
+A create whose answer is lost twice is reported unknown (never failed, never sent a third
+time); the next run settles it. Updates and deletes can always be settled in one run.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -33,17 +38,29 @@ FAULTS = {
 }
 
 
+SUMMARY = re.compile(
+    r"(\d+) created, 0 updated, 0 deleted, 0 failed, (\d+) skipped in [\d.]+s\.(?: (\d+) with an unknown)?"
+)
+
+
 @pytest.mark.parametrize("seed", [101, 202, 303])
-def test_apply_through_injected_faults_converges_in_one_run_with_exactly_the_declared_objects(
+def test_apply_through_injected_faults_settles_within_three_runs_with_exactly_the_declared_objects(
     tmp_path: Path, seed: int
 ) -> None:
     document = generated_tenant(SETUPS)
     manifest = write_document(tmp_path / "tenant.yaml", document)
     journal = tmp_path / "journal.jsonl"
     with served(tmp_path / "sandbox.db", seed=seed, **FAULTS) as sandbox:
-        applied = apply_in_process(sandbox, manifest, journal)
+        runs = []
+        for _ in range(3):
+            applied = apply_in_process(sandbox, manifest, journal, "--read-after-write", "0.5")
+            runs.append(applied)
+            found = SUMMARY.search(applied.stdout)
+            assert found is not None, applied.output  # nothing failed: only unknowns and what they held up
+            if applied.exit_code == 0:
+                break
+            assert int(found.group(3) or 0) > 0, applied.output
         assert applied.exit_code == 0, applied.output
-        assert "200 created, 0 updated, 0 deleted, 0 failed, 0 skipped" in applied.stdout
         # Faults still on: the plan's reads go through 5xx and 429 and must be retried.
         replanned_through_faults = plan_in_process(sandbox, manifest)
         assert replanned_through_faults.exit_code == 0, replanned_through_faults.output
@@ -54,7 +71,7 @@ def test_apply_through_injected_faults_converges_in_one_run_with_exactly_the_dec
         replanned = plan_in_process(sandbox, manifest)
         assert replanned.exit_code == 0, replanned.output
     assert fired["error"] > 0 and fired["throttle"] > 0 and fired["lost_answer"] > 0, fired
-    texts = [applied.stdout, applied.stderr, replanned_through_faults.output, replanned.output, journal.read_text()]
+    texts = [*(run.output for run in runs), replanned_through_faults.output, replanned.output, journal.read_text()]
     assert_no_secrets_in(texts)
 
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from egain_provision.executor import ApplyResult, Executor, new_run_id
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from egain_provision.apply import ApplyResult, Executor, new_run_id
+from egain_provision.context import RunContext
 from egain_provision.journal import Journal
 from egain_provision.planner import PlanOptions
+from egain_provision.sandbox.config import TOKEN_PATH
 from egain_provision.sandbox.testing import ServedSandbox
 from egain_provision.targets import url_target
 from egain_provision.workflow import compute_plan, load_valid_manifests
@@ -39,10 +46,45 @@ LATENCY = {"latency_ms": 5, "latency_jitter_ms": 5}
 WITHOUT_ORCHESTRATION = FULL_SETUP[: FULL_SETUP.index("orchestrations:")]
 
 
+class StartTogether:
+    """ASGI middleware holding the first `parties` token requests until all of them have arrived.
+
+    A child process needs about half a second (more under load) to start, import and load its
+    manifests before its first request, and apply converges this tenant in a few hundred ms: started
+    at once, one run could plan after the other had finished and find nothing to do. Every run asks
+    for its token first, so they all begin reading the tenant at the same moment instead."""
+
+    def __init__(self, app: ASGIApp, parties: int) -> None:
+        self.app = app
+        self.waiting = parties
+        self.all_arrived = asyncio.Event()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == TOKEN_PATH and self.waiting > 0:
+            self.waiting -= 1
+            if self.waiting == 0:
+                self.all_arrived.set()
+            await self.all_arrived.wait()
+        await self.app(scope, receive, send)
+
+
+@contextmanager
+def served_together(db_path: Path, parties: int, **settings: Any) -> Iterator[ServedSandbox]:
+    """`served(...)`, where the first `parties` token requests are answered together (`StartTogether`)."""
+    sandbox = served(db_path, **settings)
+    config = sandbox._server.config  # the app is wrapped before the server loads it
+    assert isinstance(config.app, Starlette)
+    config.app = StartTogether(config.app, parties)
+    with sandbox:
+        yield sandbox
+
+
 def run_together(
     sandbox: ServedSandbox, runs: list[tuple[Path, Path]], journal: Path, *options: str
 ) -> list[ApplyProcess]:
-    """Start one child-process apply per (manifest, workdir) at once, all on one journal; wait for all."""
+    """Start one child-process apply per (manifest, workdir) at once, all on one journal; wait for all.
+
+    The sandbox comes from `served_together(..., len(runs))`, so the runs also begin planning at once."""
     with applying() as processes:
         for manifest, workdir in runs:
             processes.append(ApplyProcess(sandbox, manifest, journal, workdir, *options))
@@ -81,7 +123,7 @@ def test_two_applies_of_the_same_manifests_at_once_leave_no_duplicates_and_conve
     document = generated_tenant(SETUPS)
     manifest = write_document(tmp_path / "tenant.yaml", document)
     journal = tmp_path / "journal.jsonl"
-    with served(tmp_path / "sandbox.db", **LATENCY) as sandbox:
+    with served_together(tmp_path / "sandbox.db", 2, **LATENCY) as sandbox:
         runs = run_together(sandbox, [(manifest, tmp_path / "first"), (manifest, tmp_path / "second")], journal)
         assert_after_concurrent_runs(sandbox, runs, [document, document])
         again = apply_in_process(sandbox, manifest, journal)
@@ -102,7 +144,7 @@ def test_two_applies_sharing_an_authentication_and_channel_create_them_once_and_
     red, blue = team_manifest("red", SETUPS), team_manifest("blue", SETUPS)
     manifests = [write_document(tmp_path / team / "tenant.yaml", doc) for team, doc in (("red", red), ("blue", blue))]
     journal = tmp_path / "journal.jsonl"
-    with served(tmp_path / "sandbox.db", **LATENCY) as sandbox:
+    with served_together(tmp_path / "sandbox.db", 2, **LATENCY) as sandbox:
         runs = run_together(sandbox, [(manifests[0], tmp_path / "red"), (manifests[1], tmp_path / "blue")], journal)
         assert_after_concurrent_runs(sandbox, runs, [red, blue])
         for manifest in manifests:
@@ -129,7 +171,7 @@ async def plan_both_then_apply_in_turn(
     plans = []
     for manifest in manifests:
         manifest_set = load_valid_manifests([str(manifest)], {}, environ=SECRET_ENV)
-        plans.append(await compute_plan(manifest_set, target, PlanOptions(), parallelism=4))
+        plans.append(await compute_plan(manifest_set, RunContext(target, parallelism=4), PlanOptions()))
     results = []
     for plan in plans:
         run_journal = Journal(journal, run_id=new_run_id(), target=target.label)
@@ -223,7 +265,7 @@ def test_two_runs_creating_one_channel_with_different_content_never_both_win(tmp
         write_manifest(tmp_path / team, FULL_SETUP.replace("displayName: Web chat", f"displayName: {team}"))
         for team in teams
     ]
-    with served(tmp_path / "sandbox.db", **LATENCY) as sandbox:
+    with served_together(tmp_path / "sandbox.db", 2, **LATENCY) as sandbox:
         runs = run_together(sandbox, [(m, m.parent / "run") for m in manifests], journal, "--format", "json")
         with open_tenant(sandbox) as tenant:
             channels = tenant.list("channels")

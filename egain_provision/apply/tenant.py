@@ -1,0 +1,136 @@
+"""What apply reads of the tenant while it writes: shared listings by kind, deletes by id."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from egain_provision.client import EgainClient
+from egain_provision.errors import ApiError, TransportError
+from egain_provision.kinds import Kind, Reference
+from egain_provision.live import LiveObject, to_live_object
+from egain_provision.normalize import align_paths, clone, comparable, is_masked
+from egain_provision.paths import get_concrete, get_path, set_concrete, set_path
+from egain_provision.references import KEEP, rewrite_references
+from egain_provision.sensitive import secret_paths
+
+# Seconds a tenant may take to list an object after its create answered (or was lost).
+DEFAULT_READ_AFTER_WRITE = 5.0
+
+
+class TenantView:
+    """The tenant as apply's runners see it; owns the listings they share."""
+
+    def __init__(self, client: EgainClient, read_after_write: float = DEFAULT_READ_AFTER_WRITE) -> None:
+        self.client = client
+        self.retry = client.retry
+        self.read_after_write = read_after_write
+        self._listings: dict[str, tuple[float, asyncio.Task[list[dict[str, Any]]]]] = {}
+
+    async def settled_identical(self, kind: Kind, natural_key: str, body: dict[str, Any]) -> list[LiveObject]:
+        """Like `identical_named`, but an empty answer is believed only once the read-after-write window passed.
+
+        A tenant may list a new object only some time after its create: look again, a little later
+        each time, until the window has passed since the first look.
+        """
+        deadline = time.monotonic() + self.read_after_write
+        pause = 0.25
+        while True:
+            found = await self.identical_named(kind, natural_key, body)
+            if found or time.monotonic() >= deadline:
+                return found
+            await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+            pause *= 2
+
+    async def identical_named(self, kind: Kind, natural_key: str, body: dict[str, Any]) -> list[LiveObject]:
+        """The live objects named `natural_key` that hold exactly `body`, oldest first."""
+        existing = await self.same_named(kind, natural_key, time.monotonic())
+        return [obj for obj in existing if same_content(kind, obj.body, body)]
+
+    async def same_named(self, kind: Kind, natural_key: str, since: float) -> list[LiveObject]:
+        """The live objects named `natural_key` as of `since` or later, oldest first (creation time, then list order).
+
+        `since` is when the caller saw its write's outcome: anything that write did is visible by then.
+        The caller's action gives its room back meanwhile: waiting for a shared listing is not work.
+        """
+        async with self.client.limit.paused():
+            listing = await self._list_since(kind, since)
+        found = []
+        for position, item in enumerate(listing):
+            obj = to_live_object(kind, item)
+            if obj is not None and obj.natural_key == natural_key:
+                found.append((str(obj.body.get("created") or ""), position, obj))
+        return [obj for _, _, obj in sorted(found, key=lambda entry: entry[:2])]
+
+    async def _list_since(self, kind: Kind, since: float) -> list[dict[str, Any]]:
+        """Every object of `kind`, read by a listing that started no earlier than `since`.
+
+        At most one listing per kind is in flight: checks that arrive while it runs (it began too
+        early for them) wait for it to end and share the next one, so a burst of creates costs a
+        few listings, not one each.
+        """
+        while True:
+            current = self._listings.get(kind.name)
+            if current is not None and not current[1].done():
+                if current[0] >= since:
+                    return await asyncio.shield(current[1])
+                await asyncio.wait([current[1]])
+                continue
+            if current is not None and current[0] >= since and current[1].exception() is None:
+                return current[1].result()
+            task = asyncio.ensure_future(self._items(kind))
+            self._listings[kind.name] = (time.monotonic(), task)
+            return await asyncio.shield(task)
+
+    async def _items(self, kind: Kind) -> list[dict[str, Any]]:
+        return (await self.client.list_all(kind)).items
+
+    async def delete_id(self, kind: Kind, object_id: str) -> tuple[int, bool]:
+        """Delete by id, resending after ambiguous failures (DELETE is idempotent); a 404 means gone.
+
+        Returns the attempts made and whether the object was still there to delete.
+        """
+        for attempt in range(1, self.retry.attempts + 1):
+            try:
+                await self.client.delete(kind, object_id)
+                return attempt, True
+            except ApiError as exc:
+                if exc.status == 404:
+                    return attempt, attempt > 1  # after a lost answer, a 404 is our own delete
+                if not ambiguous(exc) or attempt == self.retry.attempts:
+                    raise
+            except TransportError:
+                if attempt == self.retry.attempts:
+                    raise
+            await asyncio.sleep(self.retry.delay(attempt))
+        raise AssertionError("unreachable")
+
+
+def _by_id(reference: Reference, value: Any) -> Any:
+    object_id = reference.id_in(value)
+    return KEEP if object_id is None else reference.api_value(object_id)
+
+
+def ambiguous(exc: Exception) -> bool:
+    """The request may have been carried out: the connection failed or the server erred."""
+    return isinstance(exc, TransportError) or (isinstance(exc, ApiError) and exc.status >= 500)
+
+
+def same_content(kind: Kind, live_body: dict[str, Any], sent: dict[str, Any]) -> bool:
+    """Whether the tenant now holds what was sent: its fields we did not send (server fields, extras a
+    tenant adds) do not count, references count by id (`{id, name}` is `{id}`), masked secrets as equal.
+    """
+    wanted = {key: value for key, value in sent.items() if key not in kind.server_fields}
+    live = {key: clone(value) for key, value in live_body.items() if key in wanted}
+    rewrite_references(kind, live, _by_id)
+    for path in kind.secret_fields:
+        if is_masked(get_path(live, path)) and get_path(wanted, path) is not None:
+            set_path(live, path, get_path(wanted, path))
+    for path in secret_paths(kind, wanted):
+        if path in kind.secret_fields:
+            continue
+        for live_path in align_paths(kind, [path], wanted, live):
+            if is_masked(get_concrete(live, live_path)):
+                set_concrete(live, live_path, get_concrete(wanted, path))
+    return comparable(kind, live) == comparable(kind, wanted)

@@ -1,0 +1,134 @@
+"""The run's one limit on work in flight, and its one retry policy.
+
+A run has a single `AdaptiveLimit`: `plan` holds it per request, `apply`'s scheduler holds it
+per action (an action makes one request at a time). Either way a 429 halves it and each
+success grows it back by one, so a throttled tenant sees less concurrency at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import random
+from collections.abc import AsyncIterator, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+DEFAULT_PARALLELISM = 10
+T = TypeVar("T")
+
+# True inside work that already holds the limit (an apply action): its requests do not take it again.
+_holding: ContextVar[bool] = ContextVar("egain_provision_holding_limit", default=False)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, capped; `Retry-After` wins when the server sends it."""
+
+    attempts: int = 8
+    base_delay: float = 0.05
+    max_delay: float = 5.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_delay * 6)
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+
+
+class AdaptiveLimit:
+    """A concurrency limit that halves on 429 and grows back by one per success.
+
+    Waiters are served first come, first served, and a release wakes exactly the one it admits.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.ceiling = max(1, limit)
+        self.limit = self.ceiling
+        self.in_flight = 0
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    async def __aenter__(self) -> AdaptiveLimit:
+        await self.acquire()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release()
+
+    async def acquire(self) -> None:
+        """Wait for room, then take it."""
+        if self.in_flight < self.limit and not self._waiters:
+            self.in_flight += 1
+            return
+        admitted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(admitted)
+        try:
+            await admitted
+        except asyncio.CancelledError:
+            if admitted.done() and not admitted.cancelled():
+                self.release()  # admitted just as it was cancelled: pass the room on
+            elif admitted in self._waiters:
+                self._waiters.remove(admitted)
+            raise
+
+    def release(self) -> None:
+        self.in_flight -= 1
+        self._admit()
+
+    def _admit(self) -> None:
+        while self._waiters and self.in_flight < self.limit:
+            waiter = self._waiters.popleft()
+            if waiter.done():  # cancelled while it queued
+                continue
+            self.in_flight += 1
+            waiter.set_result(None)
+
+    @asynccontextmanager
+    async def request(self) -> AsyncIterator[None]:
+        """Around one request: take room, unless this work already holds some."""
+        if _holding.get():
+            yield
+            return
+        async with self:
+            yield
+
+    def hold(self) -> None:
+        """Mark the current task as holding room it took with `acquire` (its requests then pass)."""
+        _holding.set(True)
+
+    @asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """Give held room back while waiting on shared work (whose requests then take room), then retake it."""
+        self.release()
+        token = _holding.set(False)
+        try:
+            yield
+        finally:
+            _holding.reset(token)
+            await self.acquire()
+
+    def throttled(self) -> None:
+        self.limit = max(1, self.limit // 2)
+
+    def succeeded(self) -> None:
+        if self.limit < self.ceiling:
+            self.limit += 1
+            self._admit()
+
+
+async def gather_or_cancel(coroutines: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
+    """Run concurrently; on the first failure cancel the others, wait for them, then raise that failure.
+
+    Unlike asyncio.gather, nothing is left running (half-open connections) when an error ends the run.
+    """
+    tasks: list[asyncio.Task[T]] = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(coroutine) for coroutine in coroutines]
+    except BaseExceptionGroup as failures:
+        first: BaseException = failures
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
+    return [task.result() for task in tasks]

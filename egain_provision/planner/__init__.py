@@ -1,0 +1,96 @@
+"""Desired objects + live objects -> a frozen Plan, in pure steps (decK's "diff" stage, Terraform's plan as a value).
+
+match (declared to live) -> check_references (every reference resolves) -> plan_object (one
+create or update each) -> prune (unmanaged objects, deletes with --prune) -> order_actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from egain_provision.errors import PlanError
+from egain_provision.kinds import SETUP_ORDER
+from egain_provision.live import LiveState
+from egain_provision.model import DesiredObject
+from egain_provision.plan import Action, Plan
+from egain_provision.planner.match import Pending, check_references, is_ignored, match
+from egain_provision.planner.objects import plan_object
+from egain_provision.planner.order import order_actions
+from egain_provision.planner.prune import prune
+from egain_provision.sensitive import Marked
+
+DEFAULT_MAX_DELETES = 10
+
+__all__ = ["DEFAULT_MAX_DELETES", "PlanOptions", "build_plan", "order_actions"]
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """What the user asked of the plan."""
+
+    prune: bool = False
+    max_deletes: int = DEFAULT_MAX_DELETES
+    kinds: tuple[str, ...] = ()
+    rotate_secrets: bool = False
+
+
+def build_plan(
+    objects: Sequence[DesiredObject],
+    live: LiveState,
+    *,
+    target: str,
+    target_identity: str,
+    ignore: Mapping[str, Sequence[str]] | None = None,
+    manifests: Sequence[str] = (),
+    options: PlanOptions | None = None,
+    sensitive: Marked | None = None,
+) -> Plan:
+    """Compare the declared objects with the live tenant; PlanError (with diagnostics) for unresolvable input."""
+    options = options or PlanOptions()
+    ignore = ignore or {}
+    scope = set(options.kinds) or set(SETUP_ORDER)
+    managed = [obj for obj in objects if obj.kind in scope and not is_ignored(ignore, obj.kind, obj.natural_key)]
+    matching, problems = match(objects, live)
+    pending: dict[tuple[str, str], Pending] = {}
+    for obj in managed:
+        pending[(obj.kind, obj.natural_key)], found = check_references(obj, matching, scope)
+        problems += found
+    if problems:
+        raise PlanError.from_diagnostics(problems)
+
+    warnings = [
+        f"{obj.location}: {obj.kind} {obj.natural_key!r} is declared but matches an ignore glob; left unchanged"
+        for obj in objects
+        if obj.kind in scope and is_ignored(ignore, obj.kind, obj.natural_key)
+    ]
+    forward: list[Action] = []
+    unchanged: dict[str, int] = {}
+    write_only_skipped = 0
+    for obj in managed:
+        waiting_for = pending[(obj.kind, obj.natural_key)]
+        planned = plan_object(obj, matching, waiting_for, rotate_secrets=options.rotate_secrets, marked=sensitive)
+        write_only_skipped += planned.write_only_skipped
+        if planned.action is None:
+            unchanged[obj.kind] = unchanged.get(obj.kind, 0) + 1
+        else:
+            forward.append(planned.action)
+    if write_only_skipped:
+        warnings.append(
+            f"{write_only_skipped} secret field(s) are write-only on this tenant and were not compared; "
+            "pass --rotate-secrets to send them"
+        )
+    pruning = prune(objects, matching, forward, scope=scope, ignore=ignore, delete=options.prune, marked=sensitive)
+    return Plan(
+        target=target,
+        target_identity=target_identity,
+        manifests=tuple(manifests),
+        kinds=tuple(name for name in SETUP_ORDER if name in scope),
+        prune=options.prune,
+        max_deletes=options.max_deletes,
+        actions=tuple(order_actions(forward + pruning.deletes)),
+        unchanged=unchanged,
+        unmanaged=tuple(pruning.unmanaged),
+        ignored=pruning.ignored,
+        warnings=tuple(live.warnings + warnings + pruning.warnings),
+    )

@@ -1,0 +1,155 @@
+"""Step 3 of planning: the create, update or delete of one object, from its two sides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from egain_provision.diff import diff_documents, pattern_of
+from egain_provision.kinds import KINDS_BY_NAME, Kind, Reference
+from egain_provision.live import LiveObject
+from egain_provision.model import DesiredObject, Ref
+from egain_provision.normalize import (
+    align_paths,
+    clone,
+    comparable,
+    desired_to_manifest,
+    is_masked,
+    live_to_manifest,
+    mark_sensitive,
+)
+from egain_provision.paths import get_path, set_path
+from egain_provision.plan import SENSITIVE_DISPLAY, WRITE_ONLY_DISPLAY, Action, Change
+from egain_provision.planner.match import Matching, Pending
+from egain_provision.references import KEEP, rewrite_references
+from egain_provision.sensitive import Marked, secret_paths
+
+# Never send `"modified": null`: the update reads the object first, or goes without.
+NO_MODIFIED_NOTE = (
+    "the tenant lists this object without `modified`: apply reads it first, and without one there the "
+    "update has no protection against a change made meanwhile"
+)
+
+
+@dataclass(frozen=True)
+class ObjectPlan:
+    """The action one declared object needs (None: it already matches), and its secrets left uncompared."""
+
+    action: Action | None
+    write_only_skipped: int = 0
+
+
+def plan_object(
+    obj: DesiredObject, matching: Matching, pending: Pending, *, rotate_secrets: bool, marked: Marked | None = None
+) -> ObjectPlan:
+    """The create or update for one declared object."""
+    kind = KINDS_BY_NAME[obj.kind]
+    sensitive_paths = sorted(set(obj.sensitive) | set(secret_paths(kind, obj.body, marked)))
+    desired_api = clone(obj.body)
+    mark_sensitive(desired_api, sensitive_paths)
+    desired_doc = comparable(kind, desired_to_manifest(kind, desired_api, matching.resolve, matching.key_of_id))
+    fields: dict[str, Any] = {
+        "kind": obj.kind,
+        "natural_key": obj.natural_key,
+        "body": wire_body(kind, obj.body, matching),
+        "sensitive": {path: obj.sensitive.get(path) for path in sensitive_paths},
+        "depends_on": sorted(f"{k}/{name}" for k, name in pending),
+        "location": obj.location,
+    }
+    live_obj = matching.live_of(obj)
+    if live_obj is None:
+        changes = mark_pending(kind, diff_documents(None, desired_doc), pending)
+        return ObjectPlan(Action(action="create", changes=changes, **fields))
+
+    live_api = clone(live_obj.body)
+    notes, forced, skipped = _write_only_secrets(kind, obj, live_api, rotate_secrets=rotate_secrets)
+    live_sensitive = align_paths(kind, sensitive_paths, obj.body, live_obj.body)
+    mark_sensitive(live_api, sorted(set(live_sensitive) | set(secret_paths(kind, live_api, marked))))
+    live_doc = comparable(kind, live_to_manifest(kind, live_api, matching.key_of_id))
+    changes = mark_pending(kind, diff_documents(live_doc, desired_doc), pending) + forced
+    if not changes:
+        return ObjectPlan(None, skipped)
+    if live_obj.modified is not None:
+        fields["body"]["modified"] = live_obj.modified
+    else:
+        notes.append(NO_MODIFIED_NOTE)
+    action = Action(
+        action="update",
+        id=live_obj.id,
+        modified=live_obj.modified,
+        previous_key=live_obj.natural_key if live_obj.natural_key != obj.natural_key else None,
+        changes=sorted(changes, key=lambda change: change.path),
+        notes=notes,
+        **fields,
+    )
+    return ObjectPlan(action, 0 if rotate_secrets else skipped)
+
+
+def _write_only_secrets(
+    kind: Kind, obj: DesiredObject, live_api: dict[str, Any], *, rotate_secrets: bool
+) -> tuple[list[str], list[Change], int]:
+    """Secrets the tenant does not reveal are never a phantom change: copy ours over its mask.
+
+    Returns the notes for the plan, the changes forced by --rotate-secrets, and how many were skipped.
+    """
+    notes: list[str] = []
+    forced: list[Change] = []
+    skipped = 0
+    for path in kind.secret_fields:
+        desired = get_path(obj.body, path)
+        if desired is None or not is_masked(get_path(live_api, path)):
+            continue
+        skipped += 1
+        set_path(live_api, path, desired)
+        if rotate_secrets:
+            notes.append(f"{path}: write-only on this tenant; sent because of --rotate-secrets")
+            forced.append(Change(path, WRITE_ONLY_DISPLAY, SENSITIVE_DISPLAY, sensitive=True))
+        else:
+            notes.append(f"{path}: write-only on this tenant, not compared")
+    return notes, forced, skipped
+
+
+def plan_delete(
+    live_obj: LiveObject, matching: Matching, depends_on: list[str], marked: Marked | None = None
+) -> Action:
+    """The delete of a live object nothing declares, showing every field it loses (secrets masked)."""
+    kind = KINDS_BY_NAME[live_obj.kind]
+    live_api = clone(live_obj.body)
+    mark_sensitive(live_api, secret_paths(kind, live_api, marked))
+    doc = comparable(kind, live_to_manifest(kind, live_api, matching.key_of_id))
+    return Action(
+        action="delete",
+        kind=live_obj.kind,
+        natural_key=live_obj.natural_key,
+        id=live_obj.id,
+        modified=live_obj.modified,
+        changes=diff_documents(doc, None),
+        depends_on=depends_on,
+    )
+
+
+def wire_body(kind: Kind, body: dict[str, Any], matching: Matching) -> dict[str, Any]:
+    """The body to send: references to live objects as ids, references to new objects kept as Refs."""
+    wire = clone(body)
+
+    def resolved(reference: Reference, value: Any) -> Any:
+        object_id = matching.resolve(value) if isinstance(value, Ref) else None
+        return KEEP if object_id is None else reference.api_value(object_id)
+
+    rewrite_references(kind, wire, resolved)
+    return wire
+
+
+def mark_pending(kind: Kind, changes: list[Change], pending: Pending) -> list[Change]:
+    """Flag references to objects this plan creates: their ids are known only after apply."""
+    if not pending:
+        return changes
+    patterns = {pattern_of(reference.path): reference.target for reference in kind.references}
+    marked = []
+    for change in changes:
+        target = patterns.get(pattern_of(change.path))
+        names = change.after if isinstance(change.after, list) else [change.after]
+        if target is not None and any(isinstance(n, str) and (target, n) in pending for n in names):
+            change = Change(change.path, change.before, change.after, change.sensitive, known_after_apply=True)
+        marked.append(change)
+    return marked

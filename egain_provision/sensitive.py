@@ -1,0 +1,47 @@
+"""Where a body holds secrets: the kind's secret fields, and name/value items with a secret name."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from typing import Any
+
+from egain_provision.kinds import KINDS, Kind, SecretItems
+from egain_provision.paths import get_path, iter_slots, join_path
+
+# Item names the manifests mark secret, by list (`sensitive: {attributes: [apiKey]}`).
+Marked = Mapping[str, Collection[str]]
+MARKABLE_LISTS = tuple(sorted({items.list_path for kind in KINDS for items in kind.secret_items}))
+
+
+def secret_paths(kind: Kind, body: Any, marked: Marked | None = None) -> list[str]:
+    """Concrete paths of every secret value present in `body` (the same in manifest and API form)."""
+    paths = [slot.path for secret in kind.secret_fields for slot in iter_slots(body, secret)]
+    for items in kind.secret_items:
+        paths += [path for path, _ in secret_item_values(items, body, marked)]
+    return paths
+
+
+def secret_names(items: SecretItems, marked: Marked | None = None) -> set[str]:
+    """The item names whose values are secret in `items`' list."""
+    return set(items.names) | set((marked or {}).get(items.list_path, ()))
+
+
+def secret_item_values(items: SecretItems, body: Any, marked: Marked | None = None) -> Iterator[tuple[str, Any]]:
+    """(concrete path, value) of each item of `items.list_path` whose name is secret."""
+    listed = get_path(body, items.list_path)
+    if not isinstance(listed, list):
+        return
+    names = secret_names(items, marked)
+    for index, item in enumerate(listed):
+        if isinstance(item, dict) and item.get(items.key) in names and items.value in item:
+            yield join_path(join_path(items.list_path, index), items.value), item[items.value]
+
+
+def read_marks(value: Any) -> dict[str, set[str]]:
+    """The `sensitive:` section of a manifest document, as list path -> item names (bad shapes ignored)."""
+    marks: dict[str, set[str]] = {}
+    if isinstance(value, dict):
+        for list_path, names in value.items():
+            if list_path in MARKABLE_LISTS and isinstance(names, list):
+                marks.setdefault(list_path, set()).update(name for name in names if isinstance(name, str))
+    return marks
