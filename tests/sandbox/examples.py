@@ -202,14 +202,17 @@ def create_graph(api: httpx.Client) -> Graph:
 
 
 def collection_of(kind: str) -> str:
-    """The collection of a `full_body` kind: a collection, or "oauth2" for an OAuth authentication."""
-    return "authentications" if kind == "oauth2" else kind
+    """The collection of a `full_body` kind: a collection, "oauth2" for an OAuth authentication, or
+    "agent_orchestrations" for an orchestration without a bot."""
+    return {"oauth2": "authentications", "agent_orchestrations": "orchestrations"}.get(kind, kind)
 
 
 def full_body(graph: Graph, kind: str) -> dict[str, Any]:
     """A valid create body of `kind` with most optional parts present, referencing `graph`'s objects."""
     if kind == "oauth2":
         return copy.deepcopy(OAUTH_AUTHENTICATION) | {"name": "another_oauth"}
+    if kind == "agent_orchestrations":
+        return orchestration_without_bot(graph.customer_app, graph.agent_app)
     result = graph.bodies()[kind]
     if kind == "participants":
         result["options"] = [{"name": "o", "value": "v"}]

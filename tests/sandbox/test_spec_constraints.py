@@ -23,7 +23,16 @@ from tests.sandbox.spec import spec_or_skip
 
 REQUIRED, NOT_ALLOWED, TOO_LONG = "400-143", "400-196", "400-358"
 REMOVE = object()
-KINDS = ["authentications", "oauth2", "clientapplications", "participants", "channels", "orchestrations", "accounts"]
+KINDS = [
+    "authentications",
+    "oauth2",
+    "clientapplications",
+    "participants",
+    "channels",
+    "orchestrations",
+    "agent_orchestrations",
+    "accounts",
+]
 
 
 @dataclass(frozen=True)
