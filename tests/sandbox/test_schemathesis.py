@@ -1,8 +1,9 @@
 """Schemathesis drives eGain's spec against the served sandbox: no 5xx, every answer as the spec says.
 
-Bounded: 50 examples per operation of the six setup resources, on 127.0.0.1 only, with a token the
-sandbox issued for the spec's scope. Positive cases (schema-valid requests) and negative ones
-(requests the spec forbids, which must be refused with a 4xx) are both generated.
+Bounded: the spec's examples and up to 50 generated requests per operation of the six setup
+resources, on 127.0.0.1 only, with a token the sandbox issued for the spec's scope. Positive cases
+(schema-valid requests) and negative ones (requests the spec forbids, which must be refused with a
+4xx) are both generated.
 """
 
 from __future__ import annotations
