@@ -11,25 +11,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
-from egain_provision.errors import ApiError, TargetError, TransportError, api_error_class
+from egain_provision.errors import ApiError, ProvisionerError, TargetError, TransportError, api_error_class
 from egain_provision.kinds import Kind
-from egain_provision.limits import DEFAULT_PARALLELISM, AdaptiveLimit, RetryPolicy
+from egain_provision.limits import DEFAULT_PARALLELISM, NOTICEABLE_WAIT, AdaptiveLimit, Pacer, RetryPolicy
 from egain_provision.listing import ASKED_PAGE_SIZE, IncompleteRead, Listing, Page, parse_page, read_kind
+from egain_provision.redact import Redactor
 
 log = logging.getLogger("egain_provision.http")
 
 # One answer, however it is sent, is read up to this size, then refused.
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
+DEFAULT_TIMEOUT = 30.0
 _ENCODED_HEADERS = ("content-encoding", "content-length")
 # The spec's only declared scope; it carries the manage and read permissions the tool needs.
 DEFAULT_SCOPE = "https://api.egain.cloud/auth/.default"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,18 +63,29 @@ class EgainClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         limit: AdaptiveLimit | None = None,
-        timeout: float = 30.0,
+        pacer: Pacer | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
+        ca_cert: str | None = None,
+        redact: Redactor | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
         self.retry = retry or RetryPolicy()
         self.limit = limit or AdaptiveLimit(DEFAULT_PARALLELISM)
+        self.pacer = pacer or Pacer(None)
+        self.stats = RequestStats()
+        # Every server message goes through it: servers echo tokens, secrets and bodies back.
+        self.redact = redact or Redactor()
+        self.redact.add(credentials.client_secret)
+        self.redact.add(credentials.access_token)
         self.timeout = timeout
-        self._http = httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False)
-        self._token: str | None = credentials.access_token
-        self._token_generation = 0
-        self._token_lock = asyncio.Lock()
+        self._http = httpx.AsyncClient(
+            transport=transport, timeout=timeout, follow_redirects=False, verify=ca_cert if ca_cert else True
+        )
+        self.tokens = Tokens(
+            self._http, credentials, retry=self.retry, timeout=timeout, redact=self.redact, notice=self.pacer.notice
+        )
 
     async def __aenter__(self) -> EgainClient:
         return self
@@ -103,7 +116,10 @@ class EgainClient:
             raise
         if response.status_code == 204:
             return Page([], 0)
-        return parse_page(kind, _json(response, "GET", kind.api_path), f"{self.base_url}{kind.api_path}")
+        try:
+            return parse_page(kind, _json(response, "GET", kind.api_path), f"{self.base_url}{kind.api_path}")
+        except IncompleteRead as exc:
+            raise IncompleteRead(self.redact(exc.message), hint=exc.hint) from None
 
     async def list_all(self, kind: Kind) -> Listing:
         """Every object of a kind, read whole (or IncompleteRead)."""
@@ -146,50 +162,66 @@ class EgainClient:
         idempotent: bool,
     ) -> httpx.Response:
         url = self.base_url + path
+        budget = RetryBudget(self.retry, f"{method} {path}", self.pacer.notice, self.stats)
         renewed = False
-        attempt = 0
         while True:
-            token, generation = await self._ensure_token()
+            token, generation = await self.tokens.current()
+            await self.pacer.take()
             started = time.monotonic()
+            self.stats.requests += 1
             try:
                 async with self.limit.request():
                     response = await self._exchange(method, url, params=params, json=json, token=token)
             except (httpx.TransportError, OSError, TimeoutError) as exc:
                 log.debug("%s %s failed after %.0f ms: %s", method, path, _ms(started), type(exc).__name__)
-                if not idempotent or attempt + 1 >= self.retry.attempts:
-                    raise TransportError(
-                        f"{method} {path}: connection failed ({type(exc).__name__}); the request may or may not"
-                        " have reached the API",
-                        hint="check the target URL and network, then run the command again",
-                    ) from None
-                await asyncio.sleep(self.retry.delay(attempt, None))
-                attempt += 1
+                failure = self._transport_error(method, path, exc)
+                # A server that holds a request for the whole timeout is not helped by another one.
+                if not idempotent or isinstance(exc, TimeoutError | httpx.TimeoutException):
+                    raise failure from None
+                await budget.wait(None, failure)
                 continue
             log.debug("%s %s -> %d in %.0f ms", method, path, response.status_code, _ms(started))
             status = response.status_code
-            if status == 401 and not renewed and self._can_renew():
+            if status == 401 and not renewed and self.tokens.can_renew:
                 renewed = True
-                await self._renew_token(generation)
+                await self.tokens.renew(generation)
                 continue
-            if status in RETRYABLE_STATUS and (idempotent or status == 429) and attempt + 1 < self.retry.attempts:
-                if status == 429:
-                    self.limit.throttled()
-                await asyncio.sleep(self.retry.delay(attempt, _retry_after(response)))
-                attempt += 1
+            if status in RETRYABLE_STATUS and (idempotent or status == 429):
+                self._throttled(status)
+                await budget.wait(_retry_after(response), self._redacted(_api_error(response, method, path)))
                 continue
             if 300 <= status < 400:
-                location = response.headers.get("Location", "(no Location)")
-                raise ApiError(
-                    f"{method} {path}: the API answered {status}, a redirect to {location}; redirects are not followed",
-                    status=status,
-                    method=method,
-                    path=path,
-                    hint="use the URL the API lives at as the target (no redirect in between)",
-                )
+                raise self._redacted(_redirect_error(response, method, path))
             if status >= 400:
-                raise _api_error(response, method, path)
+                raise self._redacted(_api_error(response, method, path))
             self.limit.succeeded()
+            self.pacer.succeeded()
             return response
+
+    def _redacted(self, error: ApiError) -> ApiError:
+        """The error with the server's words cleared of every sensitive value this run knows."""
+        error.message = self.redact(error.message)
+        error.args = (error.message,)
+        return error
+
+    def _throttled(self, status: int) -> None:
+        if status == 429:
+            self.stats.throttled += 1
+            self.limit.throttled()
+            self.pacer.throttled()
+
+    def _transport_error(self, method: str, path: str, exc: BaseException) -> TransportError:
+        """A failed exchange, naming the host and port and what was tried."""
+        parsed = httpx.URL(self.base_url)
+        where = f"{parsed.host}:{parsed.port or (443 if parsed.scheme == 'https' else 80)}"
+        if isinstance(exc, TimeoutError | httpx.TimeoutException):
+            what = f"no whole answer from {where} within {self.timeout:g} s (--timeout)"
+        else:
+            what = f"connection to {where} failed ({type(exc).__name__})"
+        return TransportError(
+            f"{method} {path}: {what}; the request may or may not have reached the API",
+            hint="check the target URL, the network and any proxy (HTTPS_PROXY), then run the command again",
+        )
 
     async def _exchange(
         self, method: str, url: str, *, params: dict[str, str] | None, json: dict[str, Any] | None, token: str
@@ -218,25 +250,68 @@ class EgainClient:
         headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _ENCODED_HEADERS]
         return httpx.Response(response.status_code, headers=headers, content=bytes(body), request=request)
 
-    def _can_renew(self) -> bool:
+
+class Tokens:
+    """One bearer token per run, shared by concurrent requests and renewed once per generation."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        credentials: Credentials,
+        *,
+        retry: RetryPolicy,
+        timeout: float,
+        redact: Redactor,
+        notice: Callable[[str], None] | None,
+    ) -> None:
+        self._http = http
+        self.credentials = credentials
+        self.retry = retry
+        self.timeout = timeout
+        self.redact = redact
+        self.notice = notice
+        self._token: str | None = credentials.access_token
+        self._token_generation = 0
+        self._token_lock = asyncio.Lock()
+
+    @property
+    def can_renew(self) -> bool:
         return self.credentials.token_url is not None
 
-    async def _ensure_token(self) -> tuple[str, int]:
+    async def current(self) -> tuple[str, int]:
         """The current token and its generation, read together (a 401 renews only that generation)."""
         if self._token is None:
-            await self._renew_token(self._token_generation)
+            await self.renew(self._token_generation)
         assert self._token is not None
         return self._token, self._token_generation
 
-    async def _renew_token(self, seen_generation: int) -> None:
+    async def renew(self, seen_generation: int) -> None:
+        """A new token, unless another request renewed the one `seen_generation` names meanwhile."""
         async with self._token_lock:
             # Another request renewed it while this one waited: use that token.
             if self._token_generation != seen_generation and self._token is not None:
                 return
-            self._token = await self._fetch_token()
+            self._token = await self._fetch()
             self._token_generation += 1
 
-    async def _fetch_token(self) -> str:
+    async def _token_answer(self, url: str, form: dict[str, str]) -> httpx.Response:
+        """The token endpoint's answer, retried within the retry budget like any read."""
+        budget = RetryBudget(self.retry, f"POST {url}", self.notice)
+        while True:
+            try:
+                response = await asyncio.wait_for(self._http.post(url, data=form), self.timeout)
+            except (httpx.TransportError, OSError, TimeoutError) as exc:
+                failure = TargetError(
+                    f"cannot reach the token endpoint {url} ({type(exc).__name__})",
+                    hint="check EGAIN_TOKEN_URL and the network",
+                )
+                await budget.wait(None, failure)
+                continue
+            if response.status_code not in RETRYABLE_STATUS:
+                return response
+            await budget.wait(_retry_after(response), _token_refusal(url, response))
+
+    async def _fetch(self) -> str:
         creds = self.credentials
         if not (creds.token_url and creds.client_id and creds.client_secret):
             raise TargetError(
@@ -249,33 +324,110 @@ class EgainClient:
             "client_secret": creds.client_secret,
             "scope": creds.scope,
         }
-        for attempt in range(self.retry.attempts):
-            try:
-                response = await self._http.post(creds.token_url, data=form)
-            except (httpx.TransportError, OSError) as exc:
-                if attempt + 1 >= self.retry.attempts:
-                    raise TargetError(
-                        f"cannot reach the token endpoint {creds.token_url} ({type(exc).__name__})",
-                        hint="check EGAIN_TOKEN_URL and the network",
-                    ) from None
-                await asyncio.sleep(self.retry.delay(attempt, None))
-                continue
-            if response.status_code in RETRYABLE_STATUS and attempt + 1 < self.retry.attempts:
-                await asyncio.sleep(self.retry.delay(attempt, _retry_after(response)))
-                continue
-            break
+        response = await self._token_answer(creds.token_url, form)
         if response.status_code != 200:
-            raise TargetError(
-                f"the token endpoint {creds.token_url} refused the client credentials (HTTP {response.status_code})",
-                hint="check EGAIN_CLIENT_ID, EGAIN_CLIENT_SECRET and EGAIN_SCOPE",
-            )
+            raise _token_refusal(creds.token_url, response)
         try:
-            token = response.json()["access_token"]
-        except (ValueError, KeyError, TypeError):
-            token = None
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if isinstance(answer, dict):
+            # The whole answer is sensitive: the token, and any refresh or id token beside it.
+            for value in answer.values():
+                self.redact.add(value)
+        token = answer.get("access_token") if isinstance(answer, dict) else None
         if not isinstance(token, str) or not token:
             raise TargetError(f"the token endpoint {creds.token_url} answered without an access_token")
         return token
+
+
+
+# What a token endpoint's `error` means, and what to do about it (RFC 6749 section 5.2).
+_TOKEN_HINTS = {
+    "invalid_client": "the client id or secret is wrong: check EGAIN_CLIENT_ID and EGAIN_CLIENT_SECRET",
+    "unauthorized_client": "this client may not use client credentials: check the application's grant types",
+    "invalid_scope": "the scope is not granted to this client: set EGAIN_SCOPE (for example "
+    "https://api.egain.cloud/auth/.default or app.conversation.conversationmgr.manage)",
+    "invalid_grant": "the grant was refused: check the client's credentials and the token URL",
+    "unsupported_grant_type": "the endpoint does not take client credentials: check EGAIN_TOKEN_URL",
+}
+
+
+def _token_refusal(url: str, response: httpx.Response) -> TargetError:
+    """Why the token endpoint said no, in its own words (the `error` code), with the matching hint."""
+    if response.status_code == 404:
+        return TargetError(
+            f"the token endpoint {url} does not exist (HTTP 404)",
+            hint="check EGAIN_TOKEN_URL: https://login.egain.cloud/global/<GATEWAY_ID>/oauth2/v2.0/token",
+        )
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    reason = payload.get("error") if isinstance(payload, dict) else None
+    if isinstance(reason, str) and reason.isidentifier():
+        return TargetError(
+            f"the token endpoint {url} refused the client credentials: {reason} (HTTP {response.status_code})",
+            hint=_TOKEN_HINTS.get(reason, "check EGAIN_CLIENT_ID, EGAIN_CLIENT_SECRET and EGAIN_SCOPE"),
+        )
+    return TargetError(
+        f"the token endpoint {url} refused the client credentials (HTTP {response.status_code})",
+        hint="check EGAIN_CLIENT_ID, EGAIN_CLIENT_SECRET and EGAIN_SCOPE",
+    )
+
+
+def _redirect_error(response: httpx.Response, method: str, path: str) -> ApiError:
+    location = response.headers.get("Location", "(no Location)")
+    return ApiError(
+        f"{method} {path}: the API answered {response.status_code}, a redirect to {location}; "
+        "redirects are not followed",
+        status=response.status_code,
+        method=method,
+        path=path,
+        hint="use the URL the API lives at as the target (no redirect in between)",
+    )
+
+
+@dataclass
+class RequestStats:
+    """What a client's requests cost: how many were sent, how many answered 429, seconds spent waiting."""
+
+    requests: int = 0
+    throttled: int = 0
+    waited: float = 0.0
+
+
+class RetryBudget:
+    """One request's retries, bounded in time (RetryPolicy.budget), `Retry-After` honoured within it."""
+
+    def __init__(
+        self, policy: RetryPolicy, what: str, notice: Callable[[str], None] | None, stats: RequestStats | None = None
+    ) -> None:
+        self.policy = policy
+        self.what = what
+        self.notice = notice
+        self.stats = stats or RequestStats()
+        self.deadline = time.monotonic() + policy.budget
+        self.attempt = 0
+
+    async def wait(self, retry_after: float | None, failure: ProvisionerError) -> None:
+        """Sleep before the next attempt, or raise `failure` (with why) when the budget does not allow it."""
+        left = self.deadline - time.monotonic()
+        delay = self.policy.delay(self.attempt, retry_after)
+        if delay > left:
+            why = (
+                f"the tenant asks to wait {retry_after:g} s (Retry-After)"
+                if retry_after is not None
+                else f"retries of {self.policy.budget:g} s"
+            )
+            failure.message += f" (gave up: {why}, beyond the retry budget of {self.policy.budget:g} s)"
+            raise failure
+        if delay >= NOTICEABLE_WAIT and self.notice is not None:
+            reason = "rate limited by the tenant" if retry_after is not None else "the tenant did not answer"
+            self.notice(f"{reason}: waiting {delay:.0f} s before retrying {self.what}")
+        self.attempt += 1
+        self.stats.waited += delay
+        await asyncio.sleep(delay)
 
 
 def _ms(started: float) -> float:

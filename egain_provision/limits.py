@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import random
-from collections.abc import AsyncIterator, Coroutine, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -30,10 +31,12 @@ class RetryPolicy:
     attempts: int = 8
     base_delay: float = 0.05
     max_delay: float = 5.0
+    # Seconds one request may spend being retried (Retry-After included) before it fails.
+    budget: float = 120.0
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         if retry_after is not None:
-            return min(retry_after, self.max_delay * 6)
+            return retry_after
         return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
 
 
@@ -132,3 +135,94 @@ async def gather_or_cancel(coroutines: Sequence[Coroutine[Any, Any, T]]) -> list
             first = first.exceptions[0]
         raise first from None
     return [task.result() for task in tasks]
+
+
+# --- pacing -----------------------------------------------------------------------------------
+
+# Wait this long or longer and the run says so on stderr.
+NOTICEABLE_WAIT = 2.0
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Requests per second and the burst a token bucket allows."""
+
+    rps: float
+    burst: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.rps:g} req/s (burst {self.burst})"
+
+
+# The setup API's rate limits per eGain plan (the spec's sla.yaml).
+TIERS: dict[str, Rate] = {
+    "developer": Rate(0.16, 1),
+    "basic": Rate(0.5, 2),
+    "enterprise": Rate(1.0, 30),
+}
+
+
+def parse_rate(text: str) -> Rate | None:
+    """`developer`/`basic`/`enterprise`, `RPS`, `RPS/BURST`, or `none` (None: no pacing); ValueError otherwise."""
+    value = text.strip().lower()
+    if value == "none":
+        return None
+    if value in TIERS:
+        return TIERS[value]
+    rps_text, _, burst_text = value.partition("/")
+    try:
+        rps = float(rps_text)
+        burst = int(burst_text) if burst_text else max(1, int(rps))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a rate") from None
+    if not (rps > 0 and burst >= 1) or rps != rps or rps == float("inf"):
+        raise ValueError(f"{text!r} is not a rate: requests per second must be above 0 and the burst at least 1")
+    return Rate(rps, burst)
+
+
+class Pacer:
+    """One token bucket shared by every API request of a run, so a run at the tenant's rate sees no 429.
+
+    Virtual scheduling (GCRA): each request is due one interval after the previous one, with
+    `burst` requests allowed at once. A 429 that still comes (a tenant shared with others)
+    doubles the interval, down to a sixteenth of the rate; each success shortens it again.
+    """
+
+    def __init__(self, rate: Rate | None, notice: Callable[[str], None] | None = None) -> None:
+        self.rate = rate
+        self.notice = notice
+        self.base_interval = 1.0 / rate.rps if rate else 0.0
+        self.interval = self.base_interval
+        self._due = 0.0
+        self.waited = 0.0
+
+    async def take(self) -> None:
+        """Wait for this request's turn."""
+        if self.rate is None:
+            return
+        now = time.monotonic()
+        due = max(self._due, now)
+        start = due - (self.rate.burst - 1) * self.interval
+        self._due = due + self.interval
+        wait = start - now
+        if wait <= 0:
+            return
+        if wait >= NOTICEABLE_WAIT and self.notice is not None:
+            self.notice(f"pacing at {1 / self.interval:g} req/s: waiting {wait:.0f} s")
+        self.waited += wait
+        await asyncio.sleep(wait)
+
+    def throttled(self) -> None:
+        if self.rate is not None:
+            self.interval = min(self.interval * 2, self.base_interval * 16)
+
+    def succeeded(self) -> None:
+        if self.interval > self.base_interval:
+            self.interval = max(self.base_interval, self.interval * 0.95)
+
+
+def estimate_seconds(requests: int, rate: Rate | None) -> float:
+    """The least time `requests` take at `rate` (the burst goes at once)."""
+    if rate is None:
+        return 0.0
+    return max(0, requests - rate.burst) / rate.rps

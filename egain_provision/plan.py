@@ -5,6 +5,7 @@ what `plan --out` saves; it never holds a secret value.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from egain_provision.model import SENSITIVE_DISPLAY, Ref, SourceLocation
 from egain_provision.paths import join_path
 from egain_provision.schemas import load_schema
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
 WRITE_ONLY_DISPLAY = "(write-only, not compared)"
 
 ActionType = Literal["create", "update", "delete"]
@@ -241,7 +242,12 @@ class Plan:
         return any(item.action == "delete" for item in self.actions)
 
     def to_json(self) -> dict[str, Any]:
-        """The document of `plan --format json` and `plan --out` (schemas/plan.schema.json)."""
+        """The document of `plan --format json` and `plan --out` (schemas/plan.schema.json), with its digest."""
+        document = self._content()
+        document["digest"] = digest_of(document)
+        return document
+
+    def _content(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
             "tool": "egain-provision",
@@ -274,6 +280,13 @@ class Plan:
                 f"plan format_version {version!r} is not supported (this tool writes {FORMAT_VERSION})",
                 hint="create the plan again with this version of egain-provision",
             )
+        if not isinstance(data.get("digest"), str) or data["digest"] != digest_of(
+            {key: value for key, value in data.items() if key != "digest"}
+        ):
+            raise PlanError(
+                "the plan file was edited: its content does not match its digest; nothing was applied",
+                hint="do not edit saved plans; create the plan again with `egain-provision plan --out FILE`",
+            )
         # A plan file is input like any other: nothing in it is executed unless it has the published shape.
         problem = jsonschema.exceptions.best_match(Draft202012Validator(load_schema("plan")).iter_errors(data))
         if problem is not None:
@@ -301,6 +314,12 @@ class Plan:
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
+
+
+def digest_of(document: dict[str, Any]) -> str:
+    """`sha256:<hex>` of a plan document's canonical JSON (sorted keys, no spaces)."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _masked(value: Any) -> Any:

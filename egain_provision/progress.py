@@ -74,6 +74,9 @@ def summary_text(result: ApplyResult, target: str) -> str:
         f"{totals['deleted']} deleted, {totals['failed']} failed, {totals['skipped']} skipped "
         f"in {result.wall_time:.1f}s."
     ]
+    if result.requests:
+        lines[0] += f" {result.requests} requests ({result.throttled} answered 429)"
+        lines[0] += f", {result.waited:.1f}s waiting for the tenant."
     if totals["unknown"]:
         lines[0] += f" {totals['unknown']} with an unknown outcome (the next plan shows what happened)."
     if totals["adopted"]:
@@ -114,6 +117,9 @@ def summary_json(result: ApplyResult, target: str) -> str:
         "totals": result.totals,
         "journal_error": result.journal_error,
         "wall_time_s": round(result.wall_time, 3),
+        "requests": result.requests,
+        "throttled": result.throttled,
+        "waited_s": round(result.waited, 3),
         "outcomes": [outcome.to_json() for outcome in result.outcomes],
     }
     return json.dumps(document, indent=2) + "\n"

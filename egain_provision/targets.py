@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import httpx
@@ -28,15 +29,24 @@ class Target:
     credentials: Credentials
     sandbox_db: str | None = None
 
-    def client(self, limit: AdaptiveLimit | None = None) -> EgainClient:
-        """An API client for this target (in process for the embedded sandbox), sharing the run's limit."""
+    @property
+    def is_local(self) -> bool:
+        """The embedded sandbox or a loopback URL (a served sandbox): no tenant's rate limit applies."""
+        host = urlparse(self.base_url).hostname or ""
+        return self.sandbox_db is not None or host in ("localhost", "::1") or host.startswith("127.")
+
+    def client(self, limit: AdaptiveLimit | None = None, **settings: Any) -> EgainClient:
+        """An API client for this target (in process for the embedded sandbox), sharing the run's limit.
+
+        `settings` are EgainClient's keyword options (pacer, timeout, retry, ca_cert).
+        """
         transport: httpx.AsyncBaseTransport | None = None
         if self.sandbox_db is not None:
             from egain_provision.sandbox import SandboxConfig, create_app
 
             app = create_app(SandboxConfig(db_path=self.sandbox_db))
             transport = httpx.ASGITransport(app=app)
-        return EgainClient(self.base_url, self.credentials, transport=transport, limit=limit)
+        return EgainClient(self.base_url, self.credentials, transport=transport, limit=limit, **settings)
 
 
 def resolve_target(option: str | None, environ: Mapping[str, str] | None = None) -> Target:

@@ -71,7 +71,10 @@ async def execute(
             executor = Executor(
                 client, plan, journal=journal, on_outcome=on_outcome, read_after_write=context.read_after_write
             )
-            return await executor.run()
+            result = await executor.run()
+            result.requests, result.throttled = client.stats.requests, client.stats.throttled
+            result.waited = client.stats.waited + context.pacer.waited
+            return result
     finally:
         journal.close()
 

@@ -116,6 +116,10 @@ def stale_objects(plan: Plan, live: LiveState) -> list[str]:
         current = live.by_id.get(action.id or "")
         if current is None:
             problems.append(f"{name} ({action.id}) no longer exists")
+        elif current.kind != action.kind:
+            problems.append(f"{name}: its id {action.id} names a {current.kind} object, not a {action.kind} one")
+        elif current.natural_key not in (action.natural_key, action.previous_key):
+            problems.append(f"{name}: its id {action.id} names {current.natural_key!r}, which the plan does not name")
         elif current.modified != action.modified:
             problems.append(f"{name} ({action.id}) was modified at {current.modified} (planned at {action.modified})")
     return problems

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from egain_provision.apply.binding import ExecutablePlan, bind
@@ -20,7 +20,7 @@ from egain_provision.client import EgainClient
 from egain_provision.errors import ApiError, ConflictError, PlanError, ProvisionerError, StaleWrite
 from egain_provision.journal import Journal
 from egain_provision.kinds import KINDS_BY_NAME, Kind, Reference
-from egain_provision.model import SENSITIVE_DISPLAY, Ref
+from egain_provision.model import Ref
 from egain_provision.normalize import clone
 from egain_provision.paths import get_concrete
 from egain_provision.plan import Action, Plan, SensitivePlaceholder
@@ -33,18 +33,6 @@ class Observer(Protocol):
     def intent(self, action: Action) -> None: ...
 
     def outcome(self, outcome: Outcome) -> None: ...
-
-
-class Redactor:
-    """Replaces every known sensitive value in text (server messages may echo what they were sent)."""
-
-    def __init__(self, values: Sequence[str] = ()) -> None:
-        self.values = {value for value in values if len(value) >= 4}
-
-    def __call__(self, text: str) -> str:
-        for value in sorted(self.values, key=len, reverse=True):
-            text = text.replace(value, SENSITIVE_DISPLAY)
-        return text
 
 
 class JournalObserver:
@@ -95,7 +83,9 @@ class Executor:
         self.journal = JournalObserver(journal) if journal is not None else None
         self.observers: list[Observer] = [self.journal] if self.journal is not None else []
         self.on_outcome = on_outcome
-        self.redact = Redactor(sorted(self.plan.secrets))
+        self.redact = client.redact
+        for secret in sorted(self.plan.secrets):
+            self.redact.add(secret)
         self.runners = runners(TenantView(client, read_after_write))
         self.created_ids: dict[tuple[str, str], str] = {}
         self.scheduler = Scheduler(client.limit, self.perform, self.finish)

@@ -48,6 +48,10 @@ class ApplyResult:
     outcomes: list[Outcome] = field(default_factory=list)
     wall_time: float = 0.0
     journal_error: str | None = None
+    # What the run cost the tenant: requests sent, answers that were 429, seconds spent waiting (pace, retries).
+    requests: int = 0
+    throttled: int = 0
+    waited: float = 0.0
 
     def count(self, action: str, status: Status = "done") -> int:
         return sum(1 for item in self.outcomes if item.action.action == action and item.status == status)

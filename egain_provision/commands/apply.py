@@ -13,6 +13,7 @@ from egain_provision.commands.common import (
     color_enabled,
     configure_logging,
     kind_option,
+    network,
     parse_variables,
     target_options,
     var_options,
@@ -99,12 +100,12 @@ def apply_command(
     saved = read_plan_file(paths)
     if saved is not None:
         refuse_planning_options(kinds=kinds, prune=prune, max_deletes=max_deletes, rotate_secrets=rotate_secrets)
-        context = RunContext(resolve_target(target), parallelism, variables, journal_path, read_after_write)
+        context = RunContext(resolve_target(target), parallelism, variables, journal_path, read_after_write, network())
         executable = asyncio.run(prepare_saved_plan(saved, context))
         planned = saved
     else:
         manifest_set = load_valid_manifests(paths, variables)
-        context = RunContext(resolve_target(target), parallelism, variables, journal_path, read_after_write)
+        context = RunContext(resolve_target(target), parallelism, variables, journal_path, read_after_write, network())
         options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets)
         planned = asyncio.run(compute_plan(manifest_set, context, options))
         executable = bind(planned)

@@ -12,8 +12,11 @@ from typing import Any, TypeVar
 import click
 import yaml
 
+from egain_provision.client import DEFAULT_TIMEOUT
+from egain_provision.context import Network
 from egain_provision.errors import UsageError
 from egain_provision.kinds import SETUP_ORDER
+from egain_provision.limits import RetryPolicy, parse_rate
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,8 +89,75 @@ def color_enabled(no_color: bool) -> bool:
     return sys.stdout.isatty()
 
 
+def _remember(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def store(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        ctx.meta.setdefault(NETWORK_OPTIONS, {})[name] = value
+        return value
+
+    return store
+
+
+def _check_rate(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        try:
+            parse_rate(value)
+        except ValueError as exc:
+            raise click.BadParameter(f"{exc}; use developer, basic, enterprise, RPS, RPS/BURST or none") from None
+    return _remember("rate_limit")(ctx, param, value)
+
+
+NETWORK_OPTIONS = "egain_provision.network"
+
+
+def network() -> Network:
+    """The network settings the current command was given (`--rate-limit`, `--timeout`, ...)."""
+    given = click.get_current_context().meta.get(NETWORK_OPTIONS, {})
+    return Network(**{name: value for name, value in given.items() if value is not None})
+
+
+def network_options(func: F) -> F:
+    """Pace, time budgets and trust for commands that talk to a tenant (read back with `network()`)."""
+    func = click.option(
+        "--ca-cert",
+        type=click.Path(exists=True, dir_okay=False),
+        expose_value=False,
+        callback=_remember("ca_cert"),
+        help="Trust the CA certificates in this PEM file (also SSL_CERT_FILE; proxies from HTTPS_PROXY/NO_PROXY).",
+    )(func)
+    func = click.option(
+        "--retry-budget",
+        type=click.FloatRange(0, 3600),
+        default=RetryPolicy.budget,
+        show_default=True,
+        expose_value=False,
+        callback=_remember("retry_budget"),
+        metavar="SECONDS",
+        help="Longest time one request may spend being retried, Retry-After waits included, before it fails.",
+    )(func)
+    func = click.option(
+        "--timeout",
+        type=click.FloatRange(0.1, 600),
+        default=DEFAULT_TIMEOUT,
+        show_default=True,
+        expose_value=False,
+        callback=_remember("timeout"),
+        metavar="SECONDS",
+        help="Longest time one request may take, its whole answer included.",
+    )(func)
+    return click.option(
+        "--rate-limit",
+        envvar="EGAIN_RATE_LIMIT",
+        expose_value=False,
+        callback=_check_rate,
+        metavar="TIER|RPS[/BURST]|none",
+        help="Pace every API request of the run: developer (0.16 req/s), basic (0.5/2), enterprise (1/30), a rate "
+        "such as 2/5, or none. Default: none for the sandbox and loopback URLs, enterprise for any other tenant.",
+    )(func)
+
+
 def target_options(func: F) -> F:
-    """`--target sandbox|URL`, `--parallelism N` and `-v` for commands that talk to a tenant."""
+    """`--target sandbox|URL`, `--parallelism N`, `-v` and the network options, for commands that talk to a tenant."""
+    func = network_options(func)
     func = click.option(
         "-v",
         "--verbose",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from egain_provision.commands.common import configure_logging, kind_option, target_options
+from egain_provision.commands.common import configure_logging, kind_option, network, target_options
 from egain_provision.context import RunContext
 from egain_provision.export import build_export, dump_document, env_example
 from egain_provision.files import write_atomic
@@ -34,7 +34,7 @@ def export_command(
     """
     configure_logging(verbose)
     resolved = resolve_target(target)
-    live = asyncio.run(read_tenant(RunContext(resolved, parallelism)))
+    live = asyncio.run(read_tenant(RunContext(resolved, parallelism, network=network())))
     export = build_export(live, kinds or SETUP_ORDER, split_by_kind=split_by_kind)
     directory = Path(out_dir)
     header = f"# yaml-language-server: $schema=manifest.schema.json\n# Exported from {resolved.label}.\n"

@@ -92,7 +92,8 @@ class Document:
             return False
         _, items = _SECRET_ITEMS[match.lastgroup or ""]
         item = get_concrete(self.value, parent_path(path))
-        return isinstance(item, dict) and item.get(items.key) in secret_names(items, self.marked)
+        name = item.get(items.key) if isinstance(item, dict) else None
+        return isinstance(name, str) and name in secret_names(items, self.marked)
 
 
 @dataclass

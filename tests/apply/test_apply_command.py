@@ -12,6 +12,7 @@ import pytest
 from egain_provision.apply import Executor
 from egain_provision.context import RunContext
 from egain_provision.journal import read_journal
+from egain_provision.plan import digest_of
 from egain_provision.planner import PlanOptions
 from egain_provision.sandbox.testing import ServedSandbox
 from egain_provision.targets import url_target
@@ -411,12 +412,12 @@ def test_planning_options_with_a_saved_plan_are_refused(sandbox: ServedSandbox, 
     assert tenant.counts()["authentications"] == 0
 
 
-def test_an_unwritable_journal_stops_every_mutation_and_says_so(
+def test_a_journal_on_a_device_is_refused_and_nothing_is_sent(
     sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
 ) -> None:
     result = apply(sandbox, str(write_manifest(tmp_path)), "--journal", "/dev/full")
     assert result.exit_code == 1
-    assert "The journal is incomplete" in result.stdout
+    assert "a character device, not a regular file" in result.stderr
     assert "Traceback" not in result.output
     assert sum(tenant.counts().values()) == 0  # nothing is sent that could not be journalled
 
@@ -434,12 +435,62 @@ def test_a_tampered_saved_plan_is_refused_and_changes_nothing(
     assert cli(sandbox, "plan", str(write_manifest(tmp_path, changed)), "--out", str(saved)).exit_code == 0
     document = json.loads(saved.read_text())
     document["actions"][0][field] = value
+    document["digest"] = digest_of({key: item for key, item in document.items() if key != "digest"})  # a forger
     saved.write_text(json.dumps(document))
     result = cli(sandbox, "apply", str(saved))
     assert result.exit_code == 1
     assert "does not match schemas/plan.schema.json" in result.stderr
     assert tenant.find("channels", "custom.web")["displayName"] == "Web chat"
     assert sum(tenant.counts().values()) == 9
+
+
+def test_any_edit_of_a_saved_plan_is_refused_as_edited(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    create_full_setup(tenant)
+    saved = tmp_path / "plan.json"
+    manifest = write_manifest(tmp_path, FULL_SETUP.replace("displayName: Web chat", "displayName: Web chat v2"))
+    assert cli(sandbox, "plan", str(manifest), "--out", str(saved)).exit_code == 0
+    document = json.loads(saved.read_text())
+    document["actions"][0]["changes"][0]["after"] = "something else"  # still schema-valid
+    saved.write_text(json.dumps(document))
+    result = cli(sandbox, "apply", str(saved))
+    assert result.exit_code == 1
+    assert "the plan file was edited" in result.stderr
+    assert tenant.find("channels", "custom.web")["displayName"] == "Web chat"
+
+
+@pytest.mark.parametrize("swap", ["another account", "an object of another kind"])
+def test_a_saved_plan_whose_ids_name_other_objects_is_refused_before_any_request(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path, swap: str
+) -> None:
+    ids = create_full_setup(tenant)
+    other = tenant.create(
+        "accounts",
+        {
+            "name": "other-account",
+            "address": "987654321",
+            "channel": {"id": ids["custom.web"]},
+            "chatConfigurations": {"orchestration": {"id": ids["bot-first"]}, "entryPoint": {"id": "9"}},
+        },
+    )
+    saved = tmp_path / "plan.json"
+    kept = FULL_SETUP  # other-account is not declared: --prune deletes it
+    assert cli(sandbox, "plan", str(write_manifest(tmp_path, kept)), "--prune", "--out", str(saved)).exit_code == 0
+    document = json.loads(saved.read_text())
+    [delete] = document["actions"]
+    victim = (
+        tenant.find("accounts", "order-account") if swap == "another account" else tenant.find("channels", "custom.web")
+    )
+    delete["id"], delete["modified"] = victim["id"], victim["modified"]
+    document["digest"] = digest_of({key: item for key, item in document.items() if key != "digest"})
+    saved.write_text(json.dumps(document))
+    before = len(sandbox.requests())
+    result = cli(sandbox, "apply", str(saved))
+    assert result.exit_code == 1
+    assert "the tenant changed since this plan was made" in result.stderr
+    assert f"its id {victim['id']} names" in result.stderr
+    assert not [r for r in sandbox.requests()[before:] if r["method"] == "DELETE"]
+    assert tenant.find("accounts", "order-account") is not None and tenant.find("accounts", "other-account")
+    assert other
 
 
 def test_json_summary_is_printed_even_when_there_is_nothing_to_apply(

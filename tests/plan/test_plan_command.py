@@ -233,7 +233,7 @@ def test_secrets_never_appear_in_any_rendering_or_saved_plan(
 def test_json_plan_validates_against_the_published_schema(sandbox: ServedSandbox, tmp_path: Path) -> None:
     _, document = json_plan(sandbox, str(write_manifest(tmp_path)))
     jsonschema.Draft202012Validator(load_schema("plan")).validate(document)
-    assert document["format_version"] == "1.0"
+    assert document["format_version"] == "1.1"
 
 
 def test_saved_plan_is_the_json_plan(sandbox: ServedSandbox, tmp_path: Path) -> None:
@@ -303,8 +303,8 @@ def test_refused_credentials_are_one_clear_error_and_nothing_else(sandbox: Serve
     )
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        f"Error: the token endpoint {sandbox.token_url} refused the client credentials (HTTP 401)",
-        "  hint: check EGAIN_CLIENT_ID, EGAIN_CLIENT_SECRET and EGAIN_SCOPE",
+        f"Error: the token endpoint {sandbox.token_url} refused the client credentials: invalid_client (HTTP 401)",
+        "  hint: the client id or secret is wrong: check EGAIN_CLIENT_ID and EGAIN_CLIENT_SECRET",
     ]
     assert "wrong-1" not in result.stdout + result.stderr
 

@@ -39,7 +39,7 @@ FAULTS = {
 
 
 SUMMARY = re.compile(
-    r"(\d+) created, 0 updated, 0 deleted, 0 failed, (\d+) skipped in [\d.]+s\.(?: (\d+) with an unknown)?"
+    r"(\d+) created, 0 updated, 0 deleted, 0 failed, (\d+) skipped in [\d.]+s\.(?:.*? (\d+) with an unknown)?"
 )
 
 
