@@ -29,7 +29,8 @@ log = logging.getLogger("egain_provision.http")
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0
 _ENCODED_HEADERS = ("content-encoding", "content-length")
-DEFAULT_SCOPE = "app.conversation.conversationmgr.manage"
+# The spec's only declared scope; it carries the manage and read permissions the tool needs.
+DEFAULT_SCOPE = "https://api.egain.cloud/auth/.default"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
@@ -474,5 +475,8 @@ def _api_error(response: httpx.Response, method: str, path: str) -> ApiError:
     error_class = api_error_class(status, code, method)
     hint = None
     if status in (401, 403):
-        hint = "check the credentials and that the token carries the app.conversation.conversationmgr.manage scope"
+        hint = (
+            "check the credentials and that the client has the app.conversation.conversationmgr.manage"
+            " and .read permissions"
+        )
     return error_class(text, status=status, code=code, method=method, path=path, hint=hint)

@@ -26,8 +26,9 @@ def session_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served
 
 @pytest.fixture
 def clean_sandbox(session_sandbox: ServedSandbox) -> ServedSandbox:
-    """The session sandbox emptied: no objects, no faults, an empty request log."""
+    """The session sandbox emptied: no objects, no faults, default options, an empty request log."""
     session_sandbox.reset()
     session_sandbox.clear_faults()
+    session_sandbox.set_options(echo_defaults=False)
     session_sandbox.clear_requests()
     return session_sandbox

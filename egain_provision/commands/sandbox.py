@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from egain_provision.errors import UsageError
+
+if TYPE_CHECKING:
+    from egain_provision.sandbox import SandboxConfig
 
 _RATE = click.FloatRange(0, 1)
 _NON_NEGATIVE = click.FloatRange(min=0)
@@ -46,6 +50,11 @@ def sandbox_group() -> None:
     is_flag=True,
     help='Answer "********" for oauth2.payload and basicAuth.password instead of echoing them.',
 )
+@click.option(
+    "--echo-defaults",
+    is_flag=True,
+    help="Answer with the spec's default for every attribute a request omitted (timeout 240, ...).",
+)
 @click.option("--latency-ms", default=0.0, type=_NON_NEGATIVE, help="Mean latency added to each API request (ms).")
 @click.option(
     "--latency-jitter-ms",
@@ -76,39 +85,17 @@ def sandbox_group() -> None:
     help="Share of writes that are committed and then have their connection dropped.",
 )
 @click.option("--seed", type=int, default=None, help="Seed for the fault draws, for repeatable runs.")
-def serve_command(
-    host: str,
-    port: int,
-    db_path: str,
-    token_lifetime: float,
-    mask_secrets: bool,
-    latency_ms: float,
-    latency_jitter_ms: float,
-    error_rate: float,
-    throttle_rate: float,
-    retry_after: float,
-    lost_answer_rate: float,
-    seed: int | None,
-) -> None:
+def serve_command(host: str, port: int, db_path: str, **settings: Any) -> None:
     """Serve the sandbox over HTTP until Ctrl-C; prints its URLs and client credentials.
 
-    Fault knobs can also be changed while it runs: PUT /_sandbox/faults (see README).
+    Fault knobs and options can also be changed while it runs: PUT /_sandbox/faults and
+    PUT /_sandbox/options (see README).
     """
-    from egain_provision.sandbox import BASE_PATH, TOKEN_PATH, SandboxConfig
+    from egain_provision.sandbox import SandboxConfig
     from egain_provision.sandbox.server import bind, make_server
 
-    config = SandboxConfig(
-        db_path=str(Path(db_path).resolve()),
-        token_lifetime=token_lifetime,
-        mask_secrets=mask_secrets,
-        latency_ms=latency_ms,
-        latency_jitter_ms=latency_jitter_ms,
-        error_rate=error_rate,
-        throttle_rate=throttle_rate,
-        retry_after=retry_after,
-        lost_answer_rate=lost_answer_rate,
-        seed=seed,
-    )
+    # Every option other than where to listen is a SandboxConfig field of the same name.
+    config = SandboxConfig(db_path=str(Path(db_path).resolve()), **settings)
     try:
         server = make_server(config)
     except ValueError as exc:
@@ -117,15 +104,7 @@ def serve_command(
         sock = bind(host, port)
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}", hint="choose another --port") from None
-    url = f"http://{host}:{sock.getsockname()[1]}"
-    click.echo("eGain sandbox serving")
-    click.echo(f"  url: {url}")
-    click.echo(f"  base url: {url}{BASE_PATH}")
-    click.echo(f"  token url: {url}{TOKEN_PATH}")
-    click.echo(f"  client id: {config.client_id}")
-    click.echo(f"  client secret: {config.client_secret}")
-    click.echo(f"  database: {config.db_path}")
-    click.echo("Press Ctrl-C to stop.")
+    _print_banner(f"http://{host}:{sock.getsockname()[1]}", config)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
@@ -134,3 +113,16 @@ def serve_command(
     finally:
         sock.close()
     click.echo("Sandbox stopped.", err=True)
+
+
+def _print_banner(url: str, config: SandboxConfig) -> None:
+    from egain_provision.sandbox import BASE_PATH, TOKEN_PATH
+
+    click.echo("eGain sandbox serving")
+    click.echo(f"  url: {url}")
+    click.echo(f"  base url: {url}{BASE_PATH}")
+    click.echo(f"  token url: {url}{TOKEN_PATH}")
+    click.echo(f"  client id: {config.client_id}")
+    click.echo(f"  client secret: {config.client_secret}")
+    click.echo(f"  database: {config.db_path}")
+    click.echo("Press Ctrl-C to stop.")

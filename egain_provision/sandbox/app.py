@@ -17,11 +17,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from egain_provision.sandbox import failures
-from egain_provision.sandbox.auth import Access, TokenIssuer, TokenRefused
-from egain_provision.sandbox.config import ADMIN_PATH, BASE_PATH, TOKEN_PATH, SandboxConfig
+from egain_provision.sandbox.auth import TokenIssuer, TokenRefused, permissions_for
+from egain_provision.sandbox.config import ADMIN_PATH, BASE_PATH, TOKEN_PATH, AnswerOptions, SandboxConfig
 from egain_provision.sandbox.failures import ApiFailure, error_response
 from egain_provision.sandbox.faults import FaultInjector, FaultMiddleware, FaultSettings, RequestLog
-from egain_provision.sandbox.rules import AUTHENTICATION, ID_LENGTH, RESOURCES, Resource, masked, validate
+from egain_provision.sandbox.rules import ID_LENGTH, RESOURCES, Resource, defaulted, masked, validate
 from egain_provision.sandbox.store import Store, StoredObject
 
 DEFAULT_PAGE_SIZE = 25
@@ -30,12 +30,13 @@ PAGING_PARAMETERS = ("$pagenum", "$pagesize")
 
 
 class Sandbox:
-    """The state behind one app: the store, the token issuer, the fault injector and the log."""
+    """The state behind one app: the store, the token issuer, the fault injector, the log, the options."""
 
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         # Settings first: a ValueError for a bad knob must not leave a new database file behind.
         self.faults = FaultInjector(FaultSettings.from_config(config))
+        self.options = AnswerOptions.from_config(config)
         self.tokens = TokenIssuer(config.client_id, config.client_secret, config.token_lifetime)
         self.store = Store(config.db_path)
         self.log = RequestLog()
@@ -67,8 +68,8 @@ class Sandbox:
     async def collection(self, request: Request) -> Response:
         """`GET` (list, paged) and `POST` (create) on `/<collection>`."""
         resource = _resource(request)
+        self._authorize(request, resource, is_item=False)
         if request.method == "GET":
-            self._authorize(request, resource, Access.READ)
             pagenum, pagesize = _paging(request)
             objects, count = self.store.page(resource, pagenum, pagesize)
             return JSONResponse(
@@ -77,7 +78,6 @@ class Sandbox:
                     resource.singular: [self._render(resource, obj) for obj in objects],
                 }
             )
-        self._authorize(request, resource, Access.MANAGE)
         _no_query(request)
         validated = validate(resource, await _json_body(request), is_update=False)
         object_id = self.store.create(resource, validated.body, validated.references)
@@ -86,8 +86,7 @@ class Sandbox:
     async def item(self, request: Request) -> Response:
         """`GET`, `PUT` (full replacement) and `DELETE` on `/<collection>/{id}`."""
         resource = _resource(request)
-        access = Access.READ if request.method == "GET" else Access.MANAGE
-        self._authorize(request, resource, access)
+        self._authorize(request, resource, is_item=True)
         _no_query(request)
         object_id = request.path_params["object_id"]
         if len(object_id) != ID_LENGTH:
@@ -105,13 +104,14 @@ class Sandbox:
             self.store.delete(resource, object_id)
         return Response(status_code=204)
 
-    def _authorize(self, request: Request, resource: Resource, access: Access) -> None:
-        # Authentications carry secrets: the docs grant reading them to the manage scope only.
-        needed = Access.MANAGE if resource is AUTHENTICATION else access
-        self.tokens.authorize(request.headers.get("authorization"), needed)
+    def _authorize(self, request: Request, resource: Resource, *, is_item: bool) -> None:
+        allowed = permissions_for(request.method, resource.collection, is_item=is_item)
+        self.tokens.authorize(request.headers.get("authorization"), allowed)
 
     def _render(self, resource: Resource, obj: StoredObject) -> dict[str, Any]:
         rendered = obj.render()
+        if self.options.echo_defaults:
+            rendered = defaulted(resource, rendered)
         return masked(resource, rendered) if self.config.mask_secrets else rendered
 
     # --- admin -----------------------------------------------------------------------------
@@ -119,12 +119,22 @@ class Sandbox:
     async def faults_endpoint(self, request: Request) -> Response:
         """`GET /_sandbox/faults` shows the knobs; `PUT` changes some of them (JSON object)."""
         if request.method == "PUT":
-            changes = await _json_body(request)
+            changes = await _admin_changes(request)
             try:
                 self.faults.configure(changes)
             except ValueError as exc:
-                raise ApiFailure(failures.BAD_FAULT_SETTINGS, str(exc)) from None
+                raise ApiFailure(failures.BAD_ADMIN_SETTINGS, str(exc)) from None
         return JSONResponse(self.faults.settings.as_json())
+
+    async def options_endpoint(self, request: Request) -> Response:
+        """`GET /_sandbox/options` shows how answers are shaped; `PUT` changes some options (JSON object)."""
+        if request.method == "PUT":
+            changes = await _admin_changes(request)
+            try:
+                self.options = self.options.updated(changes)
+            except ValueError as exc:
+                raise ApiFailure(failures.BAD_ADMIN_SETTINGS, str(exc)) from None
+        return JSONResponse(self.options.as_json())
 
     async def requests_endpoint(self, request: Request) -> Response:
         """`GET /_sandbox/requests` returns the request log; `DELETE` clears it."""
@@ -151,6 +161,7 @@ def create_app(config: SandboxConfig) -> Starlette:
     routes = [
         Route(TOKEN_PATH, sandbox.token, methods=["POST"]),
         Route(f"{ADMIN_PATH}/faults", sandbox.faults_endpoint, methods=["GET", "PUT"]),
+        Route(f"{ADMIN_PATH}/options", sandbox.options_endpoint, methods=["GET", "PUT"]),
         Route(f"{ADMIN_PATH}/requests", sandbox.requests_endpoint, methods=["GET", "DELETE"]),
         Route(f"{ADMIN_PATH}/reset", sandbox.reset_endpoint, methods=["POST"]),
         Route(BASE_PATH + "/{collection}", sandbox.collection, methods=["GET", "POST"]),
@@ -227,9 +238,21 @@ def _positive(request: Request, name: str, default: int, maximum: int | None) ->
 async def _json_body(request: Request) -> Any:
     raw = await request.body()
     try:
-        return json.loads(raw)
-    except ValueError:
+        return json.loads(raw, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
         raise ApiFailure(failures.MALFORMED_BODY, "Request body is not valid JSON") from None
+
+
+async def _admin_changes(request: Request) -> dict[str, Any]:
+    changes = await _json_body(request)
+    if not isinstance(changes, dict):
+        raise ApiFailure(failures.BAD_ADMIN_SETTINGS, "settings must be a JSON object of the ones to change")
+    return changes
+
+
+def _no_constant(name: str) -> Any:
+    # Python's json accepts NaN and Infinity; JSON does not.
+    raise ValueError(f"{name} is not JSON")
 
 
 def _basic_credentials(header: str | None) -> tuple[str, str] | None:

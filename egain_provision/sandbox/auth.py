@@ -1,4 +1,5 @@
-"""OAuth2 client-credentials tokens and the scope each operation needs (egain-api.md §2.3, §3)."""
+"""OAuth2 client-credentials tokens and the permission each operation needs (the spec's
+`x-egain-app-permissions`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from enum import Enum
 
 from egain_provision.sandbox import failures
 from egain_provision.sandbox.failures import ApiFailure
@@ -14,14 +14,27 @@ from egain_provision.sandbox.failures import ApiFailure
 SCOPE_PREFIX = "https://api.egain.cloud/auth/"
 MANAGE = "app.conversation.conversationmgr.manage"
 READ = "app.conversation.conversationmgr.read"
-KNOWN_SCOPES = frozenset({MANAGE, READ})
+# The spec's one declared scope; the sandbox reads it as both permissions of this API.
+DEFAULT_SCOPE = SCOPE_PREFIX + ".default"
+PERMISSIONS_OF_SCOPE: dict[str, frozenset[str]] = {
+    ".default": frozenset({MANAGE, READ}),
+    MANAGE: frozenset({MANAGE}),
+    READ: frozenset({READ}),
+}
+
+MANAGE_ONLY = frozenset({MANAGE})
+MANAGE_OR_READ = frozenset({MANAGE, READ})
+READ_ONLY = frozenset({READ})
 
 
-class Access(Enum):
-    """What an operation needs: `READ` is satisfied by the read or the manage scope."""
-
-    READ = "read"
-    MANAGE = "manage"
+def permissions_for(method: str, collection: str, *, is_item: bool) -> frozenset[str]:
+    """The permissions of which a token needs one for this operation, as the spec lists them."""
+    if method != "GET":
+        return MANAGE_ONLY
+    # The spec lists only the read permission for listing authentications (its prose says manage).
+    if collection == "authentications" and not is_item:
+        return READ_ONLY
+    return MANAGE_OR_READ
 
 
 class TokenRefused(Exception):
@@ -38,7 +51,7 @@ class TokenRefused(Exception):
 class Grant:
     """What a token allows and until when (time.monotonic seconds)."""
 
-    scopes: frozenset[str]
+    permissions: frozenset[str]
     expires_at: float
 
 
@@ -64,28 +77,28 @@ class TokenIssuer:
         requested = form.get("scope", "").split()
         if not requested:
             raise TokenRefused(400, "invalid_request", "scope is required")
-        scopes = frozenset(scope.removeprefix(SCOPE_PREFIX) for scope in requested)
-        unknown = sorted(scopes - KNOWN_SCOPES)
+        scopes = {scope.removeprefix(SCOPE_PREFIX) for scope in requested}
+        unknown = sorted(scopes - PERMISSIONS_OF_SCOPE.keys())
         if unknown:
             raise TokenRefused(400, "invalid_scope", f"unknown scope(s): {' '.join(unknown)}")
+        permissions = frozenset().union(*(PERMISSIONS_OF_SCOPE[scope] for scope in scopes))
         token = secrets.token_urlsafe(32)
         now = time.monotonic()
         with self._lock:
             # Forget expired tokens so a long-running sandbox does not grow without bound.
             self._grants = {key: grant for key, grant in self._grants.items() if grant.expires_at > now}
-            self._grants[token] = Grant(scopes=scopes, expires_at=now + self.lifetime)
+            self._grants[token] = Grant(permissions=permissions, expires_at=now + self.lifetime)
         return token, self.lifetime
 
-    def authorize(self, header: str | None, access: Access) -> None:
-        """Accept the request's Authorization header for `access`, or raise 401/403."""
+    def authorize(self, header: str | None, allowed: frozenset[str]) -> None:
+        """Accept the request's Authorization header if its token has one of `allowed`, or raise 401/403."""
         scheme, _, token = (header or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise ApiFailure(failures.TOKEN_MISSING, "Invalid or missing Authorization header value")
+            raise ApiFailure(failures.TOKEN_INVALID, "The Authorization header is missing or not a Bearer token")
         with self._lock:
             grant = self._grants.get(token.strip())
         if grant is None or grant.expires_at <= time.monotonic():
-            raise ApiFailure(failures.TOKEN_INVALID, "Invalid or expired Authorization header, new login required")
-        allowed = {MANAGE} if access is Access.MANAGE else {MANAGE, READ}
-        if not grant.scopes & allowed:
+            raise ApiFailure(failures.TOKEN_INVALID, "The bearer token is unknown or expired; get a new one")
+        if not grant.permissions & allowed:
             needed = " or ".join(sorted(allowed))
-            raise ApiFailure(failures.SCOPE_MISSING, f"The token lacks the required scope: {needed}")
+            raise ApiFailure(failures.SCOPE_MISSING, f"The token lacks the permission this operation needs: {needed}")

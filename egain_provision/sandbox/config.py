@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
 
 BASE_PATH = "/conversation/conversationmgr/v3"
 TOKEN_PATH = "/oauth2/token"
@@ -15,7 +16,8 @@ DEFAULT_CLIENT_SECRET = "sandbox-secret"
 class SandboxConfig:
     """How a sandbox starts: where it stores objects, who may get a token, which faults fire.
 
-    The fault fields are only the initial values; `PUT /_sandbox/faults` changes them at runtime.
+    The fault fields and `echo_defaults` are only the initial values; `PUT /_sandbox/faults` and
+    `PUT /_sandbox/options` change them at runtime.
     """
 
     db_path: str
@@ -23,6 +25,7 @@ class SandboxConfig:
     client_secret: str = DEFAULT_CLIENT_SECRET
     token_lifetime: float = 3600
     mask_secrets: bool = False
+    echo_defaults: bool = False
     latency_ms: float = 0
     latency_jitter_ms: float = 0
     error_rate: float = 0
@@ -30,3 +33,30 @@ class SandboxConfig:
     retry_after: float = 1
     lost_answer_rate: float = 0
     seed: int | None = None
+
+
+@dataclass(frozen=True)
+class AnswerOptions:
+    """How answers are shaped; `echo_defaults` adds the spec's defaults for attributes a request omitted."""
+
+    echo_defaults: bool = False
+
+    @classmethod
+    def from_config(cls, config: SandboxConfig) -> AnswerOptions:
+        """The initial options of a sandbox."""
+        return cls(echo_defaults=config.echo_defaults)
+
+    def updated(self, changes: dict[str, Any]) -> AnswerOptions:
+        """These options with `changes` applied; ValueError names the first bad one."""
+        known = {option.name for option in fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ValueError(f"unknown option(s): {', '.join(unknown)}")
+        for name, value in changes.items():
+            if not isinstance(value, bool):
+                raise ValueError(f"{name} must be true or false")
+        return replace(self, **changes)
+
+    def as_json(self) -> dict[str, Any]:
+        """The options as the admin endpoint shows them."""
+        return asdict(self)

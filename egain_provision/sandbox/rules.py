@@ -1,80 +1,38 @@
-"""Field rules of the six setup resources, as read from egain-api.md §4-§9, and their validator.
+"""The request schemas of the six setup resources, as read from eGain's OpenAPI spec, and their validator.
 
-This is the sandbox's own reading of the API reference: it deliberately shares nothing with the
-provisioner's kinds, so each checks the other.
+This is the sandbox's own reading of the spec (api.yaml, models/v3/*.yaml, common.yaml), written
+out by hand: it shares nothing with the provisioner's kinds and loads no file at run time, so each
+checks the other.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from egain_provision.sandbox import failures
 from egain_provision.sandbox.failures import ApiFailure
+from egain_provision.sandbox.schema import (
+    Boolean,
+    Field,
+    Items,
+    Numeric,
+    OneOf,
+    Record,
+    Reference,
+    Text,
+    check,
+    not_allowed,
+    with_defaults,
+)
 
 ID_LENGTH = 36
 SECRET_MASK = "********"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-@dataclass(frozen=True)
-class Text:
-    """A JSON string; `ref` names the collection an id must point to."""
-
-    min_len: int | None = None
-    max_len: int | None = None
-    enum: tuple[str, ...] | None = None
-    format: str | None = None
-    ref: str | None = None
-
-
-@dataclass(frozen=True)
-class Integer:
-    """A JSON integer (not a boolean)."""
-
-
-@dataclass(frozen=True)
-class Number:
-    """A JSON number (not a boolean)."""
-
-
-@dataclass(frozen=True)
-class Boolean:
-    """A JSON boolean."""
-
-
-@dataclass(frozen=True)
-class Record:
-    """A JSON object with known attributes; any other attribute is refused."""
-
-    fields: dict[str, Field]
-    required: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Items:
-    """A JSON array; `unique` names an item attribute that must not repeat."""
-
-    item: Field
-    min_items: int | None = None
-    max_items: int | None = None
-    unique: str | None = None
-
-
-Field = Text | Integer | Number | Boolean | Record | Items
-
-
-@dataclass(frozen=True)
-class Reference:
-    """An id in a body that must name an existing object of `collection`."""
-
-    path: str
-    collection: str
-    target_id: str
+MINUTES_IN_A_WEEK = 10080
+MAX_ATTACHMENT_BYTES = 10485760
+MAX_TEXT_LENGTH = 10000
 
 
 @dataclass(frozen=True)
@@ -83,7 +41,7 @@ class Resource:
 
     collection: str
     singular: str
-    body: Record
+    body: Field
     label_field: str
     unique_key: bool
     secrets: tuple[tuple[str, ...], ...] = ()
@@ -104,48 +62,84 @@ def _ref(collection: str) -> Text:
 
 
 def _id_of(collection: str) -> Record:
+    # The spec leaves `id` optional in account.channel and chatConfigurations.orchestration; a
+    # reference without its id means nothing, so the sandbox requires it everywhere.
     return Record({"id": _ref(collection)}, required=("id",))
 
 
-_NAME = Text(min_len=1, max_len=255)
-_DESCRIPTION = Text(min_len=1, max_len=1023)
-_NAME_VALUE = Record({"name": Text(), "value": Text()}, required=("name", "value"))
+def _text(low: int, high: int) -> Text:
+    return Text(min_len=low, max_len=high)
+
+
+_NAME = _text(1, 255)
+_DESCRIPTION = _text(1, 1023)
+_ACTIVE = Boolean(default=True)
+_ATTRIBUTE = Record({"name": _text(1, 255), "value": _text(1, 1023)}, required=("name", "value"))
+_FEATURES = ("typing_events", "attachments", "richText", "delivery_receipts")
+_RICH_MESSAGE_TYPES = (
+    "listpicker",
+    "timepicker",
+    "richlink",
+    "quickreply",
+    "template",
+    "form",
+    "authentication",
+    "payment",
+    "app",
+)
+_LANGUAGES = (
+    "en-US",
+    "es-ES",
+    "fr-FR",
+    "it-IT",
+    "de-DE",
+    "nl-NL",
+    "pt-BR",
+    "pt-PT",
+    "da-DK",
+    "ru-RU",
+    "fr-CA",
+    "zh-CN",
+    "ja-JP",
+    "ko-KR",
+    "sv-SE",
+)
+_ROLE_NAMES = ("customer", "custom_bot", "egain_bot", "egain_agent", "custom_agent", "business_notification")
+_MAX_TEXT_LENGTH = Numeric(integer=True, minimum=1, maximum=MAX_TEXT_LENGTH, default=MAX_TEXT_LENGTH)
 _ATTACHMENT_POLICY = Record(
     {
-        "enabled": Boolean(),
-        "maxSize": Integer(),
+        "enabled": Boolean(default=True),
+        "maxSize": Numeric(integer=True, minimum=1, maximum=MAX_ATTACHMENT_BYTES, default=MAX_ATTACHMENT_BYTES),
         "type": Text(enum=("allow", "block")),
-        "extensions": Items(Text()),
+        "extensions": Items(_text(1, 255), min_items=1, max_items=75),
     }
 )
 
 
-def _authentication_rule(body: dict[str, Any]) -> None:
-    # The body is a oneOf discriminated by `type`: exactly the matching credentials object.
-    wanted, other = ("oauth2", "basicAuth") if body["type"] == "oauth2" else ("basicAuth", "oauth2")
-    if wanted not in body:
-        raise ApiFailure(
-            failures.REQUIRED_MISSING,
-            f"Required attribute missing in request body: {wanted}",
-            [(wanted, f"required when type is {body['type']}")],
-        )
-    if other in body:
-        raise ApiFailure(
-            failures.RULE_VIOLATED,
-            f"Attribute {other} is not allowed when type is {body['type']}",
-            [(other, f"not allowed when type is {body['type']}")],
-        )
+def _authentication_body(credentials: str, type_name: str, credential_rule: Record) -> Record:
+    return Record(
+        {
+            "name": _NAME,
+            "description": _DESCRIPTION,
+            "active": _ACTIVE,
+            "type": Text(enum=(type_name,)),
+            credentials: credential_rule,
+        },
+        required=("name", "type", credentials),
+    )
 
 
-def _orchestration_rule(body: dict[str, Any]) -> None:
-    applications = body["applications"]
-    if "botConfiguration" not in applications and "agentConfiguration" not in applications:
-        raise ApiFailure(
-            failures.RULE_VIOLATED,
-            "applications.botConfiguration or applications.agentConfiguration is required",
-            [("applications.botConfiguration", "required if applications.agentConfiguration is not given")],
-        )
-
+_OAUTH2 = Record(
+    {
+        "tokenRequestUrl": _text(1, 255),
+        "method": Text(enum=("POST", "GET")),
+        "headers": Items(_ATTRIBUTE, min_items=1, max_items=25),
+        "payload": _text(1, 1024),
+        "accessTokenPath": _text(1, 1024),
+    },
+    required=("tokenRequestUrl", "method", "headers", "payload", "accessTokenPath"),
+)
+_BASIC_AUTH = Record({"username": _text(1, 255), "password": _text(1, 255)}, required=("username", "password"))
 
 AUTHENTICATION = Resource(
     collection="authentications",
@@ -153,26 +147,13 @@ AUTHENTICATION = Resource(
     label_field="name",
     unique_key=True,
     secrets=(("oauth2", "payload"), ("basicAuth", "password")),
-    rule=_authentication_rule,
-    body=Record(
-        {
-            "name": _NAME,
-            "description": _DESCRIPTION,
-            "active": Boolean(),
-            "type": Text(enum=("oauth2", "basic")),
-            "oauth2": Record(
-                {
-                    "tokenRequestUrl": Text(format="url"),
-                    "method": Text(),
-                    "headers": Items(_NAME_VALUE),
-                    "payload": Text(),
-                    "accessTokenPath": Text(),
-                },
-                required=("tokenRequestUrl", "method", "payload", "accessTokenPath"),
-            ),
-            "basicAuth": Record({"username": Text(), "password": Text()}, required=("username", "password")),
+    # The spec's oneOf: `type` picks the branch, and the other type's credentials are unknown there.
+    body=OneOf(
+        discriminator="type",
+        branches={
+            "oauth2": _authentication_body("oauth2", "oauth2", _OAUTH2),
+            "basic": _authentication_body("basicAuth", "basic", _BASIC_AUTH),
         },
-        required=("name", "type"),
     ),
 )
 
@@ -185,32 +166,22 @@ CLIENT_APPLICATION = Resource(
         {
             "name": _NAME,
             "description": _DESCRIPTION,
-            "active": Boolean(),
+            "active": _ACTIVE,
             "roles": Items(
                 Record(
                     {
-                        "name": Text(
-                            min_len=1,
-                            max_len=255,
-                            enum=(
-                                "customer",
-                                "custom_bot",
-                                "egain_bot",
-                                "egain_agent",
-                                "custom_agent",
-                                "business_notification",
-                            ),
-                        ),
+                        "name": Text(min_len=1, max_len=255, enum=_ROLE_NAMES),
                         "version": Text(enum=("v1", "v3")),
-                        "callback": Text(format="url"),
-                        "notificationEmail": Text(format="email"),
-                        "headers": Items(_NAME_VALUE),
+                        "callback": _text(1, 1023),
+                        "notificationEmail": _text(1, 255),
+                        "headers": Items(_ATTRIBUTE, min_items=1, max_items=25),
                         "authentication": _id_of("authentications"),
                     },
                     required=("name", "version", "callback", "notificationEmail"),
                 ),
                 min_items=1,
                 max_items=7,
+                # The spec marks the role name uniqueItems: one role of each name per application.
                 unique="name",
             ),
         },
@@ -228,20 +199,33 @@ PARTICIPANT = Resource(
             "name": _NAME,
             "type": Text(enum=("custom_bot", "egain_bot")),
             "description": _DESCRIPTION,
-            "active": Boolean(),
+            "active": _ACTIVE,
             "application": _id_of("clientapplications"),
             "intents": Record(
                 {
                     "intent": Items(
-                        Record({"value": Text(), "displayValue": Text()}, required=("value", "displayValue"))
+                        Record(
+                            {"value": _text(1, 255), "displayValue": _text(1, 255)},
+                            required=("value", "displayValue"),
+                        ),
+                        min_items=1,
+                        max_items=500,
                     )
                 },
                 required=("intent",),
             ),
-            "options": Items(_NAME_VALUE, min_items=1, max_items=25),
+            "options": Items(_ATTRIBUTE, min_items=1, max_items=25),
         },
         required=("name", "type", "application"),
     ),
+)
+
+_CUSTOMER_SERVICE_WINDOW = Record(
+    {
+        "durationMinutes": Numeric(integer=True, minimum=1, maximum=MINUTES_IN_A_WEEK),
+        "continueMessageTypes": Items(Text(enum=_RICH_MESSAGE_TYPES), min_items=1),
+    },
+    required=("durationMinutes",),
 )
 
 CHANNEL = Resource(
@@ -251,44 +235,66 @@ CHANNEL = Resource(
     unique_key=True,
     body=Record(
         {
-            "type": Text(min_len=1, max_len=255),
-            "displayName": Text(min_len=1, max_len=255),
-            "icon": Text(min_len=1, max_len=512000),
+            "type": _text(1, 255),
+            "displayName": _text(1, 255),
+            "icon": _text(1, 512000),
             "description": _DESCRIPTION,
-            "active": Boolean(),
+            "active": _ACTIVE,
             "restrictions": Record(
                 {
                     "inbound": Record(
                         {
-                            "maxTextLength": Integer(),
-                            "features": Items(Text()),
+                            "maxTextLength": _MAX_TEXT_LENGTH,
                             "attachmentPolicy": _ATTACHMENT_POLICY,
+                            "features": Items(Text(enum=_FEATURES), min_items=1, max_items=4),
                         }
                     ),
                     "outbound": Record(
                         {
-                            "maxTextLength": Integer(),
-                            "systemMessages": Boolean(),
-                            "midChatAuth": Boolean(),
-                            "features": Items(Text()),
-                            "richMessageTypes": Items(Text()),
-                            "customerServiceWindow": Record(
-                                {"durationMinutes": Integer(), "continueMessageTypes": Items(Text())},
-                                required=("durationMinutes",),
-                            ),
+                            "maxTextLength": _MAX_TEXT_LENGTH,
+                            "systemMessages": Boolean(default=False),
+                            "midChatAuth": Boolean(default=False),
                             "attachmentPolicy": _ATTACHMENT_POLICY,
+                            "features": Items(Text(enum=_FEATURES), min_items=1, max_items=3),
+                            "customerServiceWindow": _CUSTOMER_SERVICE_WINDOW,
+                            "richMessageTypes": Items(Text(enum=_RICH_MESSAGE_TYPES), min_items=1, max_items=9),
                         }
                     ),
                 }
             ),
             "l10nProperties": Items(
-                Record({"language": Text(), "properties": Items(_NAME_VALUE)}, required=("language", "properties")),
+                Record(
+                    {"language": Text(enum=_LANGUAGES), "properties": Items(_ATTRIBUTE, min_items=1, max_items=75)},
+                    required=("language", "properties"),
+                ),
                 min_items=1,
                 max_items=25,
             ),
         },
         required=("type", "displayName", "icon"),
     ),
+)
+
+
+def _orchestration_rule(body: dict[str, Any]) -> None:
+    # The spec's descriptions: botConfiguration "required if agentConfiguration is not provided".
+    applications = body["applications"]
+    if "botConfiguration" not in applications and "agentConfiguration" not in applications:
+        raise ApiFailure(
+            failures.REQUIRED_MISSING,
+            "Required attribute missing in request body: applications.botConfiguration"
+            " (or applications.agentConfiguration)",
+            [("applications.botConfiguration", "required if applications.agentConfiguration is not given")],
+        )
+
+
+_BOT = Record(
+    {
+        "id": _ref("clientapplications"),
+        "participant": _id_of("participants"),
+        "onEscalation": Record({"agent": _id_of("clientapplications")}, required=("agent",)),
+    },
+    required=("id", "participant"),
 )
 
 ORCHESTRATION = Resource(
@@ -301,30 +307,21 @@ ORCHESTRATION = Resource(
         {
             "name": Text(),
             "description": _DESCRIPTION,
-            "active": Boolean(),
+            "active": _ACTIVE,
             "applications": Record(
                 {
                     "botConfiguration": Record(
                         {
-                            "forwardTranscript": Boolean(),
-                            "bypassVaDuration": Number(),
-                            "bots": Items(
-                                Record(
-                                    {
-                                        "id": _ref("clientapplications"),
-                                        "participant": _id_of("participants"),
-                                        "onEscalation": Record(
-                                            {"agent": _id_of("clientapplications")}, required=("agent",)
-                                        ),
-                                    },
-                                    required=("id", "participant"),
-                                )
-                            ),
+                            "forwardTranscript": Boolean(default=True),
+                            "bypassVaDuration": Numeric(minimum=1, maximum=MINUTES_IN_A_WEEK),
+                            "bots": Items(_BOT, min_items=1, max_items=1),
                         },
                         required=("bots",),
                     ),
                     "customerConfiguration": Record({"customer": _id_of("clientapplications")}, required=("customer",)),
-                    "agentConfiguration": Record({"agents": Items(_id_of("clientapplications"))}, required=("agents",)),
+                    "agentConfiguration": Record(
+                        {"agents": Items(_id_of("clientapplications"), min_items=1, max_items=1)}, required=("agents",)
+                    ),
                 }
             ),
         },
@@ -341,23 +338,29 @@ ACCOUNT = Resource(
         {
             "name": _NAME,
             "description": _DESCRIPTION,
-            "active": Boolean(),
-            "address": Text(min_len=1, max_len=255),
+            "active": _ACTIVE,
+            "address": _text(1, 255),
             "channel": _id_of("channels"),
-            "caseManagement": Record({"sameCaseDuration": Number(), "copyCustomAttributes": Boolean()}),
-            "chatConfigurations": Record(
+            "caseManagement": Record(
                 {
-                    "timeout": Number(),
-                    "defaultLanguage": Text(),
-                    "onAgentUnavailability": Text(enum=("off_hours", "retain_and_retry")),
-                    "allowLogoutWithOpenChats": Boolean(),
-                    "allowQueueTransferOnAgentUnavailability": Boolean(),
-                    "orchestration": _id_of("orchestrations"),
-                    # An eGain entry point lives outside this API, so it is never resolved.
-                    "entryPoint": Record({"id": Text(min_len=1)}, required=("id",)),
+                    "sameCaseDuration": Numeric(minimum=1, maximum=MINUTES_IN_A_WEEK),
+                    "copyCustomAttributes": Boolean(),
                 }
             ),
-            "attributes": Items(_NAME_VALUE, min_items=1, max_items=10),
+            "chatConfigurations": Record(
+                {
+                    "timeout": Numeric(minimum=3, maximum=MINUTES_IN_A_WEEK, default=240),
+                    "defaultLanguage": Text(default="en-US"),
+                    "onAgentUnavailability": Text(enum=("off_hours", "retain_and_retry"), default="off_hours"),
+                    "allowLogoutWithOpenChats": Boolean(default=False),
+                    "allowQueueTransferOnAgentUnavailability": Boolean(default=False),
+                    "orchestration": _id_of("orchestrations"),
+                    # An eGain entry point lives outside this API, so it is never resolved.
+                    "entryPoint": Record({"id": _text(1, 255)}, required=("id",)),
+                },
+                required=("orchestration", "entryPoint"),
+            ),
+            "attributes": Items(_ATTRIBUTE, min_items=1, max_items=10),
         },
         required=("name", "address", "channel", "chatConfigurations"),
     ),
@@ -380,11 +383,17 @@ def validate(resource: Resource, body: Any, *, is_update: bool) -> Validated:
     modified = body.pop("modified", None)
     modified_ms = parse_timestamp(modified, "modified") if is_update and modified is not None else None
     references: list[Reference] = []
-    _check(resource.body, body, "", references)
+    check(resource.body, body, "", references)
     if resource.rule is not None:
         resource.rule(body)
     body.setdefault("active", True)
     return Validated(body=body, references=references, modified_ms=modified_ms)
+
+
+def defaulted(resource: Resource, body: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a stored body carrying the spec's default for every attribute it omits."""
+    result: dict[str, Any] = with_defaults(resource.body, body)
+    return result
 
 
 def masked(resource: Resource, body: dict[str, Any]) -> dict[str, Any]:
@@ -404,123 +413,14 @@ def format_timestamp(ms: int) -> str:
 
 
 def parse_timestamp(value: Any, path: str) -> int:
-    """An ISO-8601 date-time as epoch milliseconds; 400 when it is not one."""
+    """An ISO-8601 date-time as epoch milliseconds; 400-196 when it is not one."""
+    expected = "a date-time such as 2021-03-28T14:29:01.516Z"
     if not isinstance(value, str):
-        raise _wrong_type(path, "a date-time string")
+        raise not_allowed(path, expected)
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ApiFailure(
-            failures.BAD_FORMAT,
-            f"Attribute {path} must be a date-time such as 2021-03-28T14:29:01.516Z",
-            [(path, "not a date-time")],
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return round(moment.timestamp() * 1000)
-
-
-def _check(rule: Field, value: Any, path: str, references: list[Reference]) -> None:
-    if isinstance(rule, Record):
-        _check_record(rule, value, path, references)
-    elif isinstance(rule, Items):
-        _check_items(rule, value, path, references)
-    elif isinstance(rule, Text):
-        _check_text(rule, value, path, references)
-    elif isinstance(rule, Boolean):
-        if not isinstance(value, bool):
-            raise _wrong_type(path, "a boolean")
-    elif isinstance(rule, Integer):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _wrong_type(path, "an integer")
-    elif isinstance(value, bool) or not isinstance(value, int | float):
-        raise _wrong_type(path, "a number")
-
-
-def _check_record(rule: Record, value: Any, path: str, references: list[Reference]) -> None:
-    if not isinstance(value, dict):
-        raise _wrong_type(path, "an object")
-    for name in rule.required:
-        if name not in value:
-            attribute = _join(path, name)
-            raise ApiFailure(
-                failures.REQUIRED_MISSING,
-                f"Required attribute missing in request body: {attribute}",
-                [(attribute, "required")],
-            )
-    for name in value:
-        if name not in rule.fields:
-            attribute = _join(path, name)
-            raise ApiFailure(
-                failures.UNKNOWN_ATTRIBUTE, f"Unknown attribute in request body: {attribute}", [(attribute, "unknown")]
-            )
-    for name, sub_rule in rule.fields.items():
-        if name in value:
-            _check(sub_rule, value[name], _join(path, name), references)
-
-
-def _check_items(rule: Items, value: Any, path: str, references: list[Reference]) -> None:
-    if not isinstance(value, list):
-        raise _wrong_type(path, "an array")
-    low = rule.min_items if rule.min_items is not None else 0
-    if len(value) < low or (rule.max_items is not None and len(value) > rule.max_items):
-        high = rule.max_items if rule.max_items is not None else "any"
-        raise ApiFailure(
-            failures.BAD_ITEM_COUNT,
-            f"Attribute {path} must have {low}..{high} items, not {len(value)}",
-            [(path, f"{len(value)} items")],
-        )
-    for index, item in enumerate(value):
-        _check(rule.item, item, f"{path}[{index}]", references)
-    if rule.unique is not None:
-        seen: set[Any] = set()
-        for index, item in enumerate(value):
-            key = item[rule.unique]
-            if key in seen:
-                attribute = f"{path}[{index}].{rule.unique}"
-                raise ApiFailure(
-                    failures.DUPLICATE_ITEM,
-                    f"Attribute {attribute} repeats {key!r}; it must be unique within {path}",
-                    [(attribute, str(key))],
-                )
-            seen.add(key)
-
-
-def _check_text(rule: Text, value: Any, path: str, references: list[Reference]) -> None:
-    if not isinstance(value, str):
-        raise _wrong_type(path, "a string")
-    too_short = rule.min_len is not None and len(value) < rule.min_len
-    too_long = rule.max_len is not None and len(value) > rule.max_len
-    if too_short or too_long:
-        low = rule.min_len if rule.min_len is not None else 0
-        high = rule.max_len if rule.max_len is not None else "any"
-        raise ApiFailure(
-            failures.BAD_LENGTH,
-            f"Attribute {path} must be {low}..{high} characters long, not {len(value)}",
-            [(path, f"{len(value)} characters")],
-        )
-    if rule.enum is not None and value not in rule.enum:
-        raise ApiFailure(
-            failures.NOT_IN_ENUM,
-            f"Attribute {path} must be one of {', '.join(rule.enum)}; got {value!r}",
-            [(path, value)],
-        )
-    if rule.format is not None and not _has_format(rule.format, value):
-        raise ApiFailure(failures.BAD_FORMAT, f"Attribute {path} is not a valid {rule.format}", [(path, value)])
-    if rule.ref is not None:
-        references.append(Reference(path=path, collection=rule.ref, target_id=value))
-
-
-def _has_format(kind: str, value: str) -> bool:
-    if kind == "url":
-        parsed = urlparse(value)
-        return parsed.scheme in ("http", "https") and bool(parsed.netloc)
-    return bool(_EMAIL.match(value))
-
-
-def _wrong_type(path: str, expected: str) -> ApiFailure:
-    return ApiFailure(failures.WRONG_TYPE, f"Attribute {path} must be {expected}", [(path, f"not {expected}")])
-
-
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return round(moment.timestamp() * 1000)
+    except (ValueError, OverflowError):
+        raise not_allowed(path, expected) from None

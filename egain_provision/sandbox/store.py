@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 
 from egain_provision.sandbox import failures
 from egain_provision.sandbox.failures import ApiFailure
-from egain_provision.sandbox.rules import RESOURCES, Reference, Resource, format_timestamp
+from egain_provision.sandbox.rules import RESOURCES, Resource, format_timestamp
+from egain_provision.sandbox.schema import Reference
 
 T = TypeVar("T")
 
@@ -84,7 +85,7 @@ class Store:
             self._db.close()
 
     def create(self, resource: Resource, body: dict[str, Any], references: list[Reference]) -> str:
-        """Insert a new object and return its id (409 on a taken natural key, 400 on a dangling reference)."""
+        """Insert a new object and return its id (400 on a taken natural key or a dangling reference)."""
         object_id = str(uuid.uuid4())
 
         def run(db: sqlite3.Connection) -> str:
@@ -211,7 +212,7 @@ class Store:
             (object_id, resource.collection),
         ).fetchone()
         if row is None:
-            raise ApiFailure(failures.NOT_FOUND, f"No {resource.singular} with id {object_id}", [("id", object_id)])
+            raise ApiFailure(failures.NOT_FOUND, f"No {resource.singular} has the id {object_id}", [("id", object_id)])
         return _object(row)
 
     @staticmethod

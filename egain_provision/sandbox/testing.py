@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from egain_provision.sandbox.auth import MANAGE
+from egain_provision.sandbox.auth import DEFAULT_SCOPE
 from egain_provision.sandbox.config import ADMIN_PATH, BASE_PATH, TOKEN_PATH, SandboxConfig
 from egain_provision.sandbox.faults import FaultSettings
 from egain_provision.sandbox.server import bind, make_server
@@ -91,7 +91,7 @@ class ServedSandbox:
     ) -> None:
         self.stop()
 
-    def token(self, scope: str = MANAGE) -> str:
+    def token(self, scope: str = DEFAULT_SCOPE) -> str:
         """A fresh bearer token for `scope` (space-separated scopes allowed)."""
         response = self._admin_client().post(
             self.token_url,
@@ -106,7 +106,7 @@ class ServedSandbox:
         token: str = response.json()["access_token"]
         return token
 
-    def client(self, scope: str = MANAGE) -> httpx.Client:
+    def client(self, scope: str = DEFAULT_SCOPE) -> httpx.Client:
         """An httpx client on `base_url` carrying a bearer token for `scope`; close it after use."""
         return httpx.Client(
             base_url=self.base_url,
@@ -126,6 +126,13 @@ class ServedSandbox:
     def clear_faults(self) -> dict[str, Any]:
         """Turn every fault off (no latency, no injected failures, unseeded); returns the settings."""
         return self.set_faults(**FaultSettings().as_json())
+
+    def set_options(self, **options: Any) -> dict[str, Any]:
+        """Change answer options (echo_defaults); returns all current options."""
+        response = self._admin_client().put("/options", json=options)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
 
     def requests(self) -> list[dict[str, Any]]:
         """The request log: method, path, query, status, duration_ms, latency_ms, fault."""

@@ -199,3 +199,26 @@ def create_graph(api: httpx.Client) -> Graph:
     )
     account_id = create(api, "accounts", account(channel, orchestration))
     return Graph(oauth, basic, bot_app, agent_app, customer_app, participant_id, channel, orchestration, account_id)
+
+
+def collection_of(kind: str) -> str:
+    """The collection of a `full_body` kind: a collection, "oauth2" for an OAuth authentication, or
+    "agent_orchestrations" for an orchestration without a bot."""
+    return {"oauth2": "authentications", "agent_orchestrations": "orchestrations"}.get(kind, kind)
+
+
+def full_body(graph: Graph, kind: str) -> dict[str, Any]:
+    """A valid create body of `kind` with most optional parts present, referencing `graph`'s objects."""
+    if kind == "oauth2":
+        return copy.deepcopy(OAUTH_AUTHENTICATION) | {"name": "another_oauth"}
+    if kind == "agent_orchestrations":
+        return orchestration_without_bot(graph.customer_app, graph.agent_app)
+    result = graph.bodies()[kind]
+    if kind == "participants":
+        result["options"] = [{"name": "o", "value": "v"}]
+    if kind == "accounts":
+        result["attributes"] = [{"name": "a", "value": "v"}]
+        result["caseManagement"] = {"sameCaseDuration": 5, "copyCustomAttributes": True}
+    if kind == "channels":
+        result["restrictions"]["outbound"]["customerServiceWindow"] = {"durationMinutes": 60}
+    return result

@@ -1,4 +1,4 @@
-"""The OAuth2 token endpoint and the scope each operation needs (egain-api.md §2.3, §3)."""
+"""The OAuth2 token endpoint and the permission each operation needs (the spec's x-egain-app-permissions)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from tests.sandbox.examples import BYOC_CHANNEL, Graph
 MANAGE = "app.conversation.conversationmgr.manage"
 READ = "app.conversation.conversationmgr.read"
 PREFIX = "https://api.egain.cloud/auth/"
+DEFAULT = PREFIX + ".default"
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 
 
@@ -32,7 +33,7 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.mark.parametrize("scope", [MANAGE, READ, PREFIX + MANAGE, f"{READ} {PREFIX}{MANAGE}"])
+@pytest.mark.parametrize("scope", [DEFAULT, MANAGE, READ, PREFIX + MANAGE, f"{READ} {PREFIX}{MANAGE}"])
 def test_client_credentials_yield_a_bearer_token(clean_sandbox: ServedSandbox, scope: str) -> None:
     response = httpx.post(clean_sandbox.token_url, data=_form(scope=scope))
     assert response.status_code == 200
@@ -74,16 +75,13 @@ def test_a_request_without_a_token_is_401_104(clean_sandbox: ServedSandbox) -> N
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
-@pytest.mark.parametrize(
-    ("header", "code"),
-    [("Bearer not-a-token", "401-101"), ("Bearer", "401-104"), ("Basic c2FuZGJveA==", "401-104")],
-)
-def test_an_unusable_authorization_header_is_401(clean_sandbox: ServedSandbox, header: str, code: str) -> None:
+@pytest.mark.parametrize("header", ["Bearer not-a-token", "Bearer", "Basic c2FuZGJveA=="])
+def test_an_unusable_authorization_header_is_401_104(clean_sandbox: ServedSandbox, header: str) -> None:
     response = httpx.get(clean_sandbox.base_url + "/channels", headers={"Authorization": header})
-    assert (response.status_code, response.json()["code"]) == (401, code)
+    assert (response.status_code, response.json()["code"]) == (401, "401-104")
 
 
-def test_an_expired_token_is_401_101(tmp_path: Path) -> None:
+def test_an_expired_token_is_401_104(tmp_path: Path) -> None:
     with ServedSandbox(db_path=str(tmp_path / "short.db"), token_lifetime=0.2) as served:
         token = served.token()
         assert httpx.post(served.token_url, data=_form()).json()["expires_in"] == 0.2
@@ -93,12 +91,14 @@ def test_an_expired_token_is_401_101(tmp_path: Path) -> None:
         while response.status_code == 200 and time.monotonic() < deadline:
             time.sleep(0.05)
             response = httpx.get(served.base_url + "/channels", headers=_bearer(token))
-        assert (response.status_code, response.json()["code"]) == (401, "401-101")
+        assert (response.status_code, response.json()["code"]) == (401, "401-104")
         fresh = httpx.get(served.base_url + "/channels", headers=_bearer(served.token()))
         assert fresh.status_code == 200
 
 
 READS = [
+    ("GET", "/authentications"),
+    ("GET", f"/authentications/{MISSING_ID}"),
     ("GET", "/clientapplications"),
     ("GET", "/participants"),
     ("GET", "/channels"),
@@ -107,9 +107,7 @@ READS = [
     ("GET", f"/channels/{MISSING_ID}"),
     ("GET", f"/accounts/{MISSING_ID}"),
 ]
-MANAGE_ONLY = [
-    ("GET", "/authentications"),
-    ("GET", f"/authentications/{MISSING_ID}"),
+WRITES = [
     ("POST", "/channels"),
     ("PUT", f"/channels/{MISSING_ID}"),
     ("DELETE", f"/channels/{MISSING_ID}"),
@@ -118,25 +116,37 @@ MANAGE_ONLY = [
 
 
 @pytest.mark.parametrize(("method", "path"), READS)
-def test_reads_accept_the_read_scope(clean_sandbox: ServedSandbox, method: str, path: str) -> None:
+def test_reads_accept_the_read_permission(clean_sandbox: ServedSandbox, method: str, path: str) -> None:
     response = httpx.request(method, clean_sandbox.base_url + path, headers=_bearer(clean_sandbox.token(READ)))
     assert response.status_code in (200, 404)
 
 
-@pytest.mark.parametrize(("method", "path"), MANAGE_ONLY)
-def test_writes_and_authentication_reads_need_the_manage_scope(
-    clean_sandbox: ServedSandbox, method: str, path: str
-) -> None:
+@pytest.mark.parametrize(("method", "path"), WRITES)
+def test_writes_need_the_manage_permission(clean_sandbox: ServedSandbox, method: str, path: str) -> None:
     response = httpx.request(
         method, clean_sandbox.base_url + path, headers=_bearer(clean_sandbox.token(READ)), json=BYOC_CHANNEL
     )
-    assert (response.status_code, response.json()["code"]) == (403, "403-101")
+    assert (response.status_code, response.json()["code"]) == (403, "403-197")
     assert MANAGE in response.json()["developerMessage"]
 
 
-def test_the_manage_scope_reads_too(api: httpx.Client, graph: Graph) -> None:
-    assert api.get(f"/authentications/{graph.oauth}").status_code == 200
-    assert api.get("/accounts").status_code == 200
+def test_the_manage_permission_reads_every_kind_but_does_not_list_authentications(
+    clean_sandbox: ServedSandbox, graph: Graph
+) -> None:
+    manage = _bearer(clean_sandbox.token(MANAGE))
+    assert httpx.get(f"{clean_sandbox.base_url}/authentications/{graph.oauth}", headers=manage).status_code == 200
+    assert httpx.get(clean_sandbox.base_url + "/accounts", headers=manage).status_code == 200
+    # The spec grants listing authentications to the read permission alone.
+    response = httpx.get(clean_sandbox.base_url + "/authentications", headers=manage)
+    assert (response.status_code, response.json()["code"]) == (403, "403-197")
+    assert READ in response.json()["developerMessage"]
+
+
+def test_the_default_scope_carries_manage_and_read(clean_sandbox: ServedSandbox, graph: Graph) -> None:
+    token = _bearer(clean_sandbox.token(DEFAULT))
+    assert httpx.get(clean_sandbox.base_url + "/authentications", headers=token).status_code == 200
+    response = httpx.post(clean_sandbox.base_url + "/channels", json=BYOC_CHANNEL | {"type": "t2"}, headers=token)
+    assert response.status_code == 201
 
 
 def test_the_prefixed_scope_is_the_same_scope(clean_sandbox: ServedSandbox) -> None:
@@ -151,4 +161,4 @@ def test_a_token_survives_only_in_its_own_server(tmp_path: Path) -> None:
         token = first.token()
     with ServedSandbox(db_path=db) as second:
         response = httpx.get(second.base_url + "/channels", headers=_bearer(token))
-        assert (response.status_code, response.json()["code"]) == (401, "401-101")
+        assert (response.status_code, response.json()["code"]) == (401, "401-104")

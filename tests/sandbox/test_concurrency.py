@@ -37,13 +37,14 @@ def test_twenty_parallel_writers_lose_and_duplicate_nothing(clean_sandbox: Serve
 def test_racing_creates_of_one_name_yield_exactly_one_object(clean_sandbox: ServedSandbox, api: httpx.Client) -> None:
     body = client_application("contested", "customer")
 
-    def attempt(_: int) -> int:
+    def attempt(_: int) -> str:
         with clean_sandbox.client() as writer:
-            return writer.post("/clientapplications", json=body).status_code
+            response = writer.post("/clientapplications", json=body)
+            return f"{response.status_code} {response.json().get('code', '')}".strip()
 
     with ThreadPoolExecutor(WRITERS) as pool:
         statuses = sorted(pool.map(attempt, range(WRITERS)))
-    assert statuses == [201] + [409] * (WRITERS - 1)
+    assert statuses == ["201"] + ["400 400-138"] * (WRITERS - 1)
     assert api.get("/clientapplications").json()["paginationInfo"]["count"] == 1
 
 

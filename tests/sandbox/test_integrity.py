@@ -30,19 +30,21 @@ UNIQUE = [
 
 
 @pytest.mark.parametrize(("collection", "body", "key"), UNIQUE, ids=[case[0] for case in UNIQUE])
-def test_creating_a_second_object_with_a_taken_natural_key_is_409(
+def test_creating_a_second_object_with_a_taken_natural_key_is_the_specs_duplicate_400_138(
     api: httpx.Client, graph: Graph, collection: str, body: Callable[[Graph], dict[str, Any]], key: str
 ) -> None:
     response = api.post(f"/{collection}", json=body(graph))
-    assert response.status_code == 409
-    assert response.json()["code"] == "409-101"
+    assert response.status_code == 400
+    assert response.json()["code"] == "400-138"
     assert {"key": key, "value": body(graph)[key]} in response.json()["details"]
 
 
-def test_renaming_onto_a_taken_name_is_409_and_keeping_ones_own_name_is_fine(api: httpx.Client, graph: Graph) -> None:
+def test_renaming_onto_a_taken_name_is_400_138_and_keeping_ones_own_name_is_fine(
+    api: httpx.Client, graph: Graph
+) -> None:
     renamed = copy.deepcopy(BASIC_AUTHENTICATION) | {"name": OAUTH_AUTHENTICATION["name"]}
     response = api.put(f"/authentications/{graph.basic}", json=renamed)
-    assert (response.status_code, response.json()["code"]) == (409, "409-101")
+    assert (response.status_code, response.json()["code"]) == (400, "400-138")
     assert api.put(f"/authentications/{graph.basic}", json=BASIC_AUTHENTICATION).status_code == 204
 
 

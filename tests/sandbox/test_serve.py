@@ -49,6 +49,7 @@ def test_serve_help_describes_every_option(capsys: pytest.CaptureFixture[str]) -
         "--db",
         "--token-lifetime",
         "--mask-secrets",
+        "--echo-defaults",
         "--latency-ms",
         "--latency-jitter-ms",
         "--error-rate",

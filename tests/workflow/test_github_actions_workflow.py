@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from egain_provision.render.markdown import MARKER
-from egain_provision.sandbox.auth import MANAGE
+from egain_provision.sandbox.auth import DEFAULT_SCOPE
 from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import FULL_SETUP, SECRET_ENV, SECRETS, Tenant, create_full_setup
 
@@ -221,7 +221,7 @@ def store(sandbox: ServedSandbox) -> dict[str, str]:
         "EGAIN_TOKEN_URL": sandbox.token_url,
         "EGAIN_CLIENT_ID": sandbox.client_id,
         "EGAIN_CLIENT_SECRET": sandbox.client_secret,
-        "EGAIN_SCOPE": MANAGE,
+        "EGAIN_SCOPE": DEFAULT_SCOPE,
         **SECRET_ENV,
     }
 
@@ -396,7 +396,7 @@ def test_the_workflow_as_written_plans_and_applies_its_example_manifests(
         "EGAIN_TOKEN_URL": sandbox.token_url,
         "EGAIN_CLIENT_ID": sandbox.client_id,
         "EGAIN_CLIENT_SECRET": sandbox.client_secret,
-        "EGAIN_SCOPE": MANAGE,
+        "EGAIN_SCOPE": DEFAULT_SCOPE,
         **{name: SECRET_ENV.get(name, f"value-of-{name}") for name in declared if name.startswith("EGAIN_VAR_")},
     }
     pr = Runner(tmp_path / "pr", store)
