@@ -33,7 +33,9 @@ def secret_item_values(items: SecretItems, body: Any, marked: Marked | None = No
         return
     names = secret_names(items, marked)
     for index, item in enumerate(listed):
-        if isinstance(item, dict) and item.get(items.key) in names and items.value in item:
+        # A name of the wrong type (a list, say) is the schema's to report; it is no secret's name.
+        name = item.get(items.key) if isinstance(item, dict) else None
+        if isinstance(name, str) and name in names and items.value in item:
             yield join_path(join_path(items.list_path, index), items.value), item[items.value]
 
 
