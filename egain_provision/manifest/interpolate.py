@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from egain_provision.manifest.reading import MAX_INCLUDED_BYTES, Unreadable, confined_path, read_regular_file
 from egain_provision.manifest.yamlnodes import resolve_plain
 
 ENV_PREFIX = "EGAIN_VAR_"
@@ -119,13 +120,13 @@ class Interpolator:
     def _file(self, relative: str, base_dir: Path) -> str:
         if not relative:
             raise InterpolationError("${file:} needs a path", "write ${file:PATH}, relative to the manifest file")
-        path = (base_dir / relative).resolve()
-        if path not in self._files:
-            try:
-                self._files[path] = base64.b64encode(path.read_bytes()).decode("ascii")
-            except OSError as exc:
-                raise InterpolationError(
-                    f"cannot read file {relative!r}: {exc.strerror or 'unreadable'}",
-                    f"the path is relative to the manifest's directory ({base_dir})",
-                ) from None
+        try:
+            # Confined to the manifest's own tree: a manifest under review must not be able to lift
+            # /proc/self/environ or ~/.ssh into a plan and the tenant.
+            path = confined_path(base_dir, relative)
+            if path not in self._files:
+                data = read_regular_file(path, MAX_INCLUDED_BYTES, follow_symlinks=False)
+                self._files[path] = base64.b64encode(data).decode("ascii")
+        except Unreadable as exc:
+            raise InterpolationError(f"cannot read file {relative!r}: {exc.reason}", exc.hint) from None
         return self._files[path]

@@ -23,6 +23,7 @@ from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, Reference
 from egain_provision.manifest.checks import check_declared
 from egain_provision.manifest.declared import Declared, Document, under
 from egain_provision.manifest.interpolate import InterpolationError, Interpolator, has_expression
+from egain_provision.manifest.reading import Unreadable, read_regular_file
 from egain_provision.manifest.validation import document_problems, object_problems
 from egain_provision.manifest.yamlnodes import NodeReader, compose_documents, decode_text, mark_location
 from egain_provision.model import DesiredObject, Diagnostic, SourceLocation
@@ -62,32 +63,46 @@ class ManifestSet:
 
 
 def manifest_files(paths: Sequence[str | Path]) -> list[str]:
-    """The files to read, in order: each file as given, each directory's manifests sorted by name."""
+    """The files to read, in order: each file as given, each directory's manifests sorted by name.
+
+    A path or directory entry that is a looping or dangling symbolic link, a FIFO or a device is
+    listed all the same: reading it then reports why it cannot be a manifest, at its path.
+    """
     files: list[str] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = sorted(
-                entry.name for entry in os.scandir(path) if entry.is_file() and entry.name.endswith(MANIFEST_SUFFIXES)
-            )
-            if not found:
-                raise UsageError(
-                    "directory holds no manifests",
-                    where=str(given),
-                    hint="a directory contributes its *.yaml and *.yml files (not those of subdirectories)",
-                )
-            candidates = [str(path / name) for name in found]
-        elif path.exists():
+            candidates = [str(path / name) for name in _directory_manifests(path, str(given))]
+        elif path.exists() or path.is_symlink():
             candidates = [str(given)]
         else:
             raise UsageError("no such file or directory", where=str(given), hint="check the path")
         for candidate in candidates:
-            resolved = Path(candidate).resolve()
+            # realpath, unlike Path.resolve on Python 3.11, does not raise on a symlink loop.
+            resolved = os.path.realpath(candidate)
             if resolved not in seen:
                 seen.add(resolved)
                 files.append(candidate)
     return files
+
+
+def _directory_manifests(path: Path, given: str) -> list[str]:
+    """The names of a directory's manifests: its `*.yaml`/`*.yml` entries that are not directories."""
+    try:
+        with os.scandir(path) as entries:
+            found = sorted(entry.name for entry in entries if entry.name.endswith(MANIFEST_SUFFIXES))
+    except OSError as exc:
+        raise UsageError(f"cannot read directory: {exc.strerror}", where=given, hint="check its permissions") from None
+    # Subdirectories are other setups; a link that loops or leads nowhere is no directory and is reported.
+    found = [name for name in found if not (path / name).is_dir()]
+    if not found:
+        raise UsageError(
+            "directory holds no manifests",
+            where=given,
+            hint="a directory contributes its *.yaml and *.yml files (not those of subdirectories)",
+        )
+    return found
 
 
 def load_manifests(
@@ -140,23 +155,9 @@ class _Loading:
     def read_file(self, index: int, file: str) -> None:
         start = SourceLocation(file, 1, 1)
         try:
-            size = os.stat(file).st_size
-            if size > MAX_FILE_BYTES:
-                self.diagnostics.append(
-                    Diagnostic(
-                        "error",
-                        start,
-                        "",
-                        f"file is too large for a manifest ({size} bytes, at most {MAX_FILE_BYTES})",
-                        "split it into several files, or check that this is the file you meant",
-                    )
-                )
-                return
-            data = Path(file).read_bytes()
-        except OSError as exc:
-            self.diagnostics.append(
-                Diagnostic("error", start, "", f"cannot read file: {exc.strerror}", "check the file's permissions")
-            )
+            data = read_regular_file(file, MAX_FILE_BYTES)
+        except Unreadable as exc:
+            self.diagnostics.append(Diagnostic("error", start, "", f"cannot read file: {exc.reason}", exc.hint))
             return
         text, problem = decode_text(file, data)
         if text is None:
