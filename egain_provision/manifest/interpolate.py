@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from egain_provision.manifest.reading import MAX_INCLUDED_BYTES, Unreadable, confined_path, read_regular_file
-from egain_provision.manifest.yamlnodes import resolve_plain
+from egain_provision.manifest.yamlnodes import NotAValue, resolve_plain
 
 ENV_PREFIX = "EGAIN_VAR_"
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)(\}?)")
@@ -79,7 +79,11 @@ class Interpolator:
         parts.append(text[position:])
         result: Any = "".join(parts)
         if plain and sole is not None:
-            typed = resolve_plain(sole)
+            try:
+                typed = resolve_plain(sole)
+            except NotAValue as exc:
+                message = f"the value of {text.strip()} is not usable: {exc.message}"
+                raise InterpolationError(message, exc.hint) from None
             if isinstance(typed, bool | int | float):
                 result = typed
         return Expanded(result, from_env, interpolated)

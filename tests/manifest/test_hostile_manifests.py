@@ -183,3 +183,51 @@ def test_a_looping_symlink_given_as_the_path_is_an_error_naming_it(
     assert result.code == 1
     assert f"{ws.root / 'loop.yaml'}:1:1: error: cannot read file: symbolic link loop" in result.out
     assert "internal error" not in result.out + result.err
+
+
+LIMITED = """\
+version: 1
+channels:
+  - type: custom.web
+    displayName: Web
+    icon: aWNvbg==
+    restrictions:
+      inbound:
+        maxTextLength: {value}
+"""
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        # Python refuses to parse decimals of over 4,300 digits: validate used to die with ValueError.
+        ("9" * 5000, "number too large (5000 characters)"),
+        ("0x" + "f" * 5000, f"integer out of range (at most {2**63 - 1})"),
+        ("18446744073709551616", f"integer out of range (at most {2**63 - 1})"),
+        ("0x_", "not a valid number"),
+        ("-0b_", "not a valid number"),
+        (".inf", "infinite or NaN numbers are not allowed"),
+    ],
+    ids=["5000-digits", "huge-hex", "2**64", "0x_", "-0b_", "inf"],
+)
+def test_a_number_no_field_can_hold_is_an_error_at_it(ws: Workspace, value: str, message: str) -> None:
+    ws.write("m.yaml", LIMITED.format(value=value))
+    assert [(row[1], row[3]) for row in ws.diagnostics()] == [("m.yaml:8:24", message)]
+
+
+def test_a_variable_read_as_a_number_no_field_can_hold_is_an_error_at_the_expression(ws: Workspace) -> None:
+    ws.write("m.yaml", LIMITED.format(value="${var:LIMIT}"))
+    [error] = ws.load(variables={"LIMIT": "9" * 5000}).errors
+    assert (ws.row(error)[1], error.message) == (
+        "m.yaml:8:24",
+        "the value of ${var:LIMIT} is not usable: number too large (5000 characters)",
+    )
+
+
+def test_a_5000_digit_integer_is_a_validate_error_not_an_internal_error(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws.write("m.yaml", LIMITED.format(value="9" * 5000))
+    result = run_cli(capsys, "validate", str(ws.root / "m.yaml"))
+    assert (result.code, result.err) == (1, "")
+    assert "m.yaml:8:24: error: number too large (5000 characters)" in result.out
