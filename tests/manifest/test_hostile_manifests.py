@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import os
-import signal
-from collections.abc import Iterator
 
 import pytest
 
@@ -39,22 +37,6 @@ channels:
     displayName: Web
     icon: "${{file:{path}}}"
 """
-
-
-@pytest.fixture
-def no_hang() -> Iterator[None]:
-    """Turn a read that blocks (a FIFO without a writer) into a failure instead of a test run that never ends."""
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError("blocked reading a file")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(10)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def icon_errors(ws: Workspace, path: str, manifest: str = "m.yaml") -> list[tuple[str, str, str | None]]:
