@@ -53,6 +53,8 @@ class Interpolator:
         self.variables = variables
         self.environ = environ
         self._files: dict[Path, str] = {}
+        # Every ${var:NAME} seen, set or not: a --var no manifest uses is most likely a typo.
+        self.referenced: set[str] = set()
 
     def expand(self, text: str, base_dir: Path, *, plain: bool = False) -> Expanded:
         """`text` with every expression replaced; raises InterpolationError on the first bad one."""
@@ -115,6 +117,7 @@ class Interpolator:
     def _var(self, name: str) -> str:
         if not _VAR_NAME.fullmatch(name):
             raise InterpolationError(f"invalid variable name {name!r}", "write ${var:NAME} (letters, digits, _ . -)")
+        self.referenced.add(name)
         if name not in self.variables:
             raise InterpolationError(
                 f"variable {name!r} is not set", f"pass --var {name}=VALUE or a --var-file that defines {name}"

@@ -8,6 +8,7 @@ subdirectories (they can hold per-environment variable files or other setups).
 
 from __future__ import annotations
 
+import difflib
 import gc
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -48,6 +49,8 @@ class ManifestSet:
     sensitive: dict[str, frozenset[str]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # The names of every ${var:NAME} the manifests hold, whether set or not.
+    variables_used: frozenset[str] = frozenset()
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -60,6 +63,22 @@ class ManifestSet:
     @property
     def has_errors(self) -> bool:
         return any(d.severity == "error" for d in self.diagnostics)
+
+    def unused_variables(self, given: Iterable[str]) -> list[Diagnostic]:
+        """A warning for each given variable no manifest uses (a typo, as Terraform warns), with a near name."""
+        warnings = []
+        for name in sorted(set(given) - self.variables_used):
+            near = difflib.get_close_matches(name, sorted(self.variables_used), n=1)
+            warnings.append(
+                Diagnostic(
+                    "warning",
+                    None,
+                    "",
+                    f"variable {name!r} is set but no manifest uses it",
+                    f"did you mean {near[0]!r}?" if near else "check its name, or stop passing it",
+                )
+            )
+        return warnings
 
 
 def manifest_files(paths: Sequence[str | Path]) -> list[str]:
@@ -113,7 +132,8 @@ def load_manifests(
 ) -> ManifestSet:
     """Read and check the manifests at `paths` (files or directories); never raises for bad content."""
     files = manifest_files(paths)
-    loading = _Loading(Interpolator(variables or {}, os.environ if environ is None else environ))
+    interpolator = Interpolator(variables or {}, os.environ if environ is None else environ)
+    loading = _Loading(interpolator)
     with _collector_paused():
         for index, file in enumerate(files):
             loading.read_file(index, file)
@@ -139,6 +159,7 @@ def load_manifests(
         sensitive={list_path: frozenset(names) for list_path, names in loading.marked.items()},
         diagnostics=sorted(loading.diagnostics, key=Diagnostic.sort_key),
         files=files,
+        variables_used=frozenset(interpolator.referenced),
     )
 
 
