@@ -213,3 +213,53 @@ def test_a_5000_digit_integer_is_a_validate_error_not_an_internal_error(
     result = run_cli(capsys, "validate", str(ws.root / "m.yaml"))
     assert (result.code, result.err) == (1, "")
     assert "m.yaml:8:24: error: number too large (5000 characters)" in result.out
+
+
+APPS = """\
+version: 1
+participants:
+  - {{name: "{first}", type: custom_bot, application: bot-app}}
+  - {{name: "{second}", type: custom_bot, application: bot-app}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("second", "characters"),
+    [
+        ("order-b\u043et", "U+043E CYRILLIC SMALL LETTER O"),
+        ("order-\u200bbot", "U+200B ZERO WIDTH SPACE"),
+        ("\ufefforder-bot", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+        ("order-bot\u200f", "U+200F RIGHT-TO-LEFT MARK"),
+        ("\uff4frder-bot", "U+FF4F FULLWIDTH LATIN SMALL LETTER O"),
+        ("\u03bfrder-bot", "U+03BF GREEK SMALL LETTER OMICRON"),
+    ],
+    ids=["cyrillic", "zero-width-space", "bom", "rtl-mark", "fullwidth", "greek"],
+)
+def test_names_that_differ_only_by_invisible_or_look_alike_characters_are_a_warning_naming_both(
+    ws: Workspace, second: str, characters: str
+) -> None:
+    # Two objects a reviewer cannot tell apart in a plan: validate passed them as distinct, silently.
+    ws.write("m.yaml", APPS.format(first="order-bot", second=second))
+    manifest_set = ws.load()
+    [warning] = [d for d in manifest_set.diagnostics if "looks the same" in d.message]
+    assert ws.row(warning)[:3] == ("warning", "m.yaml:4:12", "participants[1].name")
+    assert warning.message == (
+        f"Participant {second!r} looks the same as 'order-bot' (at {ws.root / 'm.yaml'}:3:12) but is another "
+        f"name: they differ in invisible or look-alike characters ({characters})"
+    )
+    assert not manifest_set.has_errors
+
+
+def test_names_that_merely_resemble_each_other_are_not_warned_about(ws: Workspace) -> None:
+    ws.write("m.yaml", APPS.format(first="order-bot", second="order-b0t"))
+    assert [d.message for d in ws.load().diagnostics if "looks the same" in d.message] == []
+
+
+def test_look_alike_names_of_different_kinds_are_not_warned_about(ws: Workspace) -> None:
+    ws.write(
+        "m.yaml",
+        "version: 1\nclientApplications:\n  - {name: bot-app, roles: [{name: custom_bot, version: v3, "
+        "callback: 'https://b.example.com', notificationEmail: a@example.com}]}\n"
+        "participants:\n  - {name: b\u043et-app, type: custom_bot, application: bot-app}\n",
+    )
+    assert [d.message for d in ws.load().diagnostics if "looks the same" in d.message] == []
