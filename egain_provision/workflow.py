@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import click
+
 from egain_provision.apply import ApplyResult, ExecutablePlan, Executor, Outcome, bind, new_run_id
 from egain_provision.apply.binding import check_target, check_unchanged
 from egain_provision.context import RunContext
@@ -17,6 +19,7 @@ from egain_provision.journal import Journal
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.live import LiveState, read_live
 from egain_provision.manifest import ManifestSet, load_manifests
+from egain_provision.manifest.report import text_line
 from egain_provision.plan import Plan
 from egain_provision.planner import PlanOptions, build_plan
 
@@ -26,6 +29,10 @@ def load_valid_manifests(
 ) -> ManifestSet:
     """The manifests, or ManifestError carrying every error diagnostic (warnings are kept in the set)."""
     manifest_set = load_manifests(paths, variables=variables, environ=environ)
+    # A warning, not an error: one variable file may serve several setups. Shown even when the
+    # manifests are invalid, since a misspelt --var is the likely cause of "variable is not set".
+    for warning in manifest_set.unused_variables(variables):
+        click.echo(text_line(warning), nl=False, err=True)
     if manifest_set.has_errors:
         lines = [f"{d.location}: {d.message}" + (f" [{d.path}]" if d.path else "") for d in manifest_set.errors]
         count = len(lines)
@@ -64,9 +71,7 @@ async def prepare_saved_plan(plan: Plan, context: RunContext) -> ExecutablePlan:
     return bind(plan, context.interpolator())
 
 
-async def execute(
-    plan: ExecutablePlan, context: RunContext, on_outcome: Callable[[Outcome], None]
-) -> ApplyResult:
+async def execute(plan: ExecutablePlan, context: RunContext, on_outcome: Callable[[Outcome], None]) -> ApplyResult:
     """Run the plan with a journal (opened before anything is sent); `on_outcome` hears of every action."""
     journal = Journal(context.journal_path, run_id=new_run_id(), target=context.target.label)
     try:

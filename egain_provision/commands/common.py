@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
@@ -11,12 +12,15 @@ from typing import Any, TypeVar
 
 import click
 import yaml
+from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from egain_provision.client import DEFAULT_TIMEOUT
 from egain_provision.context import Network
 from egain_provision.errors import UsageError
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.limits import RetryPolicy, parse_rate
+from egain_provision.manifest.reading import Unreadable, read_regular_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,33 +57,44 @@ def parse_variables(var_pairs: tuple[str, ...], var_files: tuple[str, ...]) -> d
     return variables
 
 
+# A variable file holds names and short values; anything larger is not the file meant.
+MAX_VAR_FILE_BYTES = 1024 * 1024
+
+
 def _read_var_file(path: Path) -> dict[str, str]:
+    """A YAML mapping, else dotenv lines (`NAME=VALUE`, quotes, `# comments`, `export NAME=...`)."""
     try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read variable file: {exc.strerror}", where=str(path)) from None
+        # Bounded and non-blocking, as for manifests: `--var-file /dev/stdin` or a FIFO must not hang.
+        text = read_regular_file(path, MAX_VAR_FILE_BYTES).decode("utf-8-sig")
+    except Unreadable as exc:
+        raise UsageError(f"cannot read variable file: {exc.reason}", where=str(path), hint=exc.hint) from None
     except UnicodeDecodeError:
         raise UsageError("variable file is not UTF-8 text", where=str(path)) from None
     try:
         loaded = yaml.safe_load(text)
+        if isinstance(loaded, dict):
+            return {str(k): "" if v is None else str(v) for k, v in loaded.items()}
     except yaml.YAMLError:
-        loaded = None
-    if isinstance(loaded, dict):
-        return {str(k): "" if v is None else str(v) for k, v in loaded.items()}
-    variables: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        key, sep, value = stripped.partition("=")
-        if not sep:
+        pass
+    except ValueError:
+        # A number Python will not parse or print (over 4,300 digits): no variable holds one unquoted.
+        raise UsageError(
+            "variable file holds a number too large to read", where=str(path), hint="quote the value"
+        ) from None
+    return _read_dotenv(path, text)
+
+
+def _read_dotenv(path: Path, text: str) -> dict[str, str]:
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error or (binding.key is not None and binding.value is None):
             raise UsageError(
                 "expected NAME=VALUE or a YAML mapping",
-                where=f"{path}:{number}",
-                hint="each line of a variable file is NAME=VALUE",
+                where=f"{path}:{binding.original.line}",
+                hint="each line of a variable file is NAME=VALUE (dotenv rules: quotes, # comments, export)",
             )
-        variables[key.strip()] = value.strip()
-    return variables
+    # No ${NAME} expansion: a variable file must not lift the environment (EGAIN_CLIENT_SECRET) into a plan.
+    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
+    return {name: value or "" for name, value in values.items()}
 
 
 def color_enabled(no_color: bool) -> bool:

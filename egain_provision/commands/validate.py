@@ -6,7 +6,7 @@ import click
 
 from egain_provision.commands.common import color_enabled, parse_variables, var_options
 from egain_provision.manifest import load_manifests
-from egain_provision.manifest.report import FORMATS, render, summary_line
+from egain_provision.manifest.report import FORMATS, render, summary_line, text_line
 
 
 @click.command("validate")
@@ -38,6 +38,8 @@ def validate_command(
     """
     variables = parse_variables(var_pairs, var_files)
     manifest_set = load_manifests(paths, variables=variables)
+    for warning in manifest_set.unused_variables(variables):
+        click.echo(text_line(warning), nl=False, err=True)
     errors, warnings = len(manifest_set.errors), len(manifest_set.warnings)
     summary = summary_line(errors, warnings, len(manifest_set.objects), len(manifest_set.files))
     click.echo(

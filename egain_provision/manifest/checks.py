@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from egain_provision.kinds import KINDS_BY_NAME, Reference
+from egain_provision.manifest.confusables import confusable_keys
 from egain_provision.manifest.declared import Declared
 from egain_provision.model import SENSITIVE_DISPLAY, Diagnostic, Severity, SourceLocation
 from egain_provision.paths import get_concrete, iter_slots
@@ -15,7 +16,7 @@ from egain_provision.sensitive import secret_paths
 
 def check_declared(declared: Sequence[Declared]) -> list[Diagnostic]:
     """Every cross-object problem of the merged manifests."""
-    return _Checker(declared).run()
+    return _Checker(declared).run() + confusable_keys(declared)
 
 
 class _Checker:

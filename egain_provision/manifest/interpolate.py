@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from egain_provision.manifest.yamlnodes import resolve_plain
+from egain_provision.manifest.reading import MAX_INCLUDED_BYTES, Unreadable, confined_path, read_regular_file
+from egain_provision.manifest.yamlnodes import NotAValue, resolve_plain
 
 ENV_PREFIX = "EGAIN_VAR_"
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)(\}?)")
@@ -52,6 +53,8 @@ class Interpolator:
         self.variables = variables
         self.environ = environ
         self._files: dict[Path, str] = {}
+        # Every ${var:NAME} seen, set or not: a --var no manifest uses is most likely a typo.
+        self.referenced: set[str] = set()
 
     def expand(self, text: str, base_dir: Path, *, plain: bool = False) -> Expanded:
         """`text` with every expression replaced; raises InterpolationError on the first bad one."""
@@ -78,7 +81,11 @@ class Interpolator:
         parts.append(text[position:])
         result: Any = "".join(parts)
         if plain and sole is not None:
-            typed = resolve_plain(sole)
+            try:
+                typed = resolve_plain(sole)
+            except NotAValue as exc:
+                message = f"the value of {text.strip()} is not usable: {exc.message}"
+                raise InterpolationError(message, exc.hint) from None
             if isinstance(typed, bool | int | float):
                 result = typed
         return Expanded(result, from_env, interpolated)
@@ -110,6 +117,7 @@ class Interpolator:
     def _var(self, name: str) -> str:
         if not _VAR_NAME.fullmatch(name):
             raise InterpolationError(f"invalid variable name {name!r}", "write ${var:NAME} (letters, digits, _ . -)")
+        self.referenced.add(name)
         if name not in self.variables:
             raise InterpolationError(
                 f"variable {name!r} is not set", f"pass --var {name}=VALUE or a --var-file that defines {name}"
@@ -119,13 +127,13 @@ class Interpolator:
     def _file(self, relative: str, base_dir: Path) -> str:
         if not relative:
             raise InterpolationError("${file:} needs a path", "write ${file:PATH}, relative to the manifest file")
-        path = (base_dir / relative).resolve()
-        if path not in self._files:
-            try:
-                self._files[path] = base64.b64encode(path.read_bytes()).decode("ascii")
-            except OSError as exc:
-                raise InterpolationError(
-                    f"cannot read file {relative!r}: {exc.strerror or 'unreadable'}",
-                    f"the path is relative to the manifest's directory ({base_dir})",
-                ) from None
+        try:
+            # Confined to the manifest's own tree: a manifest under review must not be able to lift
+            # /proc/self/environ or ~/.ssh into a plan and the tenant.
+            path = confined_path(base_dir, relative)
+            if path not in self._files:
+                data = read_regular_file(path, MAX_INCLUDED_BYTES, follow_symlinks=False)
+                self._files[path] = base64.b64encode(data).decode("ascii")
+        except Unreadable as exc:
+            raise InterpolationError(f"cannot read file {relative!r}: {exc.reason}", exc.hint) from None
         return self._files[path]

@@ -8,6 +8,7 @@ subdirectories (they can hold per-environment variable files or other setups).
 
 from __future__ import annotations
 
+import difflib
 import gc
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -23,6 +24,7 @@ from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, Reference
 from egain_provision.manifest.checks import check_declared
 from egain_provision.manifest.declared import Declared, Document, under
 from egain_provision.manifest.interpolate import InterpolationError, Interpolator, has_expression
+from egain_provision.manifest.reading import Unreadable, read_regular_file
 from egain_provision.manifest.validation import document_problems, object_problems
 from egain_provision.manifest.yamlnodes import NodeReader, compose_documents, decode_text, mark_location
 from egain_provision.model import DesiredObject, Diagnostic, SourceLocation
@@ -47,6 +49,8 @@ class ManifestSet:
     sensitive: dict[str, frozenset[str]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # The names of every ${var:NAME} the manifests hold, whether set or not.
+    variables_used: frozenset[str] = frozenset()
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -60,34 +64,64 @@ class ManifestSet:
     def has_errors(self) -> bool:
         return any(d.severity == "error" for d in self.diagnostics)
 
+    def unused_variables(self, given: Iterable[str]) -> list[Diagnostic]:
+        """A warning for each given variable no manifest uses (a typo, as Terraform warns), with a near name."""
+        warnings = []
+        for name in sorted(set(given) - self.variables_used):
+            near = difflib.get_close_matches(name, sorted(self.variables_used), n=1)
+            warnings.append(
+                Diagnostic(
+                    "warning",
+                    None,
+                    "",
+                    f"variable {name!r} is set but no manifest uses it",
+                    f"did you mean {near[0]!r}?" if near else "check its name, or stop passing it",
+                )
+            )
+        return warnings
+
 
 def manifest_files(paths: Sequence[str | Path]) -> list[str]:
-    """The files to read, in order: each file as given, each directory's manifests sorted by name."""
+    """The files to read, in order: each file as given, each directory's manifests sorted by name.
+
+    A path or directory entry that is a looping or dangling symbolic link, a FIFO or a device is
+    listed all the same: reading it then reports why it cannot be a manifest, at its path.
+    """
     files: list[str] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = sorted(
-                entry.name for entry in os.scandir(path) if entry.is_file() and entry.name.endswith(MANIFEST_SUFFIXES)
-            )
-            if not found:
-                raise UsageError(
-                    "directory holds no manifests",
-                    where=str(given),
-                    hint="a directory contributes its *.yaml and *.yml files (not those of subdirectories)",
-                )
-            candidates = [str(path / name) for name in found]
-        elif path.exists():
+            candidates = [str(path / name) for name in _directory_manifests(path, str(given))]
+        elif path.exists() or path.is_symlink():
             candidates = [str(given)]
         else:
             raise UsageError("no such file or directory", where=str(given), hint="check the path")
         for candidate in candidates:
-            resolved = Path(candidate).resolve()
+            # realpath, unlike Path.resolve on Python 3.11, does not raise on a symlink loop.
+            resolved = os.path.realpath(candidate)
             if resolved not in seen:
                 seen.add(resolved)
                 files.append(candidate)
     return files
+
+
+def _directory_manifests(path: Path, given: str) -> list[str]:
+    """The names of a directory's manifests: its `*.yaml`/`*.yml` entries that are not directories."""
+    try:
+        with os.scandir(path) as entries:
+            found = sorted(entry.name for entry in entries if entry.name.endswith(MANIFEST_SUFFIXES))
+    except OSError as exc:
+        raise UsageError(f"cannot read directory: {exc.strerror}", where=given, hint="check its permissions") from None
+    # Subdirectories are other setups; a link that loops or leads nowhere is no directory and is reported.
+    found = [name for name in found if not (path / name).is_dir()]
+    if not found:
+        raise UsageError(
+            "directory holds no manifests",
+            where=given,
+            hint="a directory contributes its *.yaml and *.yml files (not those of subdirectories)",
+        )
+    return found
 
 
 def load_manifests(
@@ -98,7 +132,8 @@ def load_manifests(
 ) -> ManifestSet:
     """Read and check the manifests at `paths` (files or directories); never raises for bad content."""
     files = manifest_files(paths)
-    loading = _Loading(Interpolator(variables or {}, os.environ if environ is None else environ))
+    interpolator = Interpolator(variables or {}, os.environ if environ is None else environ)
+    loading = _Loading(interpolator)
     with _collector_paused():
         for index, file in enumerate(files):
             loading.read_file(index, file)
@@ -124,6 +159,7 @@ def load_manifests(
         sensitive={list_path: frozenset(names) for list_path, names in loading.marked.items()},
         diagnostics=sorted(loading.diagnostics, key=Diagnostic.sort_key),
         files=files,
+        variables_used=frozenset(interpolator.referenced),
     )
 
 
@@ -140,23 +176,9 @@ class _Loading:
     def read_file(self, index: int, file: str) -> None:
         start = SourceLocation(file, 1, 1)
         try:
-            size = os.stat(file).st_size
-            if size > MAX_FILE_BYTES:
-                self.diagnostics.append(
-                    Diagnostic(
-                        "error",
-                        start,
-                        "",
-                        f"file is too large for a manifest ({size} bytes, at most {MAX_FILE_BYTES})",
-                        "split it into several files, or check that this is the file you meant",
-                    )
-                )
-                return
-            data = Path(file).read_bytes()
-        except OSError as exc:
-            self.diagnostics.append(
-                Diagnostic("error", start, "", f"cannot read file: {exc.strerror}", "check the file's permissions")
-            )
+            data = read_regular_file(file, MAX_FILE_BYTES)
+        except Unreadable as exc:
+            self.diagnostics.append(Diagnostic("error", start, "", f"cannot read file: {exc.reason}", exc.hint))
             return
         text, problem = decode_text(file, data)
         if text is None:

@@ -22,6 +22,12 @@ from egain_provision.paths import join_path
 
 Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+# Manifest numbers are counts, sizes and minutes: past 64 bits an integer is a mistake (and JSON
+# readers, the API's included, would not take it); beyond 4,300 digits Python will not even parse it.
+MAX_INTEGER = 2**63 - 1
+MAX_INTEGER_DIGITS = 4300
+_RANGE_HINT = "numbers in a manifest are counts, sizes and minutes; quote the value if it is text"
+
 # An alias copies its anchor; past this many copied nodes a file is an alias bomb, not a manifest.
 MAX_ALIAS_NODES = 200_000
 
@@ -218,22 +224,45 @@ class NodeReader:
                 location, path, f"unsupported YAML tag {node.tag!r}", "remove the tag; manifests hold plain values"
             )
             return None
-        value = resolve_plain(text, node.tag)
-        if isinstance(value, float) and not math.isfinite(value):
-            self.error(location, path, "infinite or NaN numbers are not allowed", "write a finite number")
+        try:
+            return resolve_plain(text, node.tag)
+        except NotAValue as exc:
+            self.error(location, path, exc.message, exc.hint)
             return None
-        return value
 
 
 _CONSTRUCTOR = yaml.SafeLoader("")
 _RESOLVER = yaml.resolver.Resolver()
 
 
+class NotAValue(ValueError):
+    """A plain scalar that reads as a number no manifest field can hold; the message never quotes it."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
 def resolve_plain(text: str, tag: str | None = None) -> Any:
-    """The value a plain YAML scalar `text` stands for (`30` -> 30, `true` -> True, else the text)."""
+    """The value a plain YAML scalar `text` stands for (`30` -> 30, `true` -> True, else the text).
+
+    Raises `NotAValue` for a number that is invalid (`0x_`), out of range or not finite.
+    """
     if tag is None:
         tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
     if tag not in _KNOWN_SCALARS:
         return text
     construct = _CONSTRUCTOR.yaml_constructors[tag]
-    return construct(_CONSTRUCTOR, yaml.ScalarNode(tag, text))
+    try:
+        value = construct(_CONSTRUCTOR, yaml.ScalarNode(tag, text))
+    except ValueError:
+        # PyYAML's patterns let `0x_` through to int(''), and Python refuses decimals of over 4,300 digits.
+        if len(text) > MAX_INTEGER_DIGITS:
+            raise NotAValue(f"number too large ({len(text)} characters)", _RANGE_HINT) from None
+        raise NotAValue("not a valid number", "write digits, or quote the value to keep it as text") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise NotAValue("infinite or NaN numbers are not allowed", "write a finite number")
+    if isinstance(value, int) and not isinstance(value, bool) and not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
+        raise NotAValue(f"integer out of range (at most {MAX_INTEGER})", _RANGE_HINT)
+    return value

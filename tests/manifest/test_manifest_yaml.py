@@ -216,7 +216,7 @@ def test_a_file_over_the_size_limit_is_refused_without_reading_it(ws: Workspace)
     [diagnostic] = load_manifests([path]).diagnostics
     assert diagnostic.severity == "error"
     assert (
-        diagnostic.message == f"file is too large for a manifest ({MAX_FILE_BYTES + 1} bytes, at most {MAX_FILE_BYTES})"
+        diagnostic.message == f"cannot read file: too large ({MAX_FILE_BYTES + 1} bytes, at most {MAX_FILE_BYTES})"
     )
 
 
