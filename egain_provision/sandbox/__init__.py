@@ -1,7 +1,7 @@
-"""A local emulator of the eGain Conversation Manager v3 setup API (DESIGN.md §7).
+"""A local emulator of the eGain Conversation Manager v3 setup API, served or embedded.
 
-An independent reading of the API reference: nothing here imports the provisioner's kinds or
-model, so tests of one against the other check both.
+An independent reading of eGain's OpenAPI source: nothing here imports the provisioner's kinds
+or model, so tests of one against the other check both.
 """
 
 from __future__ import annotations
