@@ -18,7 +18,7 @@ import yaml
 
 from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, literal_id
 from egain_provision.live import LiveObject, LiveState
-from egain_provision.normalize import is_masked, live_to_manifest
+from egain_provision.normalize import is_masked, known_only, live_to_manifest
 from egain_provision.paths import get_concrete, get_path, set_concrete
 from egain_provision.references import iter_references
 from egain_provision.sensitive import secret_paths
@@ -92,7 +92,12 @@ def build_export(live: LiveState, kinds: Sequence[str], *, split_by_kind: bool) 
 
 
 def _manifest_object(kind: Kind, obj: LiveObject, key_of_id: Any, live: LiveState, export: Export) -> dict[str, Any]:
-    doc = _escape(live_to_manifest(kind, obj.body, key_of_id))
+    known, unknown = known_only(kind, obj.body)
+    for pattern in sorted(unknown):
+        warning = f"tenant answers field {pattern} on {kind.name}; not exported (no manifest can declare it)"
+        if warning not in export.warnings:
+            export.warnings.append(warning)
+    doc = _escape(live_to_manifest(kind, known, key_of_id))
     for reference, slot in iter_references(kind, doc, "manifest"):
         found = literal_id(slot.value)
         if found is not None:

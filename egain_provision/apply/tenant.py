@@ -10,7 +10,7 @@ from egain_provision.client import EgainClient
 from egain_provision.errors import ApiError, TransportError
 from egain_provision.kinds import Kind, Reference
 from egain_provision.live import LiveObject, to_live_object
-from egain_provision.normalize import align_paths, clone, comparable, is_masked
+from egain_provision.normalize import align_paths, comparable, is_masked, known_only
 from egain_provision.paths import get_concrete, get_path, set_concrete, set_path
 from egain_provision.references import KEEP, rewrite_references
 from egain_provision.sensitive import secret_paths
@@ -122,7 +122,8 @@ def same_content(kind: Kind, live_body: dict[str, Any], sent: dict[str, Any]) ->
     tenant adds) do not count, references count by id (`{id, name}` is `{id}`), masked secrets as equal.
     """
     wanted = {key: value for key, value in sent.items() if key not in kind.server_fields}
-    live = {key: clone(value) for key, value in live_body.items() if key in wanted}
+    known, _ = known_only(kind, live_body)
+    live = {key: value for key, value in known.items() if key in wanted}
     rewrite_references(kind, live, _by_id)
     for path in kind.secret_fields:
         if is_masked(get_path(live, path)) and get_path(wanted, path) is not None:

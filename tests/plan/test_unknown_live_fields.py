@@ -114,3 +114,22 @@ def test_ignored_objects_are_not_warned_about(clean_sandbox: ServedSandbox, tena
     warnings = json.loads(out)["warnings"]
     assert "tenant answers field tenantId on participants; not managed" in warnings
     assert not any("on accounts" in warning for warning in warnings)
+
+
+def test_export_leaves_unknown_fields_out_and_says_so(
+    clean_sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    code, _, err = cli(clean_sandbox, "export", "--out", str(tmp_path / "exported"))
+    assert code == 0, err
+    exported = (tmp_path / "exported" / "tenant.yaml").read_text()
+    assert "tenantId" not in exported and "priority" not in exported and "emoji" not in exported
+    assert "tenant answers field tenantId on participants; not exported" in err
+    assert err.count("roles[].tenantId") == 1
+    validated = run_cli(
+        ["validate", str(tmp_path / "exported")],
+        env={
+            "EGAIN_VAR_AUTHENTICATION_BOT_CALLBACK_OAUTH2_PAYLOAD": "x",
+            "EGAIN_VAR_AUTHENTICATION_AGENT_BASIC_BASICAUTH_PASSWORD": "y",
+        },
+    )
+    assert validated.exit_code == 0, validated.stdout
