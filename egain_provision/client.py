@@ -49,6 +49,16 @@ class Credentials:
         return f"Credentials(token_url={self.token_url!r}, client_id={self.client_id!r}, scope={self.scope!r})"
 
 
+def says_nothing_exists(error: ApiError) -> bool:
+    """A list's 404 that means "no objects": an eGain error body (a 404 code) that does not blame the path.
+
+    A 404 without one, or one naming a path or route, means the URL is wrong: reading it as an
+    empty tenant would plan to create everything.
+    """
+    words = error.message.lower()
+    return error.code is not None and error.code.startswith("404") and "path" not in words and "route" not in words
+
+
 class AnswerTooLarge(ApiError):
     """An answer over MAX_ANSWER_BYTES: refused rather than held in memory."""
 
@@ -105,11 +115,11 @@ class EgainClient:
         try:
             response = await self._send("GET", kind.api_path, params=params, idempotent=True)
         except ApiError as exc:
-            if exc.status == 404 and exc.code is not None and exc.code.startswith("404"):
+            if exc.status == 404 and says_nothing_exists(exc):
                 return Page([], 0)
             if exc.status == 404:
                 raise IncompleteRead(
-                    f"GET {self.base_url}{kind.api_path}: 404 without an eGain error body; this is not the setup API",
+                    f"GET {self.base_url}{kind.api_path}: 404 ({exc.message}); this is not the setup API's list",
                     hint="the target's base URL ends in /conversation/conversationmgr/v3 (for example "
                     "https://<tenant>.egain.cloud/conversation/conversationmgr/v3)",
                 ) from None
@@ -222,6 +232,33 @@ class EgainClient:
             f"{method} {path}: {what}; the request may or may not have reached the API",
             hint="check the target URL, the network and any proxy (HTTPS_PROXY), then run the command again",
         )
+
+    async def probe(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
+        """One authenticated GET whose answer, whatever its status, is returned as is (for `doctor`)."""
+        token, _ = await self.tokens.current()
+        await self.pacer.take()
+        self.stats.requests += 1
+        async with self.limit.request():
+            return await self._exchange("GET", self.base_url + path, params=params, json=None, token=token)
+
+    async def token_for(self, scope: str) -> httpx.Response:
+        """The token endpoint's answer to these credentials with `scope` (for `doctor`; never raises for a refusal)."""
+        creds = self.credentials
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": creds.client_id or "",
+            "client_secret": creds.client_secret or "",
+            "scope": scope,
+        }
+        response = await asyncio.wait_for(self._http.post(creds.token_url or "", data=form), self.timeout)
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if isinstance(answer, dict):
+            for value in answer.values():
+                self.redact.add(value)
+        return response
 
     async def _exchange(
         self, method: str, url: str, *, params: dict[str, str] | None, json: dict[str, Any] | None, token: str

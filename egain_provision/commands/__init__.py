@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from egain_provision.commands.apply import apply_command
+from egain_provision.commands.doctor import doctor_command
 from egain_provision.commands.export import export_command
 from egain_provision.commands.plan import plan_command
 from egain_provision.commands.sandbox import sandbox_group
@@ -16,6 +17,7 @@ COMMANDS: list[click.Command] = [
     plan_command,
     apply_command,
     export_command,
+    doctor_command,
     sandbox_group,
     schema_command,
 ]

@@ -1,0 +1,279 @@
+"""`doctor`: probe a target with reads only and say how it behaves where eGain's spec is silent.
+
+Token scopes that work, and per kind: where the list sits in the answer, whether it carries
+`paginationInfo`, the page size actually honoured, what an empty collection answers, whether
+list items carry `modified`, how secrets come back, fields no manifest can hold, the shape of
+references, and rate-limit headers. It never writes: only token requests and GETs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from egain_provision.client import EgainClient, says_nothing_exists
+from egain_provision.errors import ApiError, ProvisionerError
+from egain_provision.kinds import KINDS, Kind
+from egain_provision.listing import IncompleteRead, parse_page
+from egain_provision.normalize import is_masked, known_only
+
+MANAGE = "app.conversation.conversationmgr.manage"
+READ = "app.conversation.conversationmgr.read"
+SCOPES = (
+    "https://api.egain.cloud/auth/.default",
+    MANAGE,
+    f"https://api.egain.cloud/auth/{MANAGE}",
+    READ,
+    f"https://api.egain.cloud/auth/{READ}",
+)
+
+
+@dataclass
+class KindReport:
+    """What one kind's list showed."""
+
+    kind: str
+    status: int | None = None
+    list_key: str | None = None
+    pagination_info: bool | None = None
+    count: int | None = None
+    items: int = 0
+    paging: str = "not probed"
+    empty_answer: str | None = None
+    modified_in_items: bool | None = None
+    secrets: list[str] = field(default_factory=list)
+    references: str | None = None
+    unknown_fields: list[str] = field(default_factory=list)
+    read_whole: str = "not read"
+
+
+@dataclass
+class Report:
+    """Everything doctor found, and what stops the tool from working on this target."""
+
+    target: str
+    scopes: dict[str, str] = field(default_factory=dict)
+    kinds: list[KindReport] = field(default_factory=list)
+    rate_headers: set[str] = field(default_factory=set)
+    blockers: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "scopes": dict(self.scopes),
+            "kinds": [vars(kind) for kind in self.kinds],
+            "rate_limit_headers": sorted(self.rate_headers),
+            "blockers": list(self.blockers),
+        }
+
+
+async def examine(client: EgainClient, target: str) -> Report:
+    """Probe the target behind `client` (token scopes first, then every kind's list)."""
+    report = Report(target)
+    if client.credentials.token_url and client.credentials.client_id:
+        await _probe_scopes(client, report)
+    for kind in KINDS:
+        report.kinds.append(await _probe_kind(client, kind, report))
+    return report
+
+
+async def _probe_scopes(client: EgainClient, report: Report) -> None:
+    for scope in SCOPES:
+        try:
+            answer = await client.token_for(scope)
+        except (httpx.HTTPError, OSError, TimeoutError) as exc:
+            report.scopes[scope] = f"no answer ({type(exc).__name__})"
+            continue
+        report.scopes[scope] = "granted" if answer.status_code == 200 else f"refused ({_reason(answer)})"
+    if not any(result == "granted" for result in report.scopes.values()):
+        report.blockers.append(
+            "no scope form is granted to these client credentials; fix: check EGAIN_CLIENT_ID/SECRET and that "
+            "the client application has the Conversation Manager permissions"
+        )
+
+
+def _reason(answer: httpx.Response) -> str:
+    try:
+        payload = answer.json()
+    except ValueError:
+        payload = None
+    error = payload.get("error") if isinstance(payload, dict) else None
+    return error if isinstance(error, str) and error.isidentifier() else f"HTTP {answer.status_code}"
+
+
+async def _probe_kind(client: EgainClient, kind: Kind, report: Report) -> KindReport:
+    found = KindReport(kind.name)
+    try:
+        plain = await client.probe(kind.api_path)
+    except (ProvisionerError, httpx.HTTPError, OSError, TimeoutError) as exc:
+        found.read_whole = f"no: {getattr(exc, 'message', type(exc).__name__)}"
+        report.blockers.append(f"{kind.name}: the list cannot be read ({found.read_whole})")
+        return found
+    _headers(plain, report)
+    found.status = plain.status_code
+    items = _describe_answer(kind, plain, found, report)
+    if items is not None:
+        _describe_items(kind, items, found)
+        if len(items) >= 2:
+            found.paging = _paging(kind, await client.probe(kind.api_path, {"$pagesize": "1", "$pagenum": "2"}), items)
+        else:
+            found.paging = "cannot tell (fewer than 2 objects)"
+    try:
+        listing = await client.list_all(kind)
+        found.read_whole = f"yes ({len(listing.items)} objects)" + "".join(f"; {w}" for w in listing.warnings)
+    except IncompleteRead as exc:
+        found.read_whole = f"no: {exc.message}"
+        report.blockers.append(f"{kind.name}: {exc.message}" + (f"; fix: {exc.hint}" if exc.hint else ""))
+    except ProvisionerError as exc:
+        found.read_whole = f"no: {exc.message}"
+        report.blockers.append(f"{kind.name}: {exc.message}")
+    return found
+
+
+def _describe_answer(kind: Kind, answer: httpx.Response, found: KindReport, report: Report) -> list[Any] | None:
+    """The items of a plain list answer, noting its shape; None when it holds no list."""
+    if answer.status_code == 204:
+        found.empty_answer = "204 No Content"
+        return []
+    payload = _payload(answer)
+    if answer.status_code == 404:
+        code = payload.get("code") if isinstance(payload, dict) else None
+        message = payload.get("developerMessage") if isinstance(payload, dict) else None
+        error = ApiError(str(message or ""), status=404, code=code if isinstance(code, str) else None)
+        if says_nothing_exists(error):
+            found.empty_answer = f"404 with eGain code {code}"
+            return []
+        report.blockers.append(
+            f"{kind.name}: {answer.request.url} answers 404 ({message or 'no eGain body'}); fix: the base URL must "
+            "end in /conversation/conversationmgr/v3"
+        )
+        return None
+    if answer.status_code != 200 or not isinstance(payload, dict):
+        return None
+    found.list_key = next(
+        (
+            label
+            for key, label in ((kind.list_key, "singular"), (kind.name, "plural"))
+            if isinstance(payload.get(key), list)
+        ),
+        "the only array" if sum(isinstance(v, list) for v in payload.values()) == 1 else None,
+    )
+    info = payload.get("paginationInfo")
+    found.pagination_info = isinstance(info, dict)
+    if isinstance(info, dict) and isinstance(info.get("count"), int):
+        found.count = info["count"]
+    try:
+        items = parse_page(kind, payload, str(answer.request.url)).items
+    except IncompleteRead:
+        return None
+    if not items:
+        found.empty_answer = "200 with an empty list"
+    return items
+
+
+def _describe_items(kind: Kind, items: list[Any], found: KindReport) -> None:
+    found.items = len(items)
+    objects = [item for item in items if isinstance(item, dict)]
+    if objects:
+        found.modified_in_items = all(isinstance(item.get("modified"), str) for item in objects)
+    unknown: set[str] = set()
+    for item in objects:
+        unknown |= known_only(kind, item)[1]
+        for path in kind.secret_fields:
+            head, _, leaf = path.partition(".")
+            holder = item.get(head)
+            if isinstance(holder, dict):
+                found.secrets.append(_mask_style(holder.get(leaf)))
+    found.unknown_fields = sorted(unknown)
+    found.secrets = sorted(set(found.secrets))
+    found.references = _reference_shape(kind, objects)
+
+
+def _mask_style(value: Any) -> str:
+    if value is None:
+        return "absent (write-only)"
+    if is_masked(value):
+        return f"masked as {value!r}"
+    return "shown in clear"
+
+
+def _reference_shape(kind: Kind, objects: list[dict[str, Any]]) -> str | None:
+    for item in objects:
+        for reference in kind.references:
+            head = reference.wire_path.split(".")[0].removesuffix("[]")
+            value = item.get(head)
+            if reference.path == head and isinstance(value, dict):
+                return "{id}" if set(value) == {"id"} else "{" + ", ".join(sorted(value)) + "}"
+    return None
+
+
+def _paging(kind: Kind, answer: httpx.Response, first: list[Any]) -> str:
+    """What `$pagesize=1&$pagenum=2` brought, compared with the plain list."""
+    payload = _payload(answer)
+    code = payload.get("code") if isinstance(payload, dict) else None
+    if answer.status_code == 400 and code == "400-101":
+        return "refuses $ parameters (400-101): read without them"
+    try:
+        page = parse_page(kind, payload, str(answer.request.url)).items
+    except IncompleteRead:
+        return f"unclear (HTTP {answer.status_code})"
+    ids = [item.get("id") for item in first if isinstance(item, dict)]
+    if len(page) == 1 and isinstance(page[0], dict) and len(ids) > 1 and page[0].get("id") == ids[1]:
+        return "honours $pagesize and $pagenum"
+    if len(page) > 1:
+        return f"ignores $pagesize: pages of {len(page)}"
+    return "ignores $pagenum" if page and isinstance(page[0], dict) and page[0].get("id") == ids[0] else "unclear"
+
+
+def _payload(answer: httpx.Response) -> Any:
+    try:
+        return answer.json()
+    except ValueError:
+        return None
+
+
+def _headers(answer: httpx.Response, report: Report) -> None:
+    for name in answer.headers:
+        lowered = name.lower()
+        if "ratelimit" in lowered or lowered == "retry-after":
+            report.rate_headers.add(name)
+
+
+def render_text(report: Report) -> str:
+    """The report for people."""
+    lines = [f"Target: {report.target}", ""]
+    if report.scopes:
+        lines.append("Token scopes:")
+        lines += [f"  {result:<28} {scope}" for scope, result in report.scopes.items()]
+        lines.append("")
+    lines.append("Lists:")
+    for kind in report.kinds:
+        lines.append(f"  {kind.kind}:")
+        for label, value in _kind_lines(kind):
+            lines.append(f"    {label:<22} {value}")
+    lines.append("")
+    lines.append("Rate-limit headers seen: " + (", ".join(sorted(report.rate_headers)) or "none"))
+    if report.blockers:
+        lines += ["", "Blockers (plan and apply will stop):"] + [f"  - {blocker}" for blocker in report.blockers]
+    else:
+        lines += ["", "No blockers: plan and apply can read this tenant whole."]
+    return "\n".join(lines) + "\n"
+
+
+def _kind_lines(kind: KindReport) -> list[tuple[str, str]]:
+    def shown(value: Any) -> str:
+        return "-" if value is None else "yes" if value is True else "no" if value is False else str(value)
+
+    return [
+        ("list", f"HTTP {shown(kind.status)}, key: {shown(kind.list_key)}, {kind.items} items"),
+        ("paginationInfo", shown(kind.pagination_info) + (f" (count {kind.count})" if kind.count is not None else "")),
+        ("paging", kind.paging),
+        ("empty collection", shown(kind.empty_answer)),
+        ("modified in items", shown(kind.modified_in_items)),
+        ("secrets", ", ".join(kind.secrets) or "-"),
+        ("references", shown(kind.references)),
+        ("unknown fields", ", ".join(kind.unknown_fields) or "none"),
+        ("read whole", kind.read_whole),
+    ]
