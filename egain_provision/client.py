@@ -250,7 +250,8 @@ class EgainClient:
             "client_secret": creds.client_secret or "",
             "scope": scope,
         }
-        response = await asyncio.wait_for(self._http.post(creds.token_url or "", data=form), self.timeout)
+        request = self._http.build_request("POST", creds.token_url or "", data=form)
+        response = await bounded_send(self._http, request, self.timeout)
         try:
             answer = response.json()
         except ValueError:
@@ -267,25 +268,30 @@ class EgainClient:
         request = self._http.build_request(
             method, url, params=params, json=json, headers={"Authorization": f"Bearer {token}"}
         )
-        async with asyncio.timeout(self.timeout):
-            response = await self._http.send(request, stream=True)
-            try:
-                body = bytearray()
-                async for chunk in response.aiter_bytes():  # decoded: a compressed bomb is capped too
-                    body += chunk
-                    if len(body) > MAX_ANSWER_BYTES:
-                        raise AnswerTooLarge(
-                            f"{method} {request.url.path}: the answer is larger than {MAX_ANSWER_BYTES >> 20} MiB; "
-                            "refused",
-                            status=response.status_code,
-                            method=method,
-                            path=request.url.path,
-                        )
-            finally:
-                await response.aclose()
-        # Decoded already: the new answer must not claim an encoding or the encoded length.
-        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _ENCODED_HEADERS]
-        return httpx.Response(response.status_code, headers=headers, content=bytes(body), request=request)
+        return await bounded_send(self._http, request, self.timeout)
+
+
+async def bounded_send(http: httpx.AsyncClient, request: httpx.Request, timeout: float) -> httpx.Response:
+    """Send `request` and read its whole answer within `timeout`, up to MAX_ANSWER_BYTES (decoded), else refuse."""
+    async with asyncio.timeout(timeout):
+        response = await http.send(request, stream=True)
+        try:
+            body = bytearray()
+            async for chunk in response.aiter_bytes():  # decoded: a compressed bomb is capped too
+                body += chunk
+                if len(body) > MAX_ANSWER_BYTES:
+                    raise AnswerTooLarge(
+                        f"{request.method} {request.url.path}: the answer is larger than "
+                        f"{MAX_ANSWER_BYTES >> 20} MiB; refused",
+                        status=response.status_code,
+                        method=request.method,
+                        path=request.url.path,
+                    )
+        finally:
+            await response.aclose()
+    # Decoded already: the new answer must not claim an encoding or the encoded length.
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _ENCODED_HEADERS]
+    return httpx.Response(response.status_code, headers=headers, content=bytes(body), request=request)
 
 
 class Tokens:
@@ -336,7 +342,9 @@ class Tokens:
         budget = RetryBudget(self.retry, f"POST {url}", self.notice)
         while True:
             try:
-                response = await asyncio.wait_for(self._http.post(url, data=form), self.timeout)
+                response = await bounded_send(
+                    self._http, self._http.build_request("POST", url, data=form), self.timeout
+                )
             except (httpx.TransportError, OSError, TimeoutError) as exc:
                 failure = TargetError(
                     f"cannot reach the token endpoint {url} ({type(exc).__name__})",
@@ -376,7 +384,6 @@ class Tokens:
         if not isinstance(token, str) or not token:
             raise TargetError(f"the token endpoint {creds.token_url} answered without an access_token")
         return token
-
 
 
 # What a token endpoint's `error` means, and what to do about it (RFC 6749 section 5.2).
