@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import sys
 
 import click
@@ -11,9 +12,11 @@ from egain_provision import __version__
 from egain_provision.commands import COMMANDS
 from egain_provision.errors import ProvisionerError
 
+VERSION_LINE = f"%(prog)s %(version)s (Python {platform.python_version()})"
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="egain-provision")
+@click.version_option(__version__, prog_name="egain-provision", message=VERSION_LINE)
 def cli() -> None:
     """Declarative provisioning for the eGain Conversation Manager v3 setup API.
 
@@ -23,7 +26,13 @@ def cli() -> None:
     """
 
 
-for _command in COMMANDS:
+@click.command("version")
+def version_command() -> None:
+    """Print the version of egain-provision and of the Python running it."""
+    click.echo(VERSION_LINE % {"prog": "egain-provision", "version": __version__})
+
+
+for _command in (*COMMANDS, version_command):
     cli.add_command(_command)
 
 
