@@ -7,6 +7,7 @@ import platform
 import sys
 
 import click
+from click.shell_completion import get_completion_class
 
 from egain_provision import __version__
 from egain_provision.commands import COMMANDS
@@ -32,8 +33,26 @@ def version_command() -> None:
     click.echo(VERSION_LINE % {"prog": "egain-provision", "version": __version__})
 
 
-for _command in (*COMMANDS, version_command):
+@click.command("completion")
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion_command(shell: str) -> None:
+    """Print the shell completion script for SHELL; e.g. `eval "$(egain-provision completion bash)"`."""
+    completion = get_completion_class(shell)
+    assert completion is not None  # the three choices are click's own
+    click.echo(completion(cli, {}, "egain-provision", "_EGAIN_PROVISION_COMPLETE").source())
+
+
+for _command in (*COMMANDS, version_command, completion_command):
     cli.add_command(_command)
+
+
+def _single_dash_long_option(argv: list[str], refused: str) -> str | None:
+    """Terraform's habit (`-out`, `-detailed-exitcode`): the word click split into short options, if any."""
+    for word in argv:
+        name = word.split("=", 1)[0]
+        if name.startswith(refused) and not name.startswith("--") and len(name) > 2 and name[1:2].isalpha():
+            return name
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
+    except click.NoSuchOption as exc:
+        meant = _single_dash_long_option(argv if argv is not None else sys.argv[1:], exc.option_name)
+        if meant is None:
+            exc.show()
+        else:
+            click.UsageError(f"No such option: {meant} (did you mean -{meant}?)", ctx=exc.ctx).show()
+        return 1
     except click.ClickException as exc:
         # Usage errors exit 1, not click's 2: with --detailed-exitcode, 2 means "changes".
         exc.show()
