@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from typing import Any
 
-from egain_provision.kinds import KINDS_BY_NAME
+from egain_provision.kinds import KINDS_BY_NAME, Reference
 from egain_provision.live import LiveObject, LiveState
-from egain_provision.model import DesiredObject, Diagnostic, Ref
+from egain_provision.model import DesiredObject, Diagnostic, Ref, SourceLocation
 from egain_provision.references import iter_references, missing_reference
 
 Pending = frozenset[tuple[str, str]]
@@ -99,10 +100,11 @@ def check_references(
     problems: list[Diagnostic] = []
     for reference, slot in iter_references(KINDS_BY_NAME[obj.kind], obj.body):
         ref = slot.value
-        if not isinstance(ref, Ref):
-            continue
         path = reference.manifest_path_of(slot.path)
         where = obj.field_locations.get(path, obj.location)
+        if not isinstance(ref, Ref):
+            problems += _literal_id_problems(reference, ref, matching, where, path)
+            continue
         title = KINDS_BY_NAME[ref.kind].title
         if (ref.kind, ref.name) in matching.declared:
             if (ref.kind, ref.name) in matching.matched:
@@ -133,6 +135,26 @@ def check_references(
         missing = missing_reference(ref.kind, ref.name, candidates=candidates, live=True)
         problems.append(Diagnostic("error", where, path, missing.message, missing.hint))
     return frozenset(pending), problems
+
+
+def _literal_id_problems(
+    reference: Reference, value: Any, matching: Matching, where: SourceLocation, path: str
+) -> list[Diagnostic]:
+    """A literal `{id: X}` must name a live object of the referenced kind (apply would only fail on it)."""
+    object_id = reference.id_in(value)
+    if object_id is None:
+        return []
+    title = KINDS_BY_NAME[reference.target].title
+    live = matching.live.by_id.get(object_id)
+    if live is None:
+        message = f"{title} {{id: {object_id}}} does not exist in the tenant"
+        hint = "reference it by name, or check the id"
+    elif live.kind != reference.target:
+        message = f"{{id: {object_id}}} is a {KINDS_BY_NAME[live.kind].title}, not a {title}"
+        hint = f"reference a {title}"
+    else:
+        return []
+    return [Diagnostic("error", where, path, message, hint)]
 
 
 def _error(obj: DesiredObject, message: str, hint: str) -> Diagnostic:

@@ -30,8 +30,6 @@ from tests.support import (
     write_manifest,
 )
 
-MISSING_APP_ID = "00000000-0000-4000-8000-000000000000"
-
 
 @pytest.fixture
 def tenant(sandbox: ServedSandbox) -> Iterator[Tenant]:
@@ -147,12 +145,32 @@ def test_saved_plan_is_refused_when_an_object_to_create_now_exists(
     assert tenant.counts()["authentications"] == 0
 
 
+def apply_after_an_application_vanished(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path, *options: str
+) -> CliResult:
+    """A saved plan whose participant names, by literal id, an application deleted after planning.
+
+    The plan checks the objects it changes, not every object it references, so only the server
+    can tell: the participant's create fails.
+    """
+    role = {
+        "name": "custom_bot",
+        "version": "v3",
+        "callback": "https://doomed.example.com/egain/callback",
+        "notificationEmail": "ops@example.com",
+    }
+    doomed = tenant.create("clientApplications", {"name": "doomed-app", "roles": [role]})
+    broken = FULL_SETUP.replace("    application: order-bot-app\n", f'    application: {{id: "{doomed}"}}\n')
+    saved = str(tmp_path / "broken-plan.json")
+    assert cli(sandbox, "plan", str(write_manifest(tmp_path / "broken", broken)), "--out", saved).exit_code == 0
+    assert tenant.http.delete(f"/clientapplications/{doomed}").status_code == 204
+    return cli(sandbox, "apply", saved, *options)
+
+
 def test_a_failure_skips_dependents_keeps_independent_work_and_reports_exactly(
     sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
 ) -> None:
-    # The participant points at a client application that does not exist: only the server can tell.
-    broken = FULL_SETUP.replace("    application: order-bot-app\n", f'    application: {{id: "{MISSING_APP_ID}"}}\n')
-    result = apply(sandbox, str(write_manifest(tmp_path, broken)), "--format", "json")
+    result = apply_after_an_application_vanished(sandbox, tenant, tmp_path, "--format", "json")
     assert result.exit_code == 1
     summary = json.loads(result.stdout)
     status = {o["address"]: o["status"] for o in summary["outcomes"]}
@@ -188,8 +206,7 @@ def test_a_failure_skips_dependents_keeps_independent_work_and_reports_exactly(
 def test_text_summary_names_what_failed_and_what_was_skipped(
     sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
 ) -> None:
-    broken = FULL_SETUP.replace("    application: order-bot-app\n", f'    application: {{id: "{MISSING_APP_ID}"}}\n')
-    result = apply(sandbox, str(write_manifest(tmp_path, broken)))
+    result = apply_after_an_application_vanished(sandbox, tenant, tmp_path)
     assert "Apply incomplete" in result.stdout
     assert "6 created, 0 updated, 0 deleted, 1 failed, 2 skipped" in result.stdout
     failed_section = result.stdout[result.stdout.index("Failed:") :]

@@ -62,3 +62,17 @@ def test_plan_text_still_prints_problems_as_one_error(clean_sandbox: ServedSandb
     assert code == 1
     assert out == ""
     assert f"{manifest}:{dangling_line(manifest)}:" in err
+
+
+def test_a_literal_id_of_an_object_that_does_not_exist_is_a_plan_error(
+    clean_sandbox: ServedSandbox, tmp_path: Path
+) -> None:
+    missing = "00000000-0000-4000-8000-000000000000"
+    manifest = write_manifest(
+        tmp_path, FULL_SETUP.replace("    application: order-bot-app\n", f'    application: {{id: "{missing}"}}\n', 1)
+    )
+    code, out, _ = plan(clean_sandbox, "--format", "json", str(manifest))
+    assert code == 1
+    [problem] = json.loads(out)
+    assert problem["message"] == f"Client Application {{id: {missing}}} does not exist in the tenant"
+    assert problem["path"] == "application" and problem["line"] > 1
