@@ -176,11 +176,12 @@ class EgainClient:
         renewed = False
         while True:
             token, generation = await self.tokens.current()
-            await self.pacer.take()
             started = time.monotonic()
             self.stats.requests += 1
             try:
                 async with self.limit.request():
+                    # Paced inside the room: requests that queued for it must not go out together.
+                    await self.pacer.take()
                     response = await self._exchange(method, url, params=params, json=json, token=token)
             except (httpx.TransportError, OSError, TimeoutError) as exc:
                 log.debug("%s %s failed after %.0f ms: %s", method, path, _ms(started), type(exc).__name__)

@@ -8,6 +8,7 @@ references, and rate-limit headers. It never writes: only token requests and GET
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,7 +114,7 @@ async def _probe_kind(client: EgainClient, kind: Kind, report: Report) -> KindRe
         return found
     _headers(plain, report)
     found.status = plain.status_code
-    items = _describe_answer(kind, plain, found, report)
+    items = _describe_answer(kind, plain, found, report, client.redact)
     if items is not None:
         _describe_items(kind, items, found)
         if len(items) >= 2:
@@ -132,7 +133,9 @@ async def _probe_kind(client: EgainClient, kind: Kind, report: Report) -> KindRe
     return found
 
 
-def _describe_answer(kind: Kind, answer: httpx.Response, found: KindReport, report: Report) -> list[Any] | None:
+def _describe_answer(
+    kind: Kind, answer: httpx.Response, found: KindReport, report: Report, redact: Callable[[str], str]
+) -> list[Any] | None:
     """The items of a plain list answer, noting its shape; None when it holds no list."""
     if answer.status_code == 204:
         found.empty_answer = "204 No Content"
@@ -141,6 +144,7 @@ def _describe_answer(kind: Kind, answer: httpx.Response, found: KindReport, repo
     if answer.status_code == 404:
         code = payload.get("code") if isinstance(payload, dict) else None
         message = payload.get("developerMessage") if isinstance(payload, dict) else None
+        message = redact(message) if isinstance(message, str) else None
         error = ApiError(str(message or ""), status=404, code=code if isinstance(code, str) else None)
         if says_nothing_exists(error):
             found.empty_answer = f"404 with eGain code {code}"

@@ -138,8 +138,14 @@ async def _read_until_short(kind: Kind, fetch: FetchPage, seen: dict[str, dict[s
             raise IncompleteRead(f"{kind.title}: more than {MAX_OBJECTS_PER_KIND} objects or {MAX_PAGES} pages")
         page = await fetch(kind, number)
         got = len(page.items)
-        if not _take(seen, page.items):
-            return
+        if got and not _take(seen, page.items):
+            # A full first page, then the same objects again: the next page was not served. Guessing
+            # that the list is whole would plan creates of whatever was never seen.
+            raise IncompleteRead(
+                f"the tenant answers {kind.name} in pages of {size} without a count and repeats the first page "
+                "when asked for the next: the list cannot be read whole, so nothing is planned from it",
+                hint="run `egain-provision doctor` to see how this tenant pages its lists",
+            )
 
 
 def _unpaged(kind: Kind, page: Page) -> Listing:
@@ -171,12 +177,19 @@ def _check_count(kind: Kind, count: int | None) -> None:
 
 
 def _take(seen: dict[str, dict[str, Any]], items: list[Any]) -> int:
-    """Add the items with an id not seen before; how many were new (items without an id are kept apart)."""
+    """Add the items with an id not seen before; how many ids were new.
+
+    Items without a string id are kept apart (the reader of the listing refuses them) and never
+    count as new, so a page of them cannot keep the paging going.
+    """
     new = 0
     for position, item in enumerate(items):
         object_id = item.get("id") if isinstance(item, dict) else None
-        key = object_id if isinstance(object_id, str) else f"\x00no-id:{len(seen)}:{position}"
-        if key not in seen and isinstance(item, dict):
-            seen[key] = item
+        if not isinstance(item, dict):
+            continue
+        if not isinstance(object_id, str):
+            seen.setdefault(f"\x00no-id:{len(seen)}:{position}", item)
+        elif object_id not in seen:
+            seen[object_id] = item
             new += 1
     return new

@@ -10,6 +10,7 @@ from typing import Any
 from egain_provision.client import EgainClient
 from egain_provision.kinds import KINDS_BY_NAME, Kind
 from egain_provision.limits import gather_or_cancel
+from egain_provision.listing import IncompleteRead
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,11 @@ async def read_live(client: EgainClient, kind_names: Iterable[str]) -> LiveState
             else:
                 state.add(obj)
         if skipped:
-            state.warnings.append(
-                f"{skipped} {kind.name} listed without an id or {kind.natural_key} cannot be managed and were skipped"
+            # Their declared twins would look absent and be created again: stop instead.
+            raise IncompleteRead(
+                f"{skipped} {kind.name} are listed without a string id or a {kind.natural_key}: the tool cannot tell "
+                "which declared objects they are, so nothing is planned",
+                hint="run `egain-provision doctor` to see what this tenant's list items hold",
             )
     return state
 

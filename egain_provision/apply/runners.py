@@ -7,12 +7,11 @@ been stored reads the object back; a delete treats "already gone" as done.
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any, Protocol
 
 from egain_provision.apply.outcome import ADOPTED, Outcome
 from egain_provision.apply.tenant import TenantView, ambiguous, same_content
-from egain_provision.errors import ApiError, NameTaken, ProvisionerError, StaleWrite, TransportError
+from egain_provision.errors import ApiError, NameTaken, ProvisionerError, TransportError
 from egain_provision.kinds import Kind
 from egain_provision.plan import Action
 
@@ -95,7 +94,7 @@ class CreateRunner:
         wins, a younger one is deleted before anything can reference it.
         """
         try:
-            existing = await self.tenant.same_named(kind, action.natural_key, time.monotonic())
+            existing = await self.tenant.settled_same_named(kind, action.natural_key, object_id)
         except ProvisionerError as exc:
             # Created for certain; only the check for a twin another run made at the same moment failed.
             return Outcome(
@@ -144,11 +143,15 @@ class UpdateRunner:
                 if not ambiguous(exc) or attempt == self.retry.attempts:
                     raise
             # The update may have been stored: read the object back before sending it again.
-            current = await self.client.get(kind, action.id)
+            try:
+                current = await self.client.get(kind, action.id)
+            except ProvisionerError as exc:
+                return _unknown_update(action, attempt, f"and reading it back failed ({exc.message})")
             if same_content(kind, current, body):
                 return Outcome(action, "done", id=action.id, attempts=attempt, message="updated (answer was lost)")
             if expected is not None and _modified(current) != expected:
-                raise StaleWrite("changed since plan", status=409, method="PUT", path=kind.api_path)
+                # Moved since: our own write (normalised by the tenant) or someone else's; no guess either way.
+                return _unknown_update(action, attempt, "and the object has changed since, not to what was sent")
             await asyncio.sleep(self.retry.delay(attempt))
         raise AssertionError("unreachable")
 
@@ -163,6 +166,11 @@ class DeleteRunner:
         assert action.id is not None
         attempts, existed = await self.tenant.delete_id(kind, action.id)
         return Outcome(action, "done", id=action.id, attempts=attempts, message=None if existed else "already deleted")
+
+
+def _unknown_update(action: Action, attempts: int, why: str) -> Outcome:
+    message = f"outcome unknown: the update's answer was lost {why}; the next plan shows the difference"
+    return Outcome(action, "unknown", id=action.id, attempts=attempts, message=message)
 
 
 def _modified(body: dict[str, Any]) -> str | None:

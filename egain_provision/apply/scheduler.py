@@ -101,6 +101,8 @@ class _Graph:
 
     def seed(self) -> None:
         for action in self.by_address.values():
+            if action.address in self.scheduler.outcomes:
+                continue  # already skipped, by a dependency settled earlier in this loop
             # A delete whose referrer's update failed earlier in this run must not go ahead.
             failed_before = [
                 dep for dep in action.depends_on if dep not in self.by_address and self.scheduler.failed(dep)

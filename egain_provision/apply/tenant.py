@@ -43,6 +43,18 @@ class TenantView:
             await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
             pause *= 2
 
+    async def settled_same_named(self, kind: Kind, natural_key: str, own_id: str) -> list[LiveObject]:
+        """Like `same_named`, once the listing shows `own_id` itself (or the read-after-write window passed):
+        a tenant that lists new objects late must not hide the twins from either of two runs."""
+        deadline = time.monotonic() + self.read_after_write
+        pause = 0.25
+        while True:
+            found = await self.same_named(kind, natural_key, time.monotonic())
+            if any(obj.id == own_id for obj in found) or time.monotonic() >= deadline:
+                return found
+            await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+            pause *= 2
+
     async def identical_named(self, kind: Kind, natural_key: str, body: dict[str, Any]) -> list[LiveObject]:
         """The live objects named `natural_key` that hold exactly `body`, oldest first."""
         existing = await self.same_named(kind, natural_key, time.monotonic())
@@ -113,8 +125,9 @@ def _by_id(reference: Reference, value: Any) -> Any:
 
 
 def ambiguous(exc: Exception) -> bool:
-    """The request may have been carried out: the connection failed or the server erred."""
-    return isinstance(exc, TransportError) or (isinstance(exc, ApiError) and exc.status >= 500)
+    """The request may have been carried out: the connection failed, the server erred, or it said yes in an
+    answer that could not be read (a 2xx without the id, too large)."""
+    return isinstance(exc, TransportError) or (isinstance(exc, ApiError) and (exc.status >= 500 or exc.status < 300))
 
 
 def same_content(kind: Kind, live_body: dict[str, Any], sent: dict[str, Any]) -> bool:
