@@ -53,6 +53,9 @@ def _converged(sandbox: ServedSandbox, path: Path, *options: str) -> None:
 def _variant_shows(settings: dict[str, Any], output: str, sandbox: ServedSandbox) -> None:
     """What the update's apply must show of the variant beyond ending as declared."""
     warned = [line for line in output.splitlines() if line.startswith("Warning: tenant answers field")]
+    if settings.get("enriched_references"):
+        # Known gap (test_enriched_reference_names_are_not_unknown_fields): a reference's name is warned about.
+        warned = [line for line in warned if ".name on " not in line]
     if settings.get("extra_fields"):
         # One warning per field and kind with objects (authentications, clientApplications, orchestrations).
         assert len(warned) == len(set(warned)) == 6, output
@@ -93,3 +96,13 @@ def test_plan_apply_update_prune_end_as_declared(tmp_path: Path, settings: dict[
         assert write_counts(sandbox) == {"DELETE": 1}
         assert live_names(sandbox) == {**DECLARED, "clientApplications": ["agent-desk"]}
         _converged(sandbox, pruned, "--prune")
+
+
+@pytest.mark.xfail(strict=True, reason="the planner warns about an enriched reference's name as an unknown field")
+def test_enriched_reference_names_are_not_unknown_fields(tmp_path: Path) -> None:
+    path = manifest(tmp_path, SMALL)
+    with variant_sandbox(tmp_path, enriched_references=True) as sandbox:
+        assert cli(sandbox, "apply", path).exit_code == 0
+        replanned = cli(sandbox, "plan", path, "--detailed-exitcode")
+    assert replanned.exit_code == 0, replanned.output
+    assert "Warning: tenant answers field" not in replanned.output, replanned.output
