@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from egain_provision.sandbox.testing import ServedSandbox
+from egain_provision.sandbox.variants import Variants
 
 
 @pytest.fixture
@@ -26,9 +27,9 @@ def session_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served
 
 @pytest.fixture
 def clean_sandbox(session_sandbox: ServedSandbox) -> ServedSandbox:
-    """The session sandbox emptied: no objects, no faults, default options, an empty request log."""
+    """The session sandbox emptied: no objects, no faults, default options and variants, an empty request log."""
     session_sandbox.reset()
     session_sandbox.clear_faults()
-    session_sandbox.set_options(echo_defaults=False)
+    session_sandbox.set_options(echo_defaults=False, **Variants().as_json())
     session_sandbox.clear_requests()
     return session_sandbox

@@ -85,6 +85,45 @@ def sandbox_group() -> None:
     help="Share of writes that are committed and then have their connection dropped.",
 )
 @click.option("--seed", type=int, default=None, help="Seed for the fault draws, for repeatable runs.")
+@click.option(
+    "--paging",
+    default="honour",
+    show_default=True,
+    help="How lists page: honour ($pagenum/$pagesize), fixed:N (pages of N whatever is asked), "
+    "none (pages of 25, no paginationInfo) or refuse-params (400-101 to any $ parameter; the plain list is whole).",
+)
+@click.option("--omit-pagination-info", is_flag=True, help="Answer lists without paginationInfo.")
+@click.option(
+    "--list-key",
+    default="singular",
+    show_default=True,
+    type=click.Choice(["singular", "plural"]),
+    help="The key a list answer holds its items under: channel, or channels.",
+)
+@click.option(
+    "--empty-list",
+    default="200",
+    show_default=True,
+    type=click.Choice(["200", "204", "404"]),
+    callback=lambda _ctx, _param, value: int(value),
+    help="How an empty list (page) is answered: 200 with no items, 204, or 404 with an eGain error body.",
+)
+@click.option("--extra-fields", is_flag=True, help="Answer every object with tenantId and createdBy added.")
+@click.option("--enriched-references", is_flag=True, help='Answer references as {"id", "name"}.')
+@click.option(
+    "--mask-style",
+    default="none",
+    show_default=True,
+    type=click.Choice(["none", "stars", "empty", "absent"]),
+    help='Secrets answered as sent, as "********", as "", or left out (--mask-secrets is "stars").',
+)
+@click.option("--no-modified-in-lists", is_flag=True, help="List items without modified (GET by id keeps it).")
+@click.option(
+    "--list-lag",
+    default=0.0,
+    type=click.FloatRange(0, 3600),
+    help="Seconds after its create before an object appears in lists (GET by id finds it at once).",
+)
 def serve_command(host: str, port: int, db_path: str, **settings: Any) -> None:
     """Serve the sandbox over HTTP until Ctrl-C; prints its URLs and client credentials.
 

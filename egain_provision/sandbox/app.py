@@ -21,8 +21,9 @@ from egain_provision.sandbox.auth import TokenIssuer, TokenRefused, permissions_
 from egain_provision.sandbox.config import ADMIN_PATH, BASE_PATH, TOKEN_PATH, AnswerOptions, SandboxConfig
 from egain_provision.sandbox.failures import ApiFailure, error_response
 from egain_provision.sandbox.faults import FaultInjector, FaultMiddleware, FaultSettings, RequestLog
-from egain_provision.sandbox.rules import ID_LENGTH, RESOURCES, Resource, defaulted, masked, validate
+from egain_provision.sandbox.rules import ID_LENGTH, RESOURCES, Resource, defaulted, validate
 from egain_provision.sandbox.store import Store, StoredObject
+from egain_provision.sandbox.variants import VARIANT_NAMES, Variants, list_response, shape
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -37,6 +38,7 @@ class Sandbox:
         # Settings first: a ValueError for a bad knob must not leave a new database file behind.
         self.faults = FaultInjector(FaultSettings.from_config(config))
         self.options = AnswerOptions.from_config(config)
+        self.variants = Variants.from_config(config)
         self.tokens = TokenIssuer(config.client_id, config.client_secret, config.token_lifetime)
         self.store = Store(config.db_path)
         self.log = RequestLog()
@@ -70,14 +72,7 @@ class Sandbox:
         resource = _resource(request)
         self._authorize(request, resource, is_item=False)
         if request.method == "GET":
-            pagenum, pagesize = _paging(request)
-            objects, count = self.store.page(resource, pagenum, pagesize)
-            return JSONResponse(
-                {
-                    "paginationInfo": {"count": count, "pagenum": pagenum, "pagesize": pagesize},
-                    resource.singular: [self._render(resource, obj) for obj in objects],
-                }
-            )
+            return self._list(resource, request)
         _no_query(request)
         validated = validate(resource, await _json_body(request), is_update=False)
         object_id = self.store.create(resource, validated.body, validated.references)
@@ -108,11 +103,24 @@ class Sandbox:
         allowed = permissions_for(request.method, resource.collection, is_item=is_item)
         self.tokens.authorize(request.headers.get("authorization"), allowed)
 
-    def _render(self, resource: Resource, obj: StoredObject) -> dict[str, Any]:
+    def _list(self, resource: Resource, request: Request) -> Response:
+        variants = self.variants
+        if variants.refuses_params:
+            _no_query(request)
+            pagenum, pagesize = 1, 0
+        else:
+            pagenum, pagesize = _paging(request)
+        objects = self.store.listed(resource)
+        return list_response(
+            variants, resource, objects, pagenum, pagesize, lambda obj: self._render(resource, obj, listed=True)
+        )
+
+    def _render(self, resource: Resource, obj: StoredObject, *, listed: bool = False) -> dict[str, Any]:
         rendered = obj.render()
         if self.options.echo_defaults:
             rendered = defaulted(resource, rendered)
-        return masked(resource, rendered) if self.config.mask_secrets else rendered
+        labels = lambda: self.store.referenced_labels(obj.id)  # noqa: E731 - only asked for when enriching
+        return shape(self.variants, resource, rendered, listed=listed, labels=labels)
 
     # --- admin -----------------------------------------------------------------------------
 
@@ -130,11 +138,14 @@ class Sandbox:
         """`GET /_sandbox/options` shows how answers are shaped; `PUT` changes some options (JSON object)."""
         if request.method == "PUT":
             changes = await _admin_changes(request)
+            variant_changes = {name: changes.pop(name) for name in list(changes) if name in VARIANT_NAMES}
             try:
-                self.options = self.options.updated(changes)
+                # Both checked before either changes: a bad option leaves all of them as they were.
+                options, variants = self.options.updated(changes), self.variants.updated(variant_changes)
             except ValueError as exc:
                 raise ApiFailure(failures.BAD_ADMIN_SETTINGS, str(exc)) from None
-        return JSONResponse(self.options.as_json())
+            self.options, self.variants = options, variants
+        return JSONResponse({**self.options.as_json(), **self.variants.as_json()})
 
     async def requests_endpoint(self, request: Request) -> Response:
         """`GET /_sandbox/requests` returns the request log; `DELETE` clears it."""

@@ -16,8 +16,9 @@ DEFAULT_CLIENT_SECRET = "sandbox-secret"
 class SandboxConfig:
     """How a sandbox starts: where it stores objects, who may get a token, which faults fire.
 
-    The fault fields and `echo_defaults` are only the initial values; `PUT /_sandbox/faults` and
-    `PUT /_sandbox/options` change them at runtime.
+    The fault fields, `echo_defaults` and the tenant variants are only the initial values;
+    `PUT /_sandbox/faults` and `PUT /_sandbox/options` change them at runtime. `mask_secrets` is
+    the old spelling of `mask_style="stars"`.
     """
 
     db_path: str
@@ -33,6 +34,16 @@ class SandboxConfig:
     retry_after: float = 1
     lost_answer_rate: float = 0
     seed: int | None = None
+    # Tenant variants (sandbox/variants.py): how a real tenant may answer where the spec is silent.
+    paging: str = "honour"
+    omit_pagination_info: bool = False
+    list_key: str = "singular"
+    empty_list: int = 200
+    extra_fields: bool = False
+    enriched_references: bool = False
+    mask_style: str = "none"
+    no_modified_in_lists: bool = False
+    list_lag: float = 0
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,22 @@ class Store:
 
         return self._transaction(run)
 
+    def listed(self, resource: Resource) -> list[StoredObject]:
+        """Every object of a kind in creation order (for the tenant variants, which page themselves)."""
+        return self.page(resource, 1, -1)[0]
+
+    def referenced_labels(self, object_id: str) -> dict[str, str]:
+        """The label (name, or type for a channel) of every object `object_id` references, by id."""
+
+        def run(db: sqlite3.Connection) -> dict[str, str]:
+            rows = db.execute(
+                "SELECT o.id, o.label FROM refs r JOIN objects o ON o.id = r.target_id WHERE r.source_id = ?",
+                (object_id,),
+            ).fetchall()
+            return {target: label for target, label in rows}
+
+        return self._transaction(run)
+
     def reset(self) -> None:
         """Delete every object."""
 

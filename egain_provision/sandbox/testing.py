@@ -128,7 +128,7 @@ class ServedSandbox:
         return self.set_faults(**FaultSettings().as_json())
 
     def set_options(self, **options: Any) -> dict[str, Any]:
-        """Change answer options (echo_defaults); returns all current options."""
+        """Change answer options (echo_defaults and the tenant variants); returns all current options."""
         response = self._admin_client().put("/options", json=options)
         response.raise_for_status()
         result: dict[str, Any] = response.json()
