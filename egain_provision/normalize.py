@@ -138,8 +138,9 @@ def known_fields(list_key: str, references: tuple[Reference, ...]) -> FieldTree 
     for reference in references:
         manifest_names, api_names = _field_names(reference.pattern("manifest")), _field_names(reference.pattern("api"))
         if manifest_names != api_names:
-            below = _take(tree, manifest_names)
-            _put(tree, api_names, None if reference.bare else below)
+            _take(tree, manifest_names)
+        # A reference is known whole: a tenant may answer `{id, name, ...}` where the spec has `{id}`.
+        _put(tree, api_names, None)
     return tree
 
 

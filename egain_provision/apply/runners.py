@@ -50,10 +50,18 @@ class CreateRunner:
             try:
                 object_id = await self.client.create(kind, body)
             except NameTaken:
-                # Taken since the plan: by another run creating the same object, or by someone else.
-                same = await self.tenant.identical_named(kind, action.natural_key, body)
+                # Taken since the plan: by another run creating the same object, or by someone else, or (after a
+                # lost answer) by our own first send, which a lagging list may not show yet.
+                lost_before = attempt > 1
+                look = self.tenant.settled_identical if lost_before else self.tenant.identical_named
+                same = await look(kind, action.natural_key, body)
                 if same:
-                    return Outcome(action, "done", id=same[0].id, attempts=attempt, message=ADOPTED, adopted=True)
+                    message = "created (answer was lost)" if lost_before else ADOPTED
+                    return Outcome(
+                        action, "done", id=same[0].id, attempts=attempt, message=message, adopted=not lost_before
+                    )
+                if lost_before:
+                    return unknown(action, attempt, "and the name is now taken by an object that is not what was sent")
                 raise
             except (TransportError, ApiError) as exc:
                 if not ambiguous(exc):

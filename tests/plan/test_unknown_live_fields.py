@@ -25,13 +25,12 @@ EXTRA_FIELDS = [
     ("bot-callback", "$.oauth2.headers[0].secure", 1),
     ("order-bot-app", "$.roles[0].tenantId", "t-81"),
     ("web-customer", "$.roles[0].tenantId", "t-82"),
-    ("order-bot-app", "$.roles[0].authentication.name", "bot-callback"),
+    ("order-bot-app", "$.roles[0].authentication.name", "bot-callback"),  # an enriched reference: understood
     ("bot-first", "$.applications.botConfiguration.bots[0].priority", 3),
     ("custom.web", "$.restrictions.inbound.emoji", 0),
 ]
 WARNINGS = [
     "tenant answers field oauth2.headers[].secure on authentications; not managed",
-    "tenant answers field roles[].authentication.name on clientApplications; not managed",
     "tenant answers field roles[].tenantId on clientApplications; not managed",
     "tenant answers field tenantId on participants; not managed",
     "tenant answers field restrictions.inbound.emoji on channels; not managed",

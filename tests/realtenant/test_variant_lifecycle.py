@@ -98,7 +98,6 @@ def test_plan_apply_update_prune_end_as_declared(tmp_path: Path, settings: dict[
         _converged(sandbox, pruned, "--prune")
 
 
-@pytest.mark.xfail(strict=True, reason="the planner warns about an enriched reference's name as an unknown field")
 def test_enriched_reference_names_are_not_unknown_fields(tmp_path: Path) -> None:
     path = manifest(tmp_path, SMALL)
     with variant_sandbox(tmp_path, enriched_references=True) as sandbox:
