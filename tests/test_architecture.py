@@ -15,7 +15,7 @@ TENANT = ("client", "listing", "live", "normalize", "diff", "plan")
 ALLOWED: dict[str, tuple[str, ...]] = {
     "sandbox": (),
     **{name: () for name in FOUNDATION},
-    "manifest": (),
+    "manifest": ("files",),
     "listing": (),
     "client": ("listing",),
     "live": ("client", "listing"),

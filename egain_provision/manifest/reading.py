@@ -14,6 +14,8 @@ import os
 import stat
 from pathlib import Path
 
+from egain_provision.files import describe
+
 # The largest `${file:}`: the channel icon, the only field that takes one, holds at most 512,000
 # base64 characters, which encode 384,000 bytes. One limit for every include keeps the rule simple.
 MAX_INCLUDED_BYTES = 512_000 // 4 * 3
@@ -41,7 +43,7 @@ def read_regular_file(path: str | Path, limit: int, *, follow_symlinks: bool = T
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise Unreadable(f"not a regular file ({file_type(info.st_mode)})", "name a regular file")
+            raise Unreadable(f"not a regular file ({describe(info.st_mode)})", "name a regular file")
         if info.st_size > limit:
             raise too_large(info.st_size, limit)
         data = _read_at_most(fd, limit + 1)
@@ -86,20 +88,6 @@ def os_problem(path: str | Path, exc: OSError, hint: str = "check the path") -> 
     if exc.errno in (errno.EACCES, errno.EPERM):
         return Unreadable(exc.strerror or "permission denied", "check the file's permissions")
     return Unreadable(exc.strerror or "unreadable", hint)
-
-
-def file_type(mode: int) -> str:
-    """What a non-regular file is, in words."""
-    for test, name in (
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    ):
-        if test(mode):
-            return name
-    return "not a file"
 
 
 def confined_path(base_dir: Path, relative: str) -> Path:
