@@ -118,7 +118,8 @@ async def _probe_kind(client: EgainClient, kind: Kind, report: Report) -> KindRe
     if items is not None:
         _describe_items(kind, items, found)
         if len(items) >= 2:
-            found.paging = _paging(kind, await client.probe(kind.api_path, {"$pagesize": "1", "$pagenum": "2"}), items)
+            paged = await client.probe(kind.api_path, {"$pagesize": "1", "$pagenum": "2"})
+            found.paging = _paging(kind, paged, items, found.count)
         else:
             found.paging = "cannot tell (fewer than 2 objects)"
     try:
@@ -213,7 +214,7 @@ def _reference_shape(kind: Kind, objects: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def _paging(kind: Kind, answer: httpx.Response, first: list[Any]) -> str:
+def _paging(kind: Kind, answer: httpx.Response, first: list[Any], count: int | None) -> str:
     """What `$pagesize=1&$pagenum=2` brought, compared with the plain list."""
     payload = _payload(answer)
     code = payload.get("code") if isinstance(payload, dict) else None
@@ -226,6 +227,8 @@ def _paging(kind: Kind, answer: httpx.Response, first: list[Any]) -> str:
     ids = [item.get("id") for item in first if isinstance(item, dict)]
     if len(page) == 1 and isinstance(page[0], dict) and len(ids) > 1 and page[0].get("id") == ids[1]:
         return "honours $pagesize and $pagenum"
+    if count is not None and len(first) < count:
+        return f"ignores $pagesize: pages of {len(first)}"
     if len(page) > 1:
         return f"ignores $pagesize: pages of {len(page)}"
     return "ignores $pagenum" if page and isinstance(page[0], dict) and page[0].get("id") == ids[0] else "unclear"
