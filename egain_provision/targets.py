@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +45,15 @@ class Target:
         if self.sandbox_db is not None:
             from egain_provision.sandbox import SandboxConfig, create_app
 
-            app = create_app(SandboxConfig(db_path=self.sandbox_db))
-            transport = httpx.ASGITransport(app=app)
+            try:
+                app = create_app(SandboxConfig(db_path=self.sandbox_db))
+            except (sqlite3.Error, OSError) as exc:
+                raise TargetError(
+                    f"cannot open the embedded sandbox's database {self.sandbox_db}: {exc}",
+                    hint="set EGAIN_SANDBOX_DB to a file in a writable directory with free space",
+                ) from None
+            # Its own failures (a full disk) answer 500 with a message, as a tenant's would, not a traceback.
+            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         return EgainClient(self.base_url, self.credentials, transport=transport, limit=limit, **settings)
 
 

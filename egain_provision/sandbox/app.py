@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -206,6 +207,9 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def _on_crash(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, sqlite3.Error):
+        # A full disk or a read-only file: say so, the way a tenant's storage failure would surface.
+        return error_response(ApiFailure(failures.INTERNAL, f"The sandbox's database cannot be written: {exc}"))
     return error_response(ApiFailure(failures.INTERNAL, f"Internal error: {type(exc).__name__}"))
 
 

@@ -193,3 +193,15 @@ def test_journal_refuses_a_symlink(tmp_path: Path) -> None:
     (tmp_path / "link.jsonl").symlink_to(tmp_path / "real.jsonl")
     with pytest.raises(StorageError, match="a symbolic link, not a regular file"):
         Journal(tmp_path / "link.jsonl", run_id="r", target="t")
+
+
+def test_an_embedded_sandbox_on_a_full_disk_is_a_clear_error(tmp_path: Path) -> None:
+    with tmpfs(tmp_path / "full", "size=64k") as small:
+        (small / "filler").write_bytes(b"x" * 60 * 1024)
+        result = run_cli(
+            ["plan", "--target", "sandbox", str(write_manifest(tmp_path))],
+            env={"EGAIN_SANDBOX_DB": str(small / "sandbox.db")},
+        )
+    assert result.exit_code == 1
+    assert "cannot open the embedded sandbox's database" in result.stderr
+    assert "disk is full" in result.stderr and "internal error" not in result.stderr
