@@ -85,6 +85,19 @@ def sandbox_group() -> None:
     help="Share of writes that are committed and then have their connection dropped.",
 )
 @click.option("--seed", type=int, default=None, help="Seed for the fault draws, for repeatable runs.")
+@click.option(
+    "--rate-limit",
+    default=None,
+    metavar="RPS/BURST|TIER",
+    help="A token bucket per client over the API paths (e.g. 50/5, or developer, basic, enterprise); "
+    "over it: 429 with Retry-After.",
+)
+@click.option(
+    "--rate-limit-retry-after/--no-rate-limit-retry-after",
+    default=True,
+    show_default=True,
+    help="Send Retry-After (seconds to the next token, rounded up) with a rate-limit 429.",
+)
 def serve_command(host: str, port: int, db_path: str, **settings: Any) -> None:
     """Serve the sandbox over HTTP until Ctrl-C; prints its URLs and client credentials.
 

@@ -33,6 +33,9 @@ class SandboxConfig:
     retry_after: float = 1
     lost_answer_rate: float = 0
     seed: int | None = None
+    # Rate limit (sandbox/ratelimit.py): RPS/BURST or a tier per client; Retry-After sent or not.
+    rate_limit: str | None = None
+    rate_limit_retry_after: bool = True
 
 
 @dataclass(frozen=True)
