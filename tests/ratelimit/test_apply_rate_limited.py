@@ -71,12 +71,13 @@ def converged(sandbox: ServedSandbox, manifest: Path) -> bool:
     return run_cli(arguments, env=target_env(sandbox)).exit_code == 0
 
 
-def test_an_apply_paced_below_the_tenant_rate_sees_no_429_and_converges(
-    clean_sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+@pytest.mark.parametrize("pace", [SANDBOX_RATE, "40/4"], ids=["at the rate", "below it"])
+def test_an_apply_paced_at_or_below_the_tenant_rate_sees_no_429_and_converges(
+    clean_sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path, pace: str
 ) -> None:
     manifest = write_manifest(tmp_path, MANY)
     clean_sandbox.set_faults(rate_limit=SANDBOX_RATE)
-    result, summary = apply(clean_sandbox, manifest, "--rate-limit", "40/4")
+    result, summary = apply(clean_sandbox, manifest, "--rate-limit", pace)
     assert result.exit_code == 0, result.output
     statuses = api_statuses(clean_sandbox)
     assert statuses.count(429) == 0
