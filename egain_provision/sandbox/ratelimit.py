@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from egain_provision.sandbox import failures
 from egain_provision.sandbox.config import BASE_PATH, SandboxConfig
 from egain_provision.sandbox.failures import error_body
+from egain_provision.sandbox.faults import RATE_LIMITED
 
 # The setup API's limits per eGain plan (sla.yaml): requests per second, burst.
 TIERS: dict[str, tuple[float, int]] = {
@@ -152,14 +153,16 @@ class RateLimitMiddleware:
         path = scope.get("path", "")
         is_api = scope["type"] == "http" and (path == BASE_PATH or path.startswith(BASE_PATH + "/"))
         client = self.client_of(_authorization(scope)) if is_api else None
+        settings = self.limiter.settings  # read once: an admin change may land meanwhile
         wait = None if client is None else self.limiter.take(client)
-        if wait is None:
+        if wait is None or settings.rate is None:
             await self.app(scope, receive, send)
             return
+        # Marked in the scope's state: the request log (faults.py) shows the fault as "rate_limit".
+        scope.setdefault("state", {})[RATE_LIMITED] = True
         header = retry_after_header(wait)
-        headers = {"Retry-After": header} if self.limiter.settings.rate_limit_retry_after else None
-        rate = self.limiter.settings.rate
-        assert rate is not None
+        headers = {"Retry-After": header} if settings.rate_limit_retry_after else None
+        rate = settings.rate
         message = f"Rate limit exceeded ({rate.rps:g} requests/s, burst {rate.burst}); retry after {header} s"
         response = JSONResponse(
             error_body(failures.THROTTLED, message),

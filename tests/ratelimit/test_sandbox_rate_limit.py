@@ -32,7 +32,8 @@ def test_a_client_gets_its_burst_then_429_with_an_egain_body_and_retry_after_rou
     # The next token is 1000 s away (less the few milliseconds spent): rounded up, 1000.
     assert refused.headers["Retry-After"] == "1000"
     log = clean_sandbox.requests()
-    assert [entry["status"] for entry in log if entry["path"].endswith("/channels")] == [200, 200, 200, 429]
+    channels = [(entry["status"], entry["fault"]) for entry in log if entry["path"].endswith("/channels")]
+    assert channels == [(200, None), (200, None), (200, None), (429, "rate_limit")]
 
 
 def test_a_refused_write_is_not_carried_out(clean_sandbox: ServedSandbox) -> None:
