@@ -3,9 +3,11 @@
 For each size (setups of 8 objects, benchmarks/tenant.py) on a fresh sandbox in its own process:
 validate, plan on the empty tenant, apply from empty, plan on the converged tenant, an update of
 10% of the objects (a changed description), a prune of 10% of the setups, and the apply from
-empty again with --parallelism 1 (a naive script). Each stage is a separate CLI process, so its
-wall time, CPU time and peak memory are the tool's alone; the sandbox's request log, cleared
-before each stage, gives the HTTP requests. The table goes to stdout and to benchmarks/results.md.
+empty again with --parallelism 1 (a naive script); then, once, 600 objects against a
+rate-limited sandbox (benchmarks/bench_ratelimit.py: paced and unpaced, time-scaled tiers).
+Each stage is a separate CLI process, so its wall time, CPU time and peak memory are the
+tool's alone; the sandbox's request log, cleared before each stage, gives the HTTP requests.
+The tables go to stdout and to benchmarks/results.md.
 
     .venv/bin/python -m benchmarks [--objects 80,600,3000] [--latency-ms 20] [--parallelism 10] [--quick]
 """
@@ -22,14 +24,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
-import yaml
 
+from benchmarks import bench_ratelimit
 from benchmarks.measure import Run, execution_rounds, read_rounds, run_cli
 from benchmarks.report import Row, SerialRow, render_report
-from benchmarks.tenant import BENCH_ENV, OBJECTS_PER_SETUP, setup_objects, write_tenant
+from benchmarks.tenant import BENCH_ENV, OBJECTS_PER_SETUP, changed_manifests, write_tenant
 from egain_provision.context import RunContext
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.live import read_live
@@ -44,7 +45,6 @@ QUICK_OBJECTS = (80,)
 RESULTS = Path(__file__).with_name("results.md")
 # `make bench` should finish within about ten minutes; the serial baseline is what can overrun it.
 BUDGET_S = 600.0
-CHANGED_SHARE = 10  # one object (update) and one setup (prune) in ten
 
 
 @dataclass
@@ -79,32 +79,6 @@ class Tenant:
     updated: Path
     pruned: Path
     objects: int
-
-
-# --- manifests --------------------------------------------------------------------------------
-
-
-def changed_manifests(folder: Path, setups: int) -> tuple[Path, Path]:
-    """The base tenant with every tenth object's description changed; that one without every tenth setup."""
-    entries: list[tuple[int, str, dict[str, Any]]] = []
-    for index in range(setups):
-        for kind, objects in setup_objects(index).items():
-            entries.extend((index, kind, obj) for obj in objects)
-    for position, (_, _, obj) in enumerate(entries):
-        if position % CHANGED_SHARE == 0:
-            obj["description"] = f"{obj.get('description', 'No description')} (revised)"
-    dropped = set(range(0, setups, CHANGED_SHARE))
-    updated = _write(folder / "updated.yaml", entries)
-    pruned = _write(folder / "pruned.yaml", [entry for entry in entries if entry[0] not in dropped])
-    return updated, pruned
-
-
-def _write(path: Path, entries: Sequence[tuple[int, str, dict[str, Any]]]) -> Path:
-    document: dict[str, Any] = {"version": 1}
-    for kind in SETUP_ORDER:
-        document[kind] = [obj for _, entry_kind, obj in entries if entry_kind == kind]
-    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    return path
 
 
 # --- the sandbox --------------------------------------------------------------------------------
@@ -254,8 +228,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     for objects in sizes:
         print(f"measuring {objects} objects ...", flush=True)
         measure_size(suite, objects)
+    limited = ""
+    if not args.quick:
+        print(f"measuring {bench_ratelimit.OBJECTS} objects against a rate-limited sandbox ...", flush=True)
+        runs = bench_ratelimit.measure(bench_ratelimit.OBJECTS, args.latency_ms, args.parallelism)
+        limited = bench_ratelimit.render(runs, bench_ratelimit.OBJECTS, args.latency_ms, args.parallelism)
     parameters = _parameters(args, sizes) | {"load": f"{load:.2f} (1-minute average when the suite started)"}
-    report = render_report(suite.rows, suite.serial, suite.notes, parameters, suite.elapsed())
+    report = render_report(suite.rows, suite.serial, suite.notes, parameters, suite.elapsed()) + limited
     print(report)
     out = args.out or (None if args.quick else RESULTS)
     if out is not None:

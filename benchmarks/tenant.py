@@ -8,12 +8,16 @@ by the resilience tests.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from egain_provision.kinds import SETUP_ORDER
+
 OBJECTS_PER_SETUP = 8
+CHANGED_SHARE = 10  # one object (update) and one setup (prune) in ten
 ICON = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 
@@ -155,3 +159,29 @@ def write_tenant(directory: Path, setups: int, *, start: int = 0, name: str = "t
 
 
 BENCH_ENV = {"EGAIN_VAR_BENCH_PAYLOAD": '{"clientId": "bench", "clientSecret": "bench-secret-value"}'}
+
+
+# --- manifests --------------------------------------------------------------------------------
+
+
+def changed_manifests(folder: Path, setups: int) -> tuple[Path, Path]:
+    """The base tenant with every tenth object's description changed; that one without every tenth setup."""
+    entries: list[tuple[int, str, dict[str, Any]]] = []
+    for index in range(setups):
+        for kind, objects in setup_objects(index).items():
+            entries.extend((index, kind, obj) for obj in objects)
+    for position, (_, _, obj) in enumerate(entries):
+        if position % CHANGED_SHARE == 0:
+            obj["description"] = f"{obj.get('description', 'No description')} (revised)"
+    dropped = set(range(0, setups, CHANGED_SHARE))
+    updated = _write(folder / "updated.yaml", entries)
+    pruned = _write(folder / "pruned.yaml", [entry for entry in entries if entry[0] not in dropped])
+    return updated, pruned
+
+
+def _write(path: Path, entries: Sequence[tuple[int, str, dict[str, Any]]]) -> Path:
+    document: dict[str, Any] = {"version": 1}
+    for kind in SETUP_ORDER:
+        document[kind] = [obj for _, entry_kind, obj in entries if entry_kind == kind]
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path

@@ -184,8 +184,11 @@ class Pacer:
     """One token bucket shared by every API request of a run, so a run at the tenant's rate sees no 429.
 
     Virtual scheduling (GCRA): each request is due one interval after the previous one, with
-    `burst` requests allowed at once. A 429 that still comes (a tenant shared with others)
-    doubles the interval, down to a sixteenth of the rate; each success shortens it again.
+    `burst - 1` requests allowed at once: one token of the burst is held back, because the
+    tenant's bucket sees our requests shifted by network and scheduling jitter, and at the full
+    burst a request arriving a millisecond early is refused (the sandbox's rate-limit benchmark).
+    A 429 that still comes (a tenant shared with others) doubles the interval, down to a
+    sixteenth of the rate; each success shortens it again.
     """
 
     def __init__(self, rate: Rate | None, notice: Callable[[str], None] | None = None) -> None:
@@ -195,6 +198,8 @@ class Pacer:
         self.interval = self.base_interval
         self._due = 0.0
         self.waited = 0.0
+        # Requests that may go at once beside the first: the burst less the token held back.
+        self._slack = max(0, rate.burst - 2) if rate else 0
 
     async def take(self) -> None:
         """Wait for this request's turn."""
@@ -202,7 +207,7 @@ class Pacer:
             return
         now = time.monotonic()
         due = max(self._due, now)
-        start = due - (self.rate.burst - 1) * self.interval
+        start = due - self._slack * self.interval
         self._due = due + self.interval
         wait = start - now
         if wait <= 0:

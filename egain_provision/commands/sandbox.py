@@ -124,6 +124,19 @@ def sandbox_group() -> None:
     type=click.FloatRange(0, 3600),
     help="Seconds after its create before an object appears in lists (GET by id finds it at once).",
 )
+@click.option(
+    "--rate-limit",
+    default=None,
+    metavar="RPS/BURST|TIER",
+    help="A token bucket per client over the API paths (e.g. 50/5, or developer, basic, enterprise); "
+    "over it: 429 with Retry-After.",
+)
+@click.option(
+    "--rate-limit-retry-after/--no-rate-limit-retry-after",
+    default=True,
+    show_default=True,
+    help="Send Retry-After (seconds to the next token, rounded up) with a rate-limit 429.",
+)
 def serve_command(host: str, port: int, db_path: str, **settings: Any) -> None:
     """Serve the sandbox over HTTP until Ctrl-C; prints its URLs and client credentials.
 

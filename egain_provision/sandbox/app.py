@@ -22,6 +22,7 @@ from egain_provision.sandbox.auth import TokenIssuer, TokenRefused, permissions_
 from egain_provision.sandbox.config import ADMIN_PATH, BASE_PATH, TOKEN_PATH, AnswerOptions, SandboxConfig
 from egain_provision.sandbox.failures import ApiFailure, error_response
 from egain_provision.sandbox.faults import FaultInjector, FaultMiddleware, FaultSettings, RequestLog
+from egain_provision.sandbox.ratelimit import RateLimiter, RateLimitMiddleware, RateLimitSettings, split_changes
 from egain_provision.sandbox.rules import ID_LENGTH, RESOURCES, Resource, defaulted, validate
 from egain_provision.sandbox.store import Store, StoredObject
 from egain_provision.sandbox.variants import VARIANT_NAMES, Variants, list_response, shape
@@ -40,6 +41,7 @@ class Sandbox:
         self.faults = FaultInjector(FaultSettings.from_config(config))
         self.options = AnswerOptions.from_config(config)
         self.variants = Variants.from_config(config)
+        self.rate_limiter = RateLimiter(RateLimitSettings.from_config(config))
         self.tokens = TokenIssuer(config.client_id, config.client_secret, config.token_lifetime)
         self.store = Store(config.db_path)
         self.log = RequestLog()
@@ -126,14 +128,18 @@ class Sandbox:
     # --- admin -----------------------------------------------------------------------------
 
     async def faults_endpoint(self, request: Request) -> Response:
-        """`GET /_sandbox/faults` shows the knobs; `PUT` changes some of them (JSON object)."""
+        """`GET /_sandbox/faults` shows the knobs (rate limit included); `PUT` changes some of them (JSON object)."""
         if request.method == "PUT":
             changes = await _admin_changes(request)
+            limit_changes = split_changes(changes)
             try:
+                rate_limit = self.rate_limiter.settings.updated(limit_changes)
                 self.faults.configure(changes)
             except ValueError as exc:
                 raise ApiFailure(failures.BAD_ADMIN_SETTINGS, str(exc)) from None
-        return JSONResponse(self.faults.settings.as_json())
+            if limit_changes:
+                self.rate_limiter.configure(rate_limit)
+        return JSONResponse(self.faults.settings.as_json() | self.rate_limiter.settings.as_json())
 
     async def options_endpoint(self, request: Request) -> Response:
         """`GET /_sandbox/options` shows how answers are shaped; `PUT` changes some options (JSON object)."""
@@ -181,7 +187,11 @@ def create_app(config: SandboxConfig) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(FaultMiddleware, injector=sandbox.faults, log=sandbox.log)],
+        middleware=[
+            Middleware(FaultMiddleware, injector=sandbox.faults, log=sandbox.log),
+            # Inside the fault middleware: its 429s are logged, and an injected fault takes no token.
+            Middleware(RateLimitMiddleware, limiter=sandbox.rate_limiter, client_of=sandbox.tokens.client_of),
+        ],
         exception_handlers={ApiFailure: _on_failure, HTTPException: _on_http_exception, Exception: _on_crash},
         lifespan=lifespan,
     )

@@ -53,6 +53,7 @@ class Grant:
 
     permissions: frozenset[str]
     expires_at: float
+    client_id: str = ""
 
 
 class TokenIssuer:
@@ -87,8 +88,19 @@ class TokenIssuer:
         with self._lock:
             # Forget expired tokens so a long-running sandbox does not grow without bound.
             self._grants = {key: grant for key, grant in self._grants.items() if grant.expires_at > now}
-            self._grants[token] = Grant(permissions=permissions, expires_at=now + self.lifetime)
+            self._grants[token] = Grant(
+                permissions=permissions, expires_at=now + self.lifetime, client_id=self.client_id
+            )
         return token, self.lifetime
+
+    def client_of(self, header: str | None) -> str | None:
+        """The client id a live bearer token in `header` was issued to, or None."""
+        scheme, _, token = (header or "").partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        with self._lock:
+            grant = self._grants.get(token.strip())
+        return grant.client_id if grant is not None and grant.expires_at > time.monotonic() else None
 
     def authorize(self, header: str | None, allowed: frozenset[str]) -> None:
         """Accept the request's Authorization header if its token has one of `allowed`, or raise 401/403."""

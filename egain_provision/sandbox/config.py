@@ -44,6 +44,9 @@ class SandboxConfig:
     mask_style: str = "none"
     no_modified_in_lists: bool = False
     list_lag: float = 0
+    # Rate limit (sandbox/ratelimit.py): RPS/BURST or a tier per client; Retry-After sent or not.
+    rate_limit: str | None = None
+    rate_limit_retry_after: bool = True
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from egain_provision.sandbox.failures import error_body
 
 WRITE_METHODS = frozenset({"POST", "PUT", "DELETE"})
 REQUEST_LOG_LIMIT = 100_000
+# What sandbox/ratelimit.py marks a refused request's scope state with.
+RATE_LIMITED = "egain_sandbox_rate_limited"
 
 
 class AnswerLost(ConnectionResetError):
@@ -236,6 +238,6 @@ class FaultMiddleware:
                 "status": status,
                 "duration_ms": round((time.monotonic() - started) * 1000, 3),
                 "latency_ms": round(decision.delay_s * 1000, 3),
-                "fault": decision.name,
+                "fault": decision.name or ("rate_limit" if scope.get("state", {}).get(RATE_LIMITED) else None),
             }
         )

@@ -25,6 +25,7 @@ import httpx
 from egain_provision.sandbox.auth import DEFAULT_SCOPE
 from egain_provision.sandbox.config import ADMIN_PATH, BASE_PATH, TOKEN_PATH, SandboxConfig
 from egain_provision.sandbox.faults import FaultSettings
+from egain_provision.sandbox.ratelimit import RateLimitSettings
 from egain_provision.sandbox.server import bind, make_server
 
 START_TIMEOUT = 10.0
@@ -117,15 +118,16 @@ class ServedSandbox:
 
     def set_faults(self, **settings: Any) -> dict[str, Any]:
         """Change fault knobs (latency_ms, latency_jitter_ms, error_rate, throttle_rate, retry_after,
-        lost_answer_rate, seed); returns all current settings."""
+        lost_answer_rate, seed) and the rate limit (rate_limit "RPS/BURST" or a tier,
+        rate_limit_retry_after); returns all current settings."""
         response = self._admin_client().put("/faults", json=settings)
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result
 
     def clear_faults(self) -> dict[str, Any]:
-        """Turn every fault off (no latency, no injected failures, unseeded); returns the settings."""
-        return self.set_faults(**FaultSettings().as_json())
+        """Turn the faults and the rate limit off (no latency, no injected failures, unseeded); returns the settings."""
+        return self.set_faults(**FaultSettings().as_json(), **RateLimitSettings().as_json())
 
     def set_options(self, **options: Any) -> dict[str, Any]:
         """Change answer options (echo_defaults and the tenant variants); returns all current options."""

@@ -164,6 +164,8 @@ def test_fault_settings_change_partially_at_runtime(clean_sandbox: ServedSandbox
         "retry_after": 0.5,
         "lost_answer_rate": 0,
         "seed": 4,
+        "rate_limit": None,
+        "rate_limit_retry_after": True,
     }
     assert httpx.get(clean_sandbox.url + "/_sandbox/faults").json() == settings
 

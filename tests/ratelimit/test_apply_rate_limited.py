@@ -1,0 +1,143 @@
+"""`apply` against a rate-limited sandbox: paced it sees no 429, unpaced it converges through them,
+and a Retry-After beyond the retry budget fails that request saying so, the summary exact.
+
+Rates are time-scaled (50 req/s, burst 5, where a tenant allows 1 req/s, burst 30) so a run
+takes seconds; nothing here measures time, only requests and 429s.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from egain_provision.sandbox.config import BASE_PATH
+from egain_provision.sandbox.testing import ServedSandbox
+from tests.support import FULL_SETUP, CliResult, Tenant, run_cli, target_env, write_manifest
+
+SANDBOX_RATE = "50/5"
+EXTRA_AUTHENTICATIONS = 24
+# FULL_SETUP (9 objects) and 24 independent authentications: more work at once than a burst of 5.
+MANY = FULL_SETUP.replace(
+    "clientApplications:\n",
+    "".join(
+        f"  - name: extra-{index:02}\n    type: basic\n    basicAuth:\n      username: u{index}\n"
+        "      password: ${env:EGAIN_VAR_AGENT_PASSWORD}\n"
+        for index in range(EXTRA_AUTHENTICATIONS)
+    )
+    + "clientApplications:\n",
+    1,
+)
+MANY_COUNTS = {
+    "authentications": 2 + EXTRA_AUTHENTICATIONS,
+    "clientApplications": 3,
+    "participants": 1,
+    "channels": 1,
+    "orchestrations": 1,
+    "accounts": 1,
+}
+MANY_OBJECTS = sum(MANY_COUNTS.values())
+
+
+@pytest.fixture
+def tenant(clean_sandbox: ServedSandbox) -> Iterator[Tenant]:
+    """Direct access to the session sandbox; its token is taken before any limit is set."""
+    client = Tenant(clean_sandbox)
+    yield client
+    client.close()
+
+
+@pytest.fixture(autouse=True)
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # apply's journal goes under the working directory
+    return tmp_path
+
+
+def apply(sandbox: ServedSandbox, manifest: Path, *options: str) -> tuple[CliResult, dict[str, Any]]:
+    arguments = ["apply", "--target", sandbox.base_url, "--auto-approve", "--format", "json", *options]
+    result = run_cli([*arguments, str(manifest)], env=target_env(sandbox))
+    return result, json.loads(result.stdout)
+
+
+def api_statuses(sandbox: ServedSandbox) -> list[int]:
+    return [entry["status"] for entry in sandbox.requests() if entry["path"].startswith(BASE_PATH)]
+
+
+def converged(sandbox: ServedSandbox, manifest: Path) -> bool:
+    arguments = ["plan", "--target", sandbox.base_url, "--detailed-exitcode", str(manifest)]
+    return run_cli(arguments, env=target_env(sandbox)).exit_code == 0
+
+
+@pytest.mark.parametrize("pace", [SANDBOX_RATE, "40/4"], ids=["at the rate", "below it"])
+def test_an_apply_paced_at_or_below_the_tenant_rate_sees_no_429_and_converges(
+    clean_sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path, pace: str
+) -> None:
+    manifest = write_manifest(tmp_path, MANY)
+    clean_sandbox.set_faults(rate_limit=SANDBOX_RATE)
+    result, summary = apply(clean_sandbox, manifest, "--rate-limit", pace)
+    assert result.exit_code == 0, result.output
+    statuses = api_statuses(clean_sandbox)
+    assert statuses.count(429) == 0
+    assert len(statuses) >= MANY_OBJECTS  # a create each, and the reads
+    assert (summary["totals"]["created"], summary["throttled"]) == (MANY_OBJECTS, 0)
+    clean_sandbox.set_faults(rate_limit=None)
+    assert tenant.counts() == MANY_COUNTS
+    assert converged(clean_sandbox, manifest)
+
+
+@pytest.mark.parametrize("retry_after", [True, False], ids=["Retry-After", "no Retry-After"])
+def test_an_unpaced_apply_converges_through_429s_and_reports_them(
+    clean_sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path, retry_after: bool
+) -> None:
+    manifest = write_manifest(tmp_path, MANY)
+    clean_sandbox.set_faults(rate_limit=SANDBOX_RATE, rate_limit_retry_after=retry_after)
+    result, summary = apply(clean_sandbox, manifest, "--rate-limit", "none")
+    assert result.exit_code == 0, result.output
+    statuses = api_statuses(clean_sandbox)
+    refused = statuses.count(429)
+    assert refused > 0
+    # Every request was answered: a 429, or what it asked for (201 created, 200 read, 204).
+    assert set(statuses) <= {200, 201, 204, 429}
+    assert statuses.count(201) == MANY_OBJECTS  # each object created once, however often refused
+    assert summary["totals"] == {
+        "created": MANY_OBJECTS,
+        "updated": 0,
+        "deleted": 0,
+        "failed": 0,
+        "skipped": 0,
+        "unknown": 0,
+        "adopted": 0,
+    }
+    # The summary counts the apply's own requests (not the plan's reads before it): at most the log's.
+    assert 0 < summary["throttled"] <= refused
+    assert summary["requests"] - summary["throttled"] <= len(statuses) - refused
+    assert summary["requests"] >= MANY_OBJECTS + summary["throttled"]
+    clean_sandbox.set_faults(rate_limit=None)
+    assert tenant.counts() == MANY_COUNTS
+    assert converged(clean_sandbox, manifest)
+
+
+def test_a_retry_after_beyond_the_retry_budget_fails_that_request_and_the_summary_is_exact(
+    clean_sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    manifest = write_manifest(tmp_path)  # FULL_SETUP: 9 objects
+    # One token per 100 s: the plan's six reads and two creates get through, nothing after them.
+    clean_sandbox.set_faults(rate_limit="0.01/8")
+    result, summary = apply(clean_sandbox, manifest, "--rate-limit", "none", "--retry-budget", "5")
+    assert result.exit_code == 1
+    statuses = api_statuses(clean_sandbox)
+    assert statuses.count(201) == 2
+    totals = summary["totals"]
+    failed = [o for o in summary["outcomes"] if o["status"] == "failed"]
+    assert totals["failed"] == len(failed) > 0
+    assert totals["created"] + totals["failed"] + totals["skipped"] == 9
+    assert (totals["updated"], totals["deleted"], totals["unknown"], totals["adopted"]) == (0, 0, 0, 0)
+    # Each failed action asked once and was told to wait the 100 s to the next token: refused at once.
+    assert statuses.count(429) == totals["failed"] == summary["throttled"]
+    for outcome in failed:
+        assert "the tenant asks to wait 100 s (Retry-After), beyond the retry budget of 5 s" in outcome["message"]
+    clean_sandbox.set_faults(rate_limit=None)
+    assert sum(tenant.counts().values()) == totals["created"] == 2
