@@ -78,6 +78,13 @@ def _evaluate(
     if interpolator is None:
         problems.append(f"{action.address}: {path} has no value to evaluate it with")
         return None
+    if "${file:" in expression:
+        # Relative to the manifest when planned, but a saved plan is applied from anywhere: never guess the file.
+        problems.append(
+            f"{action.address}: {path} comes from a ${{file:...}}, which a saved plan cannot read again safely; "
+            "use ${env:EGAIN_VAR_...} for it, or apply the manifests"
+        )
+        return None
     try:
         return interpolator.expand(expression, Path.cwd()).value
     except InterpolationError as exc:

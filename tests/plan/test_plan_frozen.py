@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from egain_provision.apply import bind
+from egain_provision.errors import PlanError
 from egain_provision.live import LiveState
 from egain_provision.manifest import load_manifests
 from egain_provision.manifest.interpolate import Interpolator
 from egain_provision.plan import Plan
 from egain_provision.planner import PlanOptions, build_plan
-from tests.support import SECRET_ENV, write_manifest
+from tests.support import FULL_SETUP, SECRET_ENV, write_manifest
 
 
 def planned(tmp_path: Path) -> Plan:
@@ -54,3 +55,15 @@ def test_binding_a_saved_plan_fills_secrets_into_new_bodies_only(tmp_path: Path)
     assert auth.body is not None and auth.body["oauth2"]["payload"] != payload
     assert payload in executable.secrets
     assert payload not in saved.dumps()
+
+
+def test_a_saved_plan_refuses_to_read_a_file_secret_again(tmp_path: Path) -> None:
+    (tmp_path / "payload.txt").write_text("file-held-secret-value")
+    text = FULL_SETUP.replace("payload: ${env:EGAIN_VAR_BOT_TOKEN_PAYLOAD}", "payload: ${file:payload.txt}")
+    assert text != FULL_SETUP
+    manifest_set = load_manifests([str(write_manifest(tmp_path, text))], variables={}, environ=SECRET_ENV)
+    assert not manifest_set.has_errors
+    plan = build_plan(manifest_set.objects, LiveState(kinds=()), target="t", target_identity="t")
+    saved = Plan.from_json(plan.to_json())
+    with pytest.raises(PlanError, match=r"comes from a \$\{file:...\}, which a saved plan cannot read again safely"):
+        bind(saved, Interpolator({}, SECRET_ENV))
