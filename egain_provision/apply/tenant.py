@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from egain_provision.client import EgainClient
@@ -29,28 +30,27 @@ class TenantView:
         self._listings: dict[str, tuple[float, asyncio.Task[list[dict[str, Any]]]]] = {}
 
     async def settled_identical(self, kind: Kind, natural_key: str, body: dict[str, Any]) -> list[LiveObject]:
-        """Like `identical_named`, but an empty answer is believed only once the read-after-write window passed.
-
-        A tenant may list a new object only some time after its create: look again, a little later
-        each time, until the window has passed since the first look.
-        """
-        deadline = time.monotonic() + self.read_after_write
-        pause = 0.25
-        while True:
-            found = await self.identical_named(kind, natural_key, body)
-            if found or time.monotonic() >= deadline:
-                return found
-            await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
-            pause *= 2
+        """Like `identical_named`, but an empty answer is believed only once the read-after-write window passed."""
+        return await self._settled(lambda: self.identical_named(kind, natural_key, body), bool)
 
     async def settled_same_named(self, kind: Kind, natural_key: str, own_id: str) -> list[LiveObject]:
         """Like `same_named`, once the listing shows `own_id` itself (or the read-after-write window passed):
         a tenant that lists new objects late must not hide the twins from either of two runs."""
+        return await self._settled(
+            lambda: self.same_named(kind, natural_key, time.monotonic()),
+            lambda found: any(obj.id == own_id for obj in found),
+        )
+
+    async def _settled(
+        self, look: Callable[[], Awaitable[list[LiveObject]]], enough: Callable[[list[LiveObject]], bool]
+    ) -> list[LiveObject]:
+        """Look until `enough` holds or the read-after-write window has passed, a little later each time:
+        a tenant may list a new object only some time after its create."""
         deadline = time.monotonic() + self.read_after_write
         pause = 0.25
         while True:
-            found = await self.same_named(kind, natural_key, time.monotonic())
-            if any(obj.id == own_id for obj in found) or time.monotonic() >= deadline:
+            found = await look()
+            if enough(found) or time.monotonic() >= deadline:
                 return found
             await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
             pause *= 2
