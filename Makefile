@@ -3,10 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEMO_DB := .egain/demo.db
-# The demo runs against the embedded sandbox with a throwaway secret; real secrets come from your vault.
-DEMO := EGAIN_SANDBOX_DB=$(DEMO_DB) EGAIN_VAR_BOT_TOKEN_PAYLOAD='{"clientId": "demo", "clientSecret": "demo-only"}' \
-	$(BIN)/egain-provision
+# The demo runs against the embedded sandbox (.egain/sandbox.db, the one the README's tour uses) with
+# a throwaway secret; real secrets come from your vault.
+DEMO := EGAIN_VAR_BOT_TOKEN_PAYLOAD='{"clientId": "demo", "clientSecret": "demo-only"}' $(BIN)/egain-provision
 
 .PHONY: install demo test lint typecheck schemas bench clean
 
@@ -20,13 +19,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	@rm -f $(DEMO_DB) .egain/demo-journal.jsonl
+	@echo '$$ egain-provision sandbox reset   # start from an empty sandbox'
+	@$(DEMO) sandbox reset
 	@echo '$$ egain-provision validate examples/byoc'
 	@$(DEMO) validate examples/byoc
 	@echo '$$ egain-provision plan --target sandbox examples/byoc'
 	@$(DEMO) plan --target sandbox examples/byoc
 	@echo '$$ egain-provision apply --target sandbox --auto-approve examples/byoc'
-	@$(DEMO) apply --target sandbox --auto-approve --journal .egain/demo-journal.jsonl examples/byoc
+	@$(DEMO) apply --target sandbox --auto-approve examples/byoc
 	@echo '$$ egain-provision plan --target sandbox --detailed-exitcode examples/byoc   # converged: no changes'
 	@$(DEMO) plan --target sandbox --detailed-exitcode examples/byoc
 
