@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from egain_provision.errors import PlanError
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.live import LiveState
-from egain_provision.model import DesiredObject
+from egain_provision.model import DesiredObject, Ownership
 from egain_provision.plan import Action, Plan
 from egain_provision.planner.match import Pending, check_references, is_ignored, match
 from egain_provision.planner.objects import plan_object, unknown_field_warnings
@@ -42,13 +42,19 @@ def build_plan(
     target: str,
     target_identity: str,
     ignore: Mapping[str, Sequence[str]] | None = None,
+    ownership: Ownership | None = None,
     manifests: Sequence[str] = (),
     options: PlanOptions | None = None,
     sensitive: Marked | None = None,
 ) -> Plan:
-    """Compare the declared objects with the live tenant; PlanError (with diagnostics) for unresolvable input."""
+    """Compare the declared objects with the live tenant; PlanError (with diagnostics) for unresolvable input.
+
+    `ownership` (the manifests' `scope:`) limits which undeclared live objects the plan speaks of;
+    the loader has already refused declared objects outside it.
+    """
     options = options or PlanOptions()
     ignore = ignore or {}
+    ownership = ownership or Ownership()
     scope = set(options.kinds) or set(SETUP_ORDER)
     managed = [obj for obj in objects if obj.kind in scope and not is_ignored(ignore, obj.kind, obj.natural_key)]
     matching, problems = match(objects, live)
@@ -80,8 +86,17 @@ def build_plan(
             f"{write_only_skipped} secret field(s) are write-only on this tenant and were not compared; "
             "pass --rotate-secrets to send them"
         )
-    pruning = prune(objects, matching, forward, scope=scope, ignore=ignore, delete=options.prune, marked=sensitive)
-    warnings += unknown_field_warnings(live, scope, ignore)
+    pruning = prune(
+        objects,
+        matching,
+        forward,
+        scope=scope,
+        ignore=ignore,
+        delete=options.prune,
+        ownership=ownership,
+        marked=sensitive,
+    )
+    warnings += unknown_field_warnings(live, scope, ignore, ownership)
     return Plan(
         target=target,
         target_identity=target_identity,
@@ -93,5 +108,6 @@ def build_plan(
         unchanged=unchanged,
         unmanaged=tuple(pruning.unmanaged),
         ignored=pruning.ignored,
+        out_of_scope=pruning.out_of_scope,
         warnings=tuple(live.warnings + warnings + pruning.warnings),
     )
