@@ -14,7 +14,7 @@ from egain_provision.kinds import SETUP_ORDER
 from egain_provision.live import LiveState
 from egain_provision.model import DesiredObject, Ownership
 from egain_provision.plan import Action, Plan
-from egain_provision.planner.match import Pending, check_references, is_ignored, match
+from egain_provision.planner.match import Matching, Pending, check_references, is_ignored, match
 from egain_provision.planner.objects import plan_object, unknown_field_warnings
 from egain_provision.planner.order import order_actions
 from egain_provision.planner.prune import prune
@@ -49,8 +49,7 @@ def build_plan(
 ) -> Plan:
     """Compare the declared objects with the live tenant; PlanError (with diagnostics) for unresolvable input.
 
-    `ownership` (the manifests' `scope:`) limits which undeclared live objects the plan speaks of;
-    the loader has already refused declared objects outside it.
+    `ownership` (`scope:`) limits the undeclared live objects it speaks of; the loader refused declared ones outside.
     """
     options = options or PlanOptions()
     ignore = ignore or {}
@@ -70,30 +69,15 @@ def build_plan(
         for obj in objects
         if obj.kind in scope and is_ignored(ignore, obj.kind, obj.natural_key)
     ]
-    forward: list[Action] = []
-    unchanged: dict[str, int] = {}
-    write_only_skipped = 0
-    for obj in managed:
-        waiting_for = pending[(obj.kind, obj.natural_key)]
-        planned = plan_object(obj, matching, waiting_for, rotate_secrets=options.rotate_secrets, marked=sensitive)
-        write_only_skipped += planned.write_only_skipped
-        if planned.action is None:
-            unchanged[obj.kind] = unchanged.get(obj.kind, 0) + 1
-        else:
-            forward.append(planned.action)
-    if write_only_skipped:
-        warnings.append(
-            f"{write_only_skipped} secret field(s) are write-only on this tenant and were not compared; "
-            "pass --rotate-secrets to send them"
-        )
+    forward, unchanged = _plan_declared(managed, matching, pending, options, sensitive, warnings)
     pruning = prune(
         objects,
         matching,
         forward,
         scope=scope,
         ignore=ignore,
-        delete=options.prune,
         ownership=ownership,
+        delete=options.prune,
         marked=sensitive,
     )
     warnings += unknown_field_warnings(live, scope, ignore, ownership)
@@ -111,3 +95,31 @@ def build_plan(
         out_of_scope=pruning.out_of_scope,
         warnings=tuple(live.warnings + warnings + pruning.warnings),
     )
+
+
+def _plan_declared(
+    managed: Sequence[DesiredObject],
+    matching: Matching,
+    pending: Mapping[tuple[str, str], Pending],
+    options: PlanOptions,
+    sensitive: Marked | None,
+    warnings: list[str],
+) -> tuple[list[Action], dict[str, int]]:
+    """A create or update for each managed object that differs, and per kind the count of those that do not."""
+    forward: list[Action] = []
+    unchanged: dict[str, int] = {}
+    write_only_skipped = 0
+    for obj in managed:
+        waiting_for = pending[(obj.kind, obj.natural_key)]
+        planned = plan_object(obj, matching, waiting_for, rotate_secrets=options.rotate_secrets, marked=sensitive)
+        write_only_skipped += planned.write_only_skipped
+        if planned.action is None:
+            unchanged[obj.kind] = unchanged.get(obj.kind, 0) + 1
+        else:
+            forward.append(planned.action)
+    if write_only_skipped:
+        warnings.append(
+            f"{write_only_skipped} secret field(s) are write-only on this tenant and were not compared; "
+            "pass --rotate-secrets to send them"
+        )
+    return forward, unchanged
