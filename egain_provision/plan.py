@@ -19,7 +19,7 @@ from egain_provision.model import SENSITIVE_DISPLAY, Ref, SourceLocation
 from egain_provision.paths import join_path
 from egain_provision.schemas import load_schema
 
-FORMAT_VERSION = "1.1"
+FORMAT_VERSION = "1.2"
 WRITE_ONLY_DISPLAY = "(write-only, not compared)"
 
 ActionType = Literal["create", "update", "delete"]
@@ -204,6 +204,8 @@ class Plan:
     unchanged: Mapping[str, int] = field(default_factory=dict)
     unmanaged: Sequence[Unmanaged] = ()
     ignored: Mapping[str, int] = field(default_factory=dict)
+    # Live objects outside the manifests' `scope:`, per kind (format 1.2; absent from older plans).
+    out_of_scope: Mapping[str, int] = field(default_factory=dict)
     warnings: Sequence[str] = ()
     manifests: Sequence[str] = ()
     kinds: Sequence[str] = ()
@@ -214,6 +216,7 @@ class Plan:
         _freeze(self, "actions", "unmanaged", "warnings", "manifests", "kinds")
         object.__setattr__(self, "unchanged", FrozenDict(self.unchanged))
         object.__setattr__(self, "ignored", FrozenDict(self.ignored))
+        object.__setattr__(self, "out_of_scope", FrozenDict(self.out_of_scope))
 
     def count(self, action: ActionType) -> int:
         return sum(1 for item in self.actions if item.action == action)
@@ -264,6 +267,7 @@ class Plan:
                 {"kind": item.kind, "natural_key": item.natural_key, "id": item.id} for item in self.unmanaged
             ],
             "ignored": dict(self.ignored),
+            "out_of_scope": dict(self.out_of_scope),
             "warnings": list(self.warnings),
         }
 
@@ -303,6 +307,7 @@ class Plan:
                 unchanged=dict(data.get("unchanged", {})),
                 unmanaged=[Unmanaged(**item) for item in data.get("unmanaged", [])],
                 ignored=dict(data.get("ignored", {})),
+                out_of_scope=dict(data.get("out_of_scope", {})),
                 warnings=list(data.get("warnings", [])),
                 manifests=list(data.get("manifests", [])),
                 kinds=list(data.get("kinds", [])),

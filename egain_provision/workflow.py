@@ -58,6 +58,7 @@ async def compute_plan(manifest_set: ManifestSet, context: RunContext, options: 
         target=context.target.label,
         target_identity=context.target.identity,
         ignore=manifest_set.ignore,
+        ownership=manifest_set.ownership,
         manifests=manifest_set.files,
         options=options,
         sensitive=manifest_set.sensitive,

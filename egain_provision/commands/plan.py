@@ -46,7 +46,7 @@ def prune_options(func: click.decorators.FC) -> click.decorators.FC:
     func = click.option(
         "--prune",
         is_flag=True,
-        help="Delete live objects that are neither declared nor ignored (in reverse dependency order).",
+        help="Delete live objects in scope that are neither declared nor ignored (in reverse dependency order).",
     )(func)
     func = click.option(
         "--rotate-secrets",

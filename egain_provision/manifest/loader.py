@@ -24,10 +24,11 @@ from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, Reference
 from egain_provision.manifest.checks import check_declared
 from egain_provision.manifest.declared import Declared, Document, under
 from egain_provision.manifest.interpolate import InterpolationError, Interpolator, has_expression
+from egain_provision.manifest.ownership import ScopeReader, outside_scope
 from egain_provision.manifest.reading import Unreadable, read_regular_file
 from egain_provision.manifest.validation import document_problems, object_problems
 from egain_provision.manifest.yamlnodes import NodeReader, compose_documents, decode_text, mark_location
-from egain_provision.model import DesiredObject, Diagnostic, SourceLocation
+from egain_provision.model import DesiredObject, Diagnostic, Ownership, SourceLocation
 from egain_provision.paths import join_path
 from egain_provision.references import KEEP, api_path_of, rewrite_references
 from egain_provision.sensitive import Marked, read_marks, secret_paths
@@ -45,6 +46,8 @@ class ManifestSet:
 
     objects: list[DesiredObject] = field(default_factory=list)
     ignore: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # What `scope:` says the set owns, merged over every document (everything when none has one).
+    ownership: Ownership = field(default_factory=Ownership)
     # Further secret item names (`sensitive: {attributes: [apiKey]}`), merged over every document.
     sensitive: dict[str, frozenset[str]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -138,6 +141,8 @@ def load_manifests(
         for index, file in enumerate(files):
             loading.read_file(index, file)
     loading.diagnostics.extend(check_declared(loading.declared))
+    ownership = loading.scopes.ownership()
+    loading.diagnostics.extend(outside_scope(loading.declared, ownership))
     ordered = sorted(loading.declared, key=lambda obj: (SETUP_ORDER.index(obj.kind.name), obj.order))
     located: dict[int, dict[str, dict[str, SourceLocation]]] = {}
     env_paths: dict[int, dict[str, dict[str, None]]] = {}
@@ -156,6 +161,7 @@ def load_manifests(
     return ManifestSet(
         objects=objects,
         ignore={kind: tuple(dict.fromkeys(globs)) for kind, globs in loading.ignore.items()},
+        ownership=ownership,
         sensitive={list_path: frozenset(names) for list_path, names in loading.marked.items()},
         diagnostics=sorted(loading.diagnostics, key=Diagnostic.sort_key),
         files=files,
@@ -171,6 +177,7 @@ class _Loading:
         self.diagnostics: list[Diagnostic] = []
         self.declared: list[Declared] = []
         self.ignore: dict[str, list[str]] = {}
+        self.scopes = ScopeReader(self.diagnostics)
         self.marked: dict[str, set[str]] = {}
 
     def read_file(self, index: int, file: str) -> None:
@@ -248,6 +255,7 @@ class _Loading:
         if not isinstance(document.value, dict):
             return
         self.collect_ignore(document.value.get("ignore"))
+        self.scopes.read(document)
         for kind_name in SETUP_ORDER:
             items = document.value.get(kind_name)
             if isinstance(items, list):

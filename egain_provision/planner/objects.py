@@ -9,7 +9,7 @@ from typing import Any
 from egain_provision.diff import diff_documents, pattern_of
 from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, Reference
 from egain_provision.live import LiveObject, LiveState
-from egain_provision.model import DesiredObject, Ref
+from egain_provision.model import DesiredObject, Ownership, Ref
 from egain_provision.normalize import (
     align_paths,
     clone,
@@ -151,10 +151,13 @@ def plan_delete(
     )
 
 
-def unknown_field_warnings(live: LiveState, scope: Collection[str], ignore: Mapping[str, Sequence[str]]) -> list[str]:
+def unknown_field_warnings(
+    live: LiveState, scope: Collection[str], ignore: Mapping[str, Sequence[str]], ownership: Ownership
+) -> list[str]:
     """One warning per kind and field pattern the tenant answers but the manifest schema does not know.
 
-    Every live object of the kinds planned counts, managed or not, except those the user ignores.
+    Every live object of the kinds planned counts, managed or not, except those the user ignores
+    and those outside the manifests' `scope:` (another team's objects are not theirs to hear of).
     """
     found: list[str] = []
     for name in SETUP_ORDER:
@@ -162,7 +165,7 @@ def unknown_field_warnings(live: LiveState, scope: Collection[str], ignore: Mapp
             continue
         patterns: set[str] = set()
         for live_obj in live.of_kind(name):
-            if not is_ignored(ignore, name, live_obj.natural_key):
+            if ownership.owns(name, live_obj.natural_key) and not is_ignored(ignore, name, live_obj.natural_key):
                 patterns |= known_only(KINDS_BY_NAME[name], live_obj.body)[1]
         found += [f"tenant answers field {pattern} on {name}; not managed" for pattern in sorted(patterns)]
     return found

@@ -100,6 +100,9 @@ def _tail(plan: Plan) -> list[str]:
     if plan.ignored:
         counts = ", ".join(f"{_inline_text(kind)} {count}" for kind, count in plan.ignored.items())
         parts.append(f"Ignored (match an ignore glob; never changed or deleted): {counts}.\n\n")
+    if plan.out_of_scope:
+        counts = ", ".join(f"{_inline_text(kind)} {count}" for kind, count in plan.out_of_scope.items())
+        parts.append(f"Out of scope (not owned by these manifests; never changed or deleted): {counts}.\n\n")
     return parts
 
 

@@ -46,6 +46,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.ignored:
         counts = ", ".join(f"{visible(kind)} {count}" for kind, count in plan.ignored.items())
         sections.append([f"Ignored (match an ignore glob; never changed or deleted): {counts}."])
+    if plan.out_of_scope:
+        counts = ", ".join(f"{visible(kind)} {count}" for kind, count in plan.out_of_scope.items())
+        sections.append([f"Out of scope (not owned by these manifests; never changed or deleted): {counts}."])
     closing = [summary_sentence(plan)]
     if plan.delete_limit_exceeded:
         closing.append(style(delete_limit_sentence(plan), "red"))

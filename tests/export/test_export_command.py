@@ -275,7 +275,7 @@ accounts:
       entryPoint: {id: "1001"}
     attributes: [{name: brand, value: acme}]
 """
-NOT_EXPORTED = {"version", "ignore", "sensitive", "previousNames"}  # manifest-level choices, not tenant state
+NOT_EXPORTED = {"version", "ignore", "scope", "sensitive", "previousNames"}  # manifest-level choices, not tenant state
 
 
 def schema_field_paths() -> set[str]:
