@@ -187,7 +187,7 @@ def _freeze(instance: Any, *names: str) -> None:
 
 @dataclass(frozen=True)
 class Unmanaged:
-    """A live object that is neither declared nor ignored (deleted only with --prune)."""
+    """A live object in scope that is neither declared nor ignored (deleted only with --prune)."""
 
     kind: str
     natural_key: str
