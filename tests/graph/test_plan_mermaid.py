@@ -49,6 +49,9 @@ MARKS = {action: STYLES[action].mark for action in ("create", "update", "delete"
 
 
 def cli(db: Path, *args: str) -> str:
+    """Run the CLI on the embedded sandbox in `db`; apply's journal goes beside it, not under the working directory."""
+    if args[0] == "apply":
+        args = (*args, "--journal", str(db.with_name("journal.jsonl")))
     result = run_cli([*args], env={"EGAIN_SANDBOX_DB": str(db)})
     assert result.exit_code == 0, result.output
     return result.stdout
