@@ -13,9 +13,10 @@ What a large plan keeps, in this order:
 2. The names of the creates, listed by kind.
 3. Field values: one collapsible `diff` block per object (a modify is a `-` line and a `+` line,
    so GitHub colours it), largest risk first: deletes (in plan order, the order apply deletes
-   them), then updates (more changed fields first, ties in plan order), then creates (plan order,
-   that is setup order). Blocks are shown in that order until the next one does not fit; an
-   object shown in a block leaves the compact lists.
+   them), then updates (more changed fields first, ties in plan order), then creates (round robin
+   across kinds in plan order: each kind's first create, then each kind's second, and so on, so
+   the values shown cover every kind). Blocks are shown in that order until the next one does
+   not fit; an object shown in a block leaves the compact lists.
 
 Should the names themselves not fit, creates lose theirs first, then updates, then deletes: the
 names of a section are kept round-robin across its kinds (each kind's first names first), and
@@ -97,7 +98,7 @@ class Layout:
         self.plan = plan
         self.sections = {section: [item for item in plan.actions if item.action == section] for section in SECTIONS}
         updates = sorted(self.sections["update"], key=lambda item: -len(item.changes))
-        self.risk_order = [*self.sections["delete"], *updates, *self.sections["create"]]
+        self.risk_order = [*self.sections["delete"], *updates, *_round_robin(self.sections["create"])]
         self.blocks = {item.address: object_block(item) for item in self.risk_order}
         repeated = _repeated_deletes(self.sections["delete"])
         self.entries = {item.address: compact_entry(item, with_id=item.address in repeated) for item in plan.actions}
@@ -257,7 +258,7 @@ def _by_kind(actions: Sequence[Action]) -> dict[str, list[Action]]:
 
 
 def _round_robin(actions: Sequence[Action]) -> list[Action]:
-    """Each kind's first object, then each kind's second, and so on: names cut from the end spare every kind."""
+    """Each kind's first object, then each kind's second, and so on: what is cut from the end spares every kind."""
     groups = list(_by_kind(actions).values())
     return [group[index] for index in range(max(map(len, groups), default=0)) for group in groups if index < len(group)]
 
