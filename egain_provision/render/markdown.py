@@ -22,7 +22,8 @@ Should the names themselves not fit, creates lose theirs first, then updates, th
 names of a section are kept round-robin across its kinds (each kind's first names first), and
 each kind's line says how many of its names are not shown. The warnings and the objects not
 managed are capped lists (20 items of at most 300 characters, then how many more), so the frame
-fits any limit of at least MIN_CHARS; a limit too small even for the frame is a ValueError.
+(all but the names and the blocks) stays under 30,000 characters whatever the plan and always
+fits the default limit; a smaller `max_chars` that cannot hold it is a ValueError.
 """
 
 from __future__ import annotations
@@ -43,15 +44,12 @@ from egain_provision.render.values import (
 
 MARKER = "<!-- egain-provision:plan -->"
 DEFAULT_MAX_CHARS = 60_000
-# The frame of any plan (title, counts, capped lists, every kind's count line, the note) fits in this.
-MIN_CHARS = 3_000
 # Lists outside the changes (warnings, unmanaged) are capped so they always fit.
 LIST_SHOWN = 20
 ITEM_CHARS = 300
 
 # Sections in order of risk: the order field values are shown in, and the reverse of the order names are cut in.
 SECTIONS: tuple[ActionType, ...] = ("delete", "update", "create")
-_NOUNS: dict[ActionType, str] = {"create": "create", "update": "update", "delete": "delete"}
 _SUMMARY_ICONS: dict[ActionType, str] = {
     "create": "\N{HEAVY PLUS SIGN}",
     "update": "\N{PENCIL}\N{VARIATION SELECTOR-16}",
@@ -74,8 +72,9 @@ def render_markdown(plan: Plan, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
 
     if fits(names, 0):
         return layout.compose(names, most(lambda detailed: fits(names, detailed), blocks))
-    if not fits(0, 0):
-        raise ValueError(f"max_chars {max_chars} is too small even for the frame of this plan (allow {MIN_CHARS})")
+    frame = len(layout.compose(0, 0))
+    if frame > max_chars:
+        raise ValueError(f"max_chars {max_chars:,} cannot hold even the frame of this plan ({frame:,} characters)")
     return layout.compose(most(lambda named: fits(named, 0), names), 0)
 
 
@@ -185,7 +184,7 @@ def abridgement_note(values: dict[ActionType, int], names: dict[ActionType, int]
     """What a comment left out, exactly; empty when nothing was."""
     clauses = []
     for what, counts in (("field values", values), ("names", names)):
-        parts = [_count(counts[section], _NOUNS[section]) for section in SECTIONS if counts.get(section)]
+        parts = [_count(counts[section], section) for section in SECTIONS if counts.get(section)]
         if parts:
             listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
             clauses.append(f"{what} of {listed} not shown")

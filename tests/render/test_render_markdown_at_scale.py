@@ -14,10 +14,12 @@ from markdown_it import MarkdownIt
 
 from egain_provision.plan import MISSING, SENSITIVE_DISPLAY, Action, ActionType, Change, Plan, Unmanaged
 from egain_provision.render import render_markdown
-from egain_provision.render.markdown import DEFAULT_MAX_CHARS, MIN_CHARS, Layout
+from egain_provision.render.markdown import DEFAULT_MAX_CHARS, Layout
 
 TARGET = "https://api.example.com/v3"
 SECRET = "s3cr3t-Vq93-never-shown"
+# Enough for the frame of the plans built here (title, counts, one line per kind, the note).
+SMALL_LIMIT = 3_000
 KINDS = ("authentications", "clientApplications", "participants", "channels", "orchestrations", "accounts")
 MARKDOWN = MarkdownIt("commonmark").enable("table")
 SUMMARY = re.compile(r"^<details><summary>\S+ (create|update|delete) <code>([^<]+)</code> ([^<\s]+)")
@@ -308,8 +310,11 @@ def test_names_that_cannot_all_fit_are_cut_per_kind_with_exact_counts_within_the
 
 
 def test_a_limit_too_small_for_the_frame_is_refused() -> None:
-    with pytest.raises(ValueError, match=f"too small even for the frame of this plan \\(allow {MIN_CHARS}\\)"):
-        render_markdown(mixed_plan(30, 30, 30), max_chars=400)
+    plan = mixed_plan(30, 30, 30)
+    frame = len(Layout(plan).compose(0, 0))
+    assert len(render_markdown(plan, max_chars=frame)) <= frame
+    with pytest.raises(ValueError, match=f"max_chars {frame - 1:,} cannot hold even the frame of this plan"):
+        render_markdown(plan, max_chars=frame - 1)
 
 
 @settings(max_examples=25, deadline=None)
@@ -317,7 +322,7 @@ def test_a_limit_too_small_for_the_frame_is_refused() -> None:
     deletes=st.integers(0, 80),
     updates=st.integers(0, 200),
     creates=st.integers(0, 400),
-    max_chars=st.integers(MIN_CHARS, 30_000),
+    max_chars=st.integers(SMALL_LIMIT, 30_000),
 )
 def test_any_plan_at_any_limit_fits_names_what_it_must_and_counts_what_it_leaves_out(
     deletes: int, updates: int, creates: int, max_chars: int
@@ -330,3 +335,19 @@ def test_any_plan_at_any_limit_fits_names_what_it_must_and_counts_what_it_leaves
     assert_kind_lines_add_up(plan, reading)
     assert reading.note == expected_note(plan, reading)
     assert SECRET not in text
+
+
+def test_the_frame_of_the_worst_plan_stays_under_30000_characters() -> None:
+    punctuation = "<*_[`|" * 200
+    actions = [action(index, verb, index, []) for verb in ("delete", "update", "create") for index in range(12)]
+    plan = Plan(
+        punctuation,
+        punctuation,
+        actions=actions,
+        unchanged={kind: 10**9 for kind in KINDS},
+        unmanaged=[Unmanaged(kind, punctuation, punctuation) for kind in KINDS for _ in range(10)],
+        ignored={kind: 10**9 for kind in KINDS},
+        warnings=[punctuation] * 100,
+        max_deletes=0,
+    )
+    assert len(Layout(plan).compose(0, 0)) < 30_000
