@@ -235,7 +235,8 @@ def _head(plan: Plan) -> list[str]:
 def _tail(plan: Plan) -> list[str]:
     parts = []
     if plan.warnings:
-        parts.append("#### Warnings\n\n" + "".join(_capped_list([_inline_text(item) for item in plan.warnings])) + "\n")
+        warnings = [_inline_text(item) for item in plan.warnings[:LIST_SHOWN]]
+        parts.append("#### Warnings\n\n" + "".join(_capped_list(warnings, len(plan.warnings))) + "\n")
     if plan.unmanaged:
         count = len(plan.unmanaged)
         parts.append(
@@ -276,13 +277,15 @@ def _count(count: int, noun: str) -> str:
 
 
 def _live_list(items: Sequence[Unmanaged]) -> list[str]:
-    return _capped_list([_inline_text(live_label(item.kind, item.natural_key, item.id)) for item in items])
+    shown = [_inline_text(live_label(item.kind, item.natural_key, item.id)) for item in items[:LIST_SHOWN]]
+    return _capped_list(shown, len(items))
 
 
-def _capped_list(items: list[str]) -> list[str]:
-    lines = [f"- {item}\n" for item in items[:LIST_SHOWN]]
-    if len(items) > LIST_SHOWN:
-        lines.append(f"- … and {len(items) - LIST_SHOWN:,} more\n")
+def _capped_list(shown: list[str], total: int) -> list[str]:
+    """The first LIST_SHOWN of `total` items as list lines, then how many more there are."""
+    lines = [f"- {item}\n" for item in shown[:LIST_SHOWN]]
+    if total > LIST_SHOWN:
+        lines.append(f"- … and {total - LIST_SHOWN:,} more\n")
     return lines
 
 
