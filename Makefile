@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # a throwaway secret; real secrets come from your vault.
 DEMO := EGAIN_VAR_BOT_TOKEN_PAYLOAD='{"clientId": "demo", "clientSecret": "demo-only"}' $(BIN)/egain-provision
 
-.PHONY: install demo test lint typecheck schemas bench clean
+.PHONY: install demo test lint typecheck schemas docs bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "egain-provision needs Python 3.11+ (make PYTHON=python3.12 ...)")'
@@ -42,6 +42,10 @@ test: lint typecheck
 # The schemas' kind-dependent parts come from kinds.py; the rest from schemas/fragments/.
 schemas: $(STAMP)
 	$(BIN)/python -m egain_provision.schemagen --write
+
+# The example plans in docs/ (a 3-object and a 300-object change), planned against a fresh embedded sandbox.
+docs: $(STAMP)
+	$(BIN)/python -m tools.render_docs --write
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -56,7 +56,7 @@ def _single_dash_long_option(argv: list[str], refused: str) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script. Exit codes: 0 ok, 1 error (2 and 3 only from plan)."""
+    """Entry point of the console script. Exit codes: 0 ok, 1 error (2, 3 and 4 only from plan)."""
     try:
         result = cli.main(args=argv, prog_name="egain-provision", standalone_mode=False)
     except click.exceptions.Abort:

@@ -38,6 +38,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         return click.style(text, fg=fg) if color else text
 
     sections = [[f"Target: {visible(plan.target)}"]]
+    # A refused plan says so first and last: above its actions, and again beside the summary line.
+    if plan.delete_limit_exceeded:
+        sections.append([style(delete_limit_sentence(plan), "red")])
     sections += [_action_block(action, style) for action in plan.actions]
     if plan.warnings:
         sections.append([f"{style('Warning:', 'yellow')} {visible(warning)}" for warning in plan.warnings])
