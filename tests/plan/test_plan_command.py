@@ -148,9 +148,34 @@ def test_detailed_exitcode_is_4_for_a_plan_over_max_deletes_shown_in_full_with_t
     assert out.count("<details><summary>🗑️ delete ") == 9
     assert "Error: the plan deletes 9 objects, more than --max-deletes 3" in err
     assert "hint: review the deletes, then pass --max-deletes 9 if they are intended" in err
-    # The API's secret fields stay masked in the deletes (a plain header value is not one: see README, Secrets).
+    # The API's secret fields stay masked in the deletes, and so do the callback headers' values.
     assert "oauth2.payload: (sensitive value)" in out and "basicAuth.password: (sensitive value)" in out
-    assert PAYLOAD_SECRET not in out + err and PASSWORD_SECRET not in out + err
+    assert "roles[custom_bot].headers[X-Token].value: (sensitive value)" in out
+    assert_no_secrets([out, err])
+
+
+def test_a_header_value_no_manifest_declares_is_never_shown(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    # The tenant holds a callback header with a token; pruning the object, or an update that drops
+    # the header, must not print it in any format.
+    create_full_setup(tenant)
+    empty = str(write_manifest(tmp_path / "empty", "version: 1\n"))
+    outputs = []
+    for fmt in ("text", "json", "markdown"):
+        code, out, err = plan(sandbox, empty, "--prune", "--max-deletes", "20", "--format", fmt)
+        assert code == 0, err
+        outputs += [out, err]
+    assert "roles[custom_bot].headers[X-Token].value: (sensitive value)" in outputs[0]
+    dropped = FULL_SETUP.replace('        headers: [{name: X-Token, value: "${env:EGAIN_VAR_CALLBACK_TOKEN}"}]\n', "")
+    assert dropped != FULL_SETUP
+    manifest = str(write_manifest(tmp_path / "dropped", dropped))
+    for fmt in ("text", "json", "markdown"):
+        code, out, err = plan(sandbox, manifest, "--format", fmt, "--detailed-exitcode")
+        assert code == 2, err
+        outputs += [out, err]
+    assert "- roles[custom_bot].headers[X-Token].value: (sensitive value)" in outputs[6]
+    assert_no_secrets(outputs)
 
 
 def test_a_plan_over_max_deletes_is_never_saved(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
