@@ -27,7 +27,7 @@ from egain_provision.manifest.interpolate import InterpolationError, Interpolato
 from egain_provision.manifest.reading import Unreadable, read_regular_file
 from egain_provision.manifest.validation import document_problems, object_problems
 from egain_provision.manifest.yamlnodes import NodeReader, compose_documents, decode_text, mark_location
-from egain_provision.model import DesiredObject, Diagnostic, SourceLocation
+from egain_provision.model import DesiredObject, Diagnostic, Severity, SourceLocation
 from egain_provision.paths import join_path
 from egain_provision.references import KEEP, api_path_of, rewrite_references
 from egain_provision.sensitive import Marked, read_marks, secret_paths
@@ -222,7 +222,7 @@ class _Loading:
             try:
                 expanded = self.interpolator.expand(text, document.base_dir, plain=plain)
             except InterpolationError as exc:
-                severity = "warning" if self.allow_unset and isinstance(exc, UnsetValue) else "error"
+                severity: Severity = "warning" if self.allow_unset and isinstance(exc, UnsetValue) else "error"
                 self.diagnostics.append(Diagnostic(severity, location, path, exc.message, exc.hint))
                 document.reported.add(path)
                 # Still a template, not a literal: no "literal secret" warning on top of the error.

@@ -36,8 +36,9 @@ def looks_like_manifest(file: str, limit: int) -> bool:
     if problem is not None:
         return True
     keys = manifest_keys()
-    for node in nodes:
-        if isinstance(node, yaml.MappingNode):
-            if any(isinstance(key, yaml.ScalarNode) and key.value in keys for key, _ in node.value):
-                return True
-    return False
+    return any(
+        isinstance(key, yaml.ScalarNode) and key.value in keys
+        for node in nodes
+        if isinstance(node, yaml.MappingNode)
+        for key, _ in node.value
+    )

@@ -50,7 +50,9 @@ def test_the_image_is_a_slim_python_with_the_wheel_built_in_an_earlier_stage() -
     installs = [arguments for keyword, arguments in final if keyword == "RUN" and "pip install" in arguments]
     assert len(installs) == 1 and "/tmp/*.whl" in installs[0]
     # Nothing of the source tree reaches the final image but the wheel.
-    assert not [arguments for keyword, arguments in final if keyword in ("COPY", "ADD") and "--from=build" not in arguments]
+    assert not [
+        arguments for keyword, arguments in final if keyword in ("COPY", "ADD") and "--from=build" not in arguments
+    ]
 
 
 def test_the_image_runs_the_tool_in_work_as_a_user_that_is_not_root() -> None:
@@ -58,7 +60,9 @@ def test_the_image_runs_the_tool_in_work_as_a_user_that_is_not_root() -> None:
     users = [arguments for keyword, arguments in final if keyword == "USER"]
     assert users and users[-1] not in ("root", "0"), users
     keywords = [keyword for keyword, _ in final]
-    assert keywords.index("USER") > max(index for index, (k, a) in enumerate(final) if k == "RUN"), "USER after the installs"
+    assert keywords.index("USER") > max(index for index, (k, a) in enumerate(final) if k == "RUN"), (
+        "USER after the installs"
+    )
     assert ("WORKDIR", "/work") in final
     (entrypoint,) = [arguments for keyword, arguments in final if keyword == "ENTRYPOINT"]
     assert json.loads(entrypoint) == ["egain-provision"]
@@ -103,8 +107,13 @@ def test_the_built_image_answers_as_a_user_that_is_not_root(image: str) -> None:
     version = docker_run(image, "--version")
     assert version.returncode == 0, version.stderr
     assert version.stdout.startswith(f"egain-provision {__version__} (Python 3.12")
-    uid = subprocess.run(["docker", "run", "--rm", "--entrypoint", "id", image, "-u"], capture_output=True, text=True,
-                         timeout=300, check=True)
+    uid = subprocess.run(
+        ["docker", "run", "--rm", "--entrypoint", "id", image, "-u"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     assert uid.stdout.strip() not in ("", "0")
 
 

@@ -85,7 +85,10 @@ def installed(dist: Dist, tmp_path_factory: pytest.TempPathFactory) -> Installed
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=root)
     purelib = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout.strip()
     # Appended after the environment's own site-packages: the dependencies, never a second egain_provision
     # (the dev install's editable hook is a .pth of that folder, which a .pth line does not run).
@@ -147,9 +150,17 @@ def test_twine_accepts_both_distributions(dist: Dist) -> None:
 
 def test_the_installed_wheel_runs_from_its_own_environment(installed: Installed) -> None:
     where = subprocess.run(
-        [str(installed.python), "-c", "import egain_provision, egain_provision.schemas as s; "
-         "print(egain_provision.__file__); print(s.resources.files('egain_provision').joinpath('data'))"],
-        cwd=installed.workdir, capture_output=True, text=True, timeout=60, check=True,
+        [
+            str(installed.python),
+            "-c",
+            "import egain_provision, egain_provision.schemas as s; "
+            "print(egain_provision.__file__); print(s.resources.files('egain_provision').joinpath('data'))",
+        ],
+        cwd=installed.workdir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout.split()
     assert all(Path(path).is_relative_to(installed.venv) for path in where), where
     assert not Path(where[1]).is_symlink(), "the installed data folder is a copy, not the checkout's link"

@@ -21,8 +21,10 @@ REPO = Path(__file__).resolve().parents[2]
 HOOKS_FILE = REPO / ".pre-commit-hooks.yaml"
 HOOK_ID = "egain-provision-validate"
 # What pip says when it cannot reach an index: then try-repo cannot build the hook's environment.
-OFFLINE = re.compile(r"NewConnectionError|Temporary failure in name resolution|Network is unreachable|"
-                     r"No matching distribution found|ProxyError|Max retries exceeded")
+OFFLINE = re.compile(
+    r"NewConnectionError|Temporary failure in name resolution|Network is unreachable|"
+    r"No matching distribution found|ProxyError|Max retries exceeded"
+)
 
 WORKFLOW = """\
 name: manifests
