@@ -60,9 +60,8 @@ def test_the_image_runs_the_tool_in_work_as_a_user_that_is_not_root() -> None:
     users = [arguments for keyword, arguments in final if keyword == "USER"]
     assert users and users[-1] not in ("root", "0"), users
     keywords = [keyword for keyword, _ in final]
-    assert keywords.index("USER") > max(index for index, (k, a) in enumerate(final) if k == "RUN"), (
-        "USER after the installs"
-    )
+    last_run = max(index for index, keyword in enumerate(keywords) if keyword == "RUN")
+    assert keywords.index("USER") > last_run, "USER comes after the installs"
     assert ("WORKDIR", "/work") in final
     (entrypoint,) = [arguments for keyword, arguments in final if keyword == "ENTRYPOINT"]
     assert json.loads(entrypoint) == ["egain-provision"]
