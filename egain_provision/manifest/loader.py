@@ -23,12 +23,12 @@ from egain_provision.errors import UsageError
 from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, Reference
 from egain_provision.manifest.checks import check_declared
 from egain_provision.manifest.declared import Declared, Document, under
-from egain_provision.manifest.interpolate import InterpolationError, Interpolator, has_expression
+from egain_provision.manifest.interpolate import InterpolationError, Interpolator, UnsetValue, has_expression
 from egain_provision.manifest.ownership import ScopeReader, outside_scope
 from egain_provision.manifest.reading import Unreadable, read_regular_file
 from egain_provision.manifest.validation import document_problems, object_problems
 from egain_provision.manifest.yamlnodes import NodeReader, compose_documents, decode_text, mark_location
-from egain_provision.model import DesiredObject, Diagnostic, Ownership, SourceLocation
+from egain_provision.model import DesiredObject, Diagnostic, Ownership, Severity, SourceLocation
 from egain_provision.paths import join_path
 from egain_provision.references import KEEP, api_path_of, rewrite_references
 from egain_provision.sensitive import Marked, read_marks, secret_paths
@@ -132,11 +132,15 @@ def load_manifests(
     *,
     variables: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
+    allow_unset: bool = False,
 ) -> ManifestSet:
-    """Read and check the manifests at `paths` (files or directories); never raises for bad content."""
+    """Read and check the manifests at `paths` (files or directories); never raises for bad content.
+
+    `allow_unset`: an unset `${env:...}`/`${var:...}` is a warning and its field goes unchecked.
+    """
     files = manifest_files(paths)
     interpolator = Interpolator(variables or {}, os.environ if environ is None else environ)
-    loading = _Loading(interpolator)
+    loading = _Loading(interpolator, allow_unset)
     with _collector_paused():
         for index, file in enumerate(files):
             loading.read_file(index, file)
@@ -172,8 +176,9 @@ def load_manifests(
 class _Loading:
     """The state of one `load_manifests` call."""
 
-    def __init__(self, interpolator: Interpolator) -> None:
+    def __init__(self, interpolator: Interpolator, allow_unset: bool = False) -> None:
         self.interpolator = interpolator
+        self.allow_unset = allow_unset
         self.diagnostics: list[Diagnostic] = []
         self.declared: list[Declared] = []
         self.ignore: dict[str, list[str]] = {}
@@ -224,7 +229,8 @@ class _Loading:
             try:
                 expanded = self.interpolator.expand(text, document.base_dir, plain=plain)
             except InterpolationError as exc:
-                self.diagnostics.append(Diagnostic("error", location, path, exc.message, exc.hint))
+                severity: Severity = "warning" if self.allow_unset and isinstance(exc, UnsetValue) else "error"
+                self.diagnostics.append(Diagnostic(severity, location, path, exc.message, exc.hint))
                 document.reported.add(path)
                 # Still a template, not a literal: no "literal secret" warning on top of the error.
                 document.templates[path] = text

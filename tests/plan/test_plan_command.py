@@ -18,7 +18,6 @@ from tests.support import (
     FULL_SETUP,
     FULL_SETUP_ORDER,
     PASSWORD_SECRET,
-    PAYLOAD_SECRET,
     SECRET_ENV,
     Tenant,
     assert_no_secrets,
