@@ -14,11 +14,12 @@ import click
 from egain_provision.apply import ApplyResult, ExecutablePlan, Executor, Outcome, bind, new_run_id
 from egain_provision.apply.binding import check_target, check_unchanged
 from egain_provision.context import RunContext
-from egain_provision.errors import ManifestError, PlanError
+from egain_provision.errors import ManifestError, PlanError, UsageError
 from egain_provision.journal import Journal
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.live import LiveState, read_live
 from egain_provision.manifest import ManifestSet, load_manifests
+from egain_provision.manifest.reading import Unreadable, read_regular_file
 from egain_provision.manifest.report import text_line
 from egain_provision.plan import Plan
 from egain_provision.planner import PlanOptions, build_plan
@@ -139,3 +140,28 @@ def read_plan_file(paths: tuple[str, ...]) -> Plan | None:
     if not isinstance(data, dict) or "format_version" not in data:
         return None
     return Plan.from_json(data)
+
+
+# A saved plan of many thousands of objects is a few MB; anything near this is not a plan.
+MAX_PLAN_FILE_BYTES = 512 * 1024 * 1024
+NOT_A_PLAN_HINT = "name a file written by `egain-provision plan --out FILE`"
+
+
+def load_plan_file(path: str) -> Plan:
+    """The saved plan at `path`, after apply's checks (format version, digest, schema); PlanError otherwise."""
+    try:
+        text = read_regular_file(path, MAX_PLAN_FILE_BYTES).decode("utf-8")
+    except Unreadable as exc:
+        raise UsageError(f"cannot read the plan file: {exc.reason}", where=path, hint=exc.hint) from None
+    except UnicodeDecodeError:
+        raise PlanError("not a plan file: not UTF-8 text", where=path, hint=NOT_A_PLAN_HINT) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problem = f"not a plan file: not JSON ({exc.msg} at line {exc.lineno})"
+        raise PlanError(problem, where=path, hint=NOT_A_PLAN_HINT) from None
+    try:
+        return Plan.from_json(data)
+    except PlanError as exc:
+        exc.where = exc.where or path
+        raise
