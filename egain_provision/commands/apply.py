@@ -40,7 +40,7 @@ EXIT_INTERRUPTED = 130
 
 
 @click.command("apply")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="PATHS... | PLANFILE")
 @target_options
 @kind_option
 @prune_options
