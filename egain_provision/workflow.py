@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 import click
 
@@ -23,6 +25,29 @@ from egain_provision.manifest.reading import Unreadable, read_regular_file
 from egain_provision.manifest.report import text_line
 from egain_provision.plan import Plan
 from egain_provision.planner import PlanOptions, build_plan
+
+T = TypeVar("T")
+
+
+class StageRunner(Protocol):
+    """Runs one stage (a coroutine) to completion on the command's event loop."""
+
+    def __call__(self, stage: Coroutine[Any, Any, T], /) -> T: ...
+
+
+@contextmanager
+def one_client(context: RunContext) -> Iterator[StageRunner]:
+    """Run a command's stages (`run(stage)`) on one event loop with one client held open for all of them.
+
+    Between stages no loop runs, so a prompt there is interrupted by Ctrl-C as usual; the
+    client's connections and token stay good because every stage runs on the same loop.
+    """
+    with asyncio.Runner() as runner:
+        runner.run(context.open_client())
+        try:
+            yield runner.run
+        finally:
+            runner.run(context.close_client())
 
 
 def load_valid_manifests(
@@ -77,13 +102,16 @@ async def execute(plan: ExecutablePlan, context: RunContext, on_outcome: Callabl
     journal = Journal(context.journal_path, run_id=new_run_id(), target=context.target.label)
     try:
         async with context.client() as client:
+            # The client may have read the tenant first: the summary counts the execution's requests only.
+            before = replace(client.stats)
             executor = Executor(
                 client, plan, journal=journal, on_outcome=on_outcome, read_after_write=context.read_after_write
             )
             with interruptible(executor, context.network.notice):
                 result = await executor.run()
-            result.requests, result.throttled = client.stats.requests, client.stats.throttled
-            result.waited = client.stats.waited + context.pacer.waited
+            result.requests = client.stats.requests - before.requests
+            result.throttled = client.stats.throttled - before.throttled
+            result.waited = client.stats.waited - before.waited + context.pacer.waited
             return result
     finally:
         journal.close()
