@@ -20,6 +20,7 @@ from egain_provision.commands.common import (
 from egain_provision.commands.plan import prune_options
 from egain_provision.context import DEFAULT_JOURNAL, DEFAULT_READ_AFTER_WRITE, RunContext
 from egain_provision.errors import UsageError
+from egain_provision.plan import Plan
 from egain_provision.planner import DEFAULT_MAX_DELETES, PlanOptions
 from egain_provision.progress import Progress, echo_summary
 from egain_provision.render import render_text
@@ -101,17 +102,16 @@ def apply_command(
     saved = read_plan_file(paths)
     if saved is not None:
         refuse_planning_options(kinds=kinds, prune=prune, max_deletes=max_deletes, rotate_secrets=rotate_secrets)
-    manifest_set = None if saved is not None else load_valid_manifests(paths, variables)
+    source = saved if saved is not None else load_valid_manifests(paths, variables)
     context = RunContext(resolve_target(target), parallelism, variables, journal_path, read_after_write, network())
     # One client reads the tenant and executes: one certificate store loaded, one token asked for.
     with one_client(context) as run:
-        if saved is not None:
-            executable = run(prepare_saved_plan(saved, context))
-            planned = saved
+        if isinstance(source, Plan):
+            executable = run(prepare_saved_plan(source, context))
+            planned = source
         else:
-            assert manifest_set is not None
             options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets)
-            planned = run(compute_plan(manifest_set, context, options))
+            planned = run(compute_plan(source, context, options))
             executable = bind(planned)
             # With --format json, stdout carries only the summary document; the plan goes to stderr.
             shown = render_text(planned, color=color_enabled(no_color) and fmt == "text")
