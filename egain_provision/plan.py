@@ -9,15 +9,15 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-import jsonschema
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any, Literal
 
 from egain_provision.errors import PlanError
 from egain_provision.model import SENSITIVE_DISPLAY, Ref, SourceLocation
 from egain_provision.paths import join_path
 from egain_provision.schemas import load_schema
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 FORMAT_VERSION = "1.2"
 WRITE_ONLY_DISPLAY = "(write-only, not compared)"
@@ -292,7 +292,7 @@ class Plan:
                 hint="do not edit saved plans; create the plan again with `egain-provision plan --out FILE`",
             )
         # A plan file is input like any other: nothing in it is executed unless it has the published shape.
-        problem = jsonschema.exceptions.best_match(Draft202012Validator(load_schema("plan")).iter_errors(data))
+        problem = _schema_problem(data)
         if problem is not None:
             where = "/".join(str(part) for part in problem.absolute_path) or "(top level)"
             raise PlanError(
@@ -319,6 +319,15 @@ class Plan:
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
+
+
+def _schema_problem(data: dict[str, Any]) -> ValidationError | None:
+    """The most relevant way `data` departs from schemas/plan.schema.json, or None."""
+    # Imported here: only reading a plan file needs jsonschema, not planning or rendering.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    return best_match(Draft202012Validator(load_schema("plan")).iter_errors(data))
 
 
 def digest_of(document: dict[str, Any]) -> str:
