@@ -10,7 +10,8 @@ What a large plan keeps, in this order:
 
 1. The frame above, every delete named (kind, name; the id when a name repeats) and every update
    named with the paths of the fields it changes.
-2. The names of the creates, listed by kind.
+2. The names of the creates, listed by kind; then the routing diagram (`graph.plan_mermaid`, at most
+   DIAGRAM_MAX_CHARS), which gives way to a one-line note when the names leave it no room.
 3. Field values: one collapsible `diff` block per object (a modify is a `-` line and a `+` line,
    so GitHub colours it), largest risk first: deletes (in plan order, the order apply deletes
    them), then updates (more changed fields first, ties in plan order), then creates (round robin
@@ -32,6 +33,7 @@ import html
 import re
 from collections.abc import Callable, Sequence
 
+from egain_provision.graph import plan_mermaid
 from egain_provision.plan import Action, ActionType, Plan, Unmanaged
 from egain_provision.render.values import (
     delete_limit_sentence,
@@ -44,6 +46,13 @@ from egain_provision.render.values import (
 
 MARKER = "<!-- egain-provision:plan -->"
 DEFAULT_MAX_CHARS = 60_000
+# The routing diagram takes at most this much of the comment, and only room the names leave.
+DIAGRAM_MAX_CHARS = 15_000
+ROUTING_HEADING = "#### Routing this plan touches\n\n"
+ROUTING_LEFT_OUT = (
+    ROUTING_HEADING + "_Too large to draw in this comment; `egain-provision graph PATHS` draws the manifests' "
+    "whole routing._\n\n"
+)
 # Lists outside the changes (warnings, unmanaged) are capped so they always fit.
 LIST_SHOWN = 20
 ITEM_CHARS = 300
@@ -70,6 +79,9 @@ def render_markdown(plan: Plan, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     def fits(named: int, detailed: int) -> bool:
         return len(layout.compose(named, detailed)) <= max_chars
 
+    if layout.diagram is not None and not fits(names, 0):
+        # The diagram yields to the names: a note stands in for it.
+        layout.diagram = None
     if fits(names, 0):
         return layout.compose(names, most(lambda detailed: fits(names, detailed), blocks))
     frame = len(layout.compose(0, 0))
@@ -103,6 +115,8 @@ class Layout:
         self.entries = {item.address: compact_entry(item, with_id=item.address in repeated) for item in plan.actions}
         self.name_order = [item for section in SECTIONS for item in _round_robin(self.sections[section])]
         self.head, self.tail = _head(plan), _tail(plan)
+        # Drawn when the plan changes something and the diagram is small enough; None leaves a note.
+        self.diagram = plan_mermaid(plan, DIAGRAM_MAX_CHARS) if plan.actions else None
 
     def compose(self, named: int, detailed: int) -> str:
         """The comment with the first `named` names of `name_order` and the first `detailed` blocks of `risk_order`."""
@@ -113,6 +127,7 @@ class Layout:
         if self.sections["delete"]:
             parts.append(self._delete_alert(kept))
         if self.plan.actions:
+            parts.append(ROUTING_HEADING + self.diagram + "\n" if self.diagram is not None else ROUTING_LEFT_OUT)
             parts.append("#### Changes\n\n")
         values: dict[ActionType, int] = {}
         names: dict[ActionType, int] = {}

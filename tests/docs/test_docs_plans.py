@@ -51,7 +51,7 @@ def test_the_pages_are_comments_within_the_limit_that_parse(pages: dict[str, str
         assert len(text) <= DEFAULT_MAX_CHARS
         tokens = MARKDOWN.parse(text)
         raw_html = "".join(token.content for token in tokens if token.type == "html_block")
-        fences = [token for token in tokens if token.type == "fence"]
+        fences = [token for token in tokens if token.type == "fence" and token.info == "diff"]
         assert raw_html.count("<details>") == raw_html.count("</details>") == len(fences) > 0
         # Sandbox ids are random: the pages number them instead, so they stay the same from run to run.
         ids = re.findall(r"# id: (\S+)", text)

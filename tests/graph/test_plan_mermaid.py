@@ -11,10 +11,12 @@ import json
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
 from egain_provision.graph import MERMAID_MAX_EDGES, STYLES, plan_mermaid
 from egain_provision.model import Ref
 from egain_provision.plan import Action, Plan
+from egain_provision.render.markdown import DIAGRAM_MAX_CHARS, render_markdown
 from tests.graph.diagrams import Diagram, parse_mermaid
 from tests.support import FULL_SETUP, assert_no_secrets, run_cli, write_manifest
 
@@ -161,3 +163,47 @@ def test_more_edges_than_mermaid_draws_is_left_out_whatever_the_budget() -> None
     assert block is not None and len(diagram_of(block).edges) == MERMAID_MAX_EDGES
     over = Plan("t", "t", actions=[account(index) for index in range(MERMAID_MAX_EDGES + 1)])
     assert plan_mermaid(over, 10**6) is None
+
+
+def mermaid_fences(markdown: str) -> list[str]:
+    """The ```mermaid blocks of a Markdown plan, as markdown-it reads them."""
+    tokens = MarkdownIt().parse(markdown)
+    return [token.content for token in tokens if token.type == "fence" and token.info == "mermaid"]
+
+
+def test_the_markdown_plan_draws_the_routing_it_touches_before_the_changes(planned: tuple[Plan, Path]) -> None:
+    plan, _ = planned
+    markdown = render_markdown(plan)
+    fences = mermaid_fences(markdown)
+    assert len(fences) == 1
+    block = plan_mermaid(plan, DIAGRAM_MAX_CHARS)
+    assert block is not None and diagram_of(block) == parse_mermaid(fences[0])
+    heading, fence, changes = (markdown.index(text) for text in ("#### Routing this", "```mermaid", "#### Changes"))
+    assert heading < fence < changes
+    assert_no_secrets([markdown])
+
+
+def test_a_markdown_plan_too_large_to_draw_says_so_instead(planned: tuple[Plan, Path]) -> None:
+    plan, _ = planned
+    creates = [
+        Action("create", "channels", f"custom.c{index}", body={"type": f"custom.c{index}"}) for index in range(600)
+    ]
+    many = Plan(plan.target, plan.target_identity, actions=[*plan.actions, *creates])
+    assert plan_mermaid(many, DIAGRAM_MAX_CHARS) is None
+    markdown = render_markdown(many)
+    assert mermaid_fences(markdown) == []
+    assert "Too large to draw in this comment; `egain-provision graph PATHS`" in markdown
+
+
+def test_the_diagram_gives_way_to_the_names_when_both_do_not_fit(planned: tuple[Plan, Path]) -> None:
+    plan, _ = planned
+    with_diagram = render_markdown(plan)
+    block = plan_mermaid(plan, DIAGRAM_MAX_CHARS)
+    assert block is not None
+    # Room for everything but the diagram: the names stay, a note replaces the drawing.
+    budget = len(with_diagram) - len(block) + 10
+    markdown = render_markdown(plan, max_chars=budget)
+    assert len(markdown) <= budget and mermaid_fences(markdown) == []
+    assert "Too large to draw in this comment" in markdown
+    for action in plan.actions:
+        assert action.natural_key in markdown

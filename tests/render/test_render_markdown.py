@@ -33,7 +33,7 @@ def assert_well_formed(text: str) -> int:
     """Every <details> closes and holds exactly one closed diff fence; returns how many there are."""
     tokens = parse(text)
     raw_html = "".join(token.content for token in tokens if token.type == "html_block")
-    fences = [token for token in tokens if token.type == "fence"]
+    fences = [token for token in tokens if token.type == "fence" and token.info == "diff"]
     assert raw_html.count("<details>") == raw_html.count("</details>") == len(fences)
     assert all(fence.info == "diff" for fence in fences)
     return len(fences)
@@ -144,7 +144,8 @@ def test_a_modified_field_is_a_minus_line_then_a_plus_line_so_github_colours_bot
 def test_a_long_modified_value_is_its_old_lines_then_its_new_lines() -> None:
     before, after = [f"feature-{index:02}" for index in range(12)], [f"feature-{index:02}" for index in range(1, 13)]
     action = Action("update", "channels", "custom.web", id="c-1", changes=[Change("features", before, after)])
-    fence = next(token for token in parse(render_markdown(plan_with(action))) if token.type == "fence")
+    tokens = parse(render_markdown(plan_with(action)))
+    fence = next(token for token in tokens if token.type == "fence" and token.info == "diff")
     lines = fence.content.splitlines()
     assert lines[0] == "- features: [" and lines[13] == "- ]" and lines[14] == "+ features: [" and lines[-1] == "+ ]"
     assert all(line.startswith("- ") for line in lines[:14]) and all(line.startswith("+ ") for line in lines[14:])
@@ -190,7 +191,7 @@ def test_values_with_backticks_cannot_close_the_fence() -> None:
     text = render_markdown(plan_with(action))
     assert "\n`````diff\n" in text
     assert assert_well_formed(text) == 1
-    fence = next(token for token in parse(text) if token.type == "fence")
+    fence = next(token for token in parse(text) if token.type == "fence" and token.info == "diff")
     assert fence.content == '+ displayName: "x\\n```\\n</details>\\n````"\n'
 
 
