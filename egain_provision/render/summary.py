@@ -99,7 +99,9 @@ def _head(summary: Mapping[str, Any]) -> list[str]:
 def _tail(summary: Mapping[str, Any]) -> list[str]:
     notes = []
     if summary.get("journal_error"):
-        notes.append(f"\nThe journal is incomplete ({_text(str(summary['journal_error']))}); nothing was sent after that.\n")
+        notes.append(
+            f"\nThe journal is incomplete ({_text(str(summary['journal_error']))}); nothing was sent after that.\n"
+        )
     if not summary["ok"]:
         notes.append("\nNothing else was changed. Run apply again to retry what failed or was skipped.\n")
     return notes

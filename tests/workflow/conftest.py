@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -67,3 +68,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     install, github_path = run_install_step(action_path, wheelhouse, temp)
     assert install.exit_code == 0, install.output
     return Installed(action_path, wheelhouse, temp / "egain-provision" / "venv", install, github_path)
+
+
+def refusing_tool(installed: Installed) -> bool:
+    """Whether this build's plan has exit code 4 (refused over --max-deletes, rendered in full)."""
+    help_text = subprocess.run(
+        [str(installed.venv / "bin" / "egain-provision"), "plan", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    return re.search(r"\b4\b", " ".join(help_text.split()).split("--detailed-exitcode", 1)[-1][:400]) is not None

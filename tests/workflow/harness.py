@@ -165,6 +165,7 @@ class Runner:
     def run_step(self, step: Mapping[str, Any], plays: Mapping[str, Play]) -> StepRun | None:
         uses = str(step.get("uses", ""))
         env = {name: evaluate(str(value), self.lookup) for name, value in step.get("env", {}).items()}
+        run: StepRun | None
         if "run" in step:
             run = self.execute(step.get("name", ""), step["run"], env)
         elif THIS_ACTION.match(uses):
@@ -172,7 +173,8 @@ class Runner:
         else:
             play = plays.get(step.get("id", "")) or plays.get(uses.split("@")[0])
             run = play(self, step) if play else None
-        if run is not None and "id" in step and run.exit_code == 0:
+        # A failed `run:` step keeps what it wrote to GITHUB_OUTPUT; a failed action is not relied on to.
+        if run is not None and "id" in step and (run.exit_code == 0 or "run" in step):
             self.steps[step["id"]] = run.outputs
         return run
 
@@ -233,7 +235,12 @@ class Runner:
 
 
 def run_github_script(
-    step: Mapping[str, Any], context: Mapping[str, Any], responses: Mapping[str, Any], *, cwd: Path, env: Mapping[str, str]
+    step: Mapping[str, Any],
+    context: Mapping[str, Any],
+    responses: Mapping[str, Any],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
 ) -> dict[str, Any]:
     """A github-script step's script under node in `cwd`, with `env`; its calls, outputs and notices."""
     assert str(step["uses"]).startswith("actions/github-script@")

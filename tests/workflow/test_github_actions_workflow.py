@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from egain_provision.render.summary import MARKER as APPLY_MARKER
 from egain_provision.sandbox.auth import DEFAULT_SCOPE
 from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import FULL_SETUP, FULL_SETUP_ORDER, SECRET_ENV, SECRETS, Tenant, create_full_setup
-from tests.workflow.conftest import Installed
+from tests.workflow.conftest import Installed, refusing_tool
 from tests.workflow.harness import (
     ACTION_FILE,
     HEAD_SHA,
@@ -54,7 +53,11 @@ def workflow() -> dict[str, Any]:
 
 def job_step(job: str, *, uses: str | None = None, step_id: str | None = None) -> dict[str, Any]:
     steps = workflow()["jobs"][job]["steps"]
-    matches = [s for s in steps if (uses and str(s.get("uses", "")).startswith(uses + "@")) or (step_id is not None and s.get("id") == step_id)]
+    matches = [
+        s
+        for s in steps
+        if (uses and str(s.get("uses", "")).startswith(uses + "@")) or (step_id is not None and s.get("id") == step_id)
+    ]
     assert len(matches) == 1, f"{uses or step_id}: {len(matches)} steps"
     return matches[0]
 
@@ -161,7 +164,9 @@ def upload_plan(keep: dict[str, Path]) -> Play:
     def play(runner: Runner, step: Mapping[str, Any]) -> StepRun | None:
         if step["with"]["name"] != "egain-plan":
             return None
-        path = Path(str(step["with"]["path"]).replace("${{ steps.plan.outputs.plan-file }}", runner.steps["plan"]["plan-file"]))
+        path = Path(
+            str(step["with"]["path"]).replace("${{ steps.plan.outputs.plan-file }}", runner.steps["plan"]["plan-file"])
+        )
         assert path.is_file(), step["with"]["path"]
         keep["egain-plan"] = path
         return StepRun("upload egain-plan", 0)
@@ -298,7 +303,9 @@ def test_plan_of_a_fresh_tenant_exits_2_without_failing_and_is_ready_for_the_com
     assert_no_secret_values(validate.output, plan.output, *written_files(pr))
 
 
-def test_a_plan_error_fails_the_job_and_keeps_no_plan(store: dict[str, str], installed: Installed, tmp_path: Path) -> None:
+def test_a_plan_error_fails_the_job_and_keeps_no_plan(
+    store: dict[str, str], installed: Installed, tmp_path: Path
+) -> None:
     wrong = {**store, "EGAIN_CLIENT_SECRET": "not-the-secret"}
     pr = job_runner(tmp_path / "pr", wrong, installed, manifests(tmp_path))
     keep: dict[str, Path] = {}
@@ -308,14 +315,6 @@ def test_a_plan_error_fails_the_job_and_keeps_no_plan(store: dict[str, str], ins
     assert runs[1].outputs["exitcode"] == "1"
     assert "refused the client credentials" in runs[1].stderr
     assert keep == {}
-
-
-def refusing_tool(installed: Installed) -> bool:
-    """Whether this build's plan has exit code 4 (refused over --max-deletes, rendered in full)."""
-    help_text = subprocess.run(
-        [str(installed.venv / "bin" / "egain-provision"), "plan", "--help"], capture_output=True, text=True, check=True
-    ).stdout
-    return re.search(r"\b4\b", " ".join(help_text.split()).split("--detailed-exitcode", 1)[-1][:400]) is not None
 
 
 @needs_node
@@ -489,7 +488,9 @@ def post_summary(cwd: Path, posted: list[dict[str, Any]]) -> Play:
     """The apply-summary step run under node where the job stands; the comments it created."""
 
     def play(runner: Runner, step: Mapping[str, Any]) -> StepRun:
-        result = run_github_script(step, pr_context(), {"issues.createComment": {}}, cwd=cwd, env=script_env(runner, step))
+        result = run_github_script(
+            step, pr_context(), {"issues.createComment": {}}, cwd=cwd, env=script_env(runner, step)
+        )
         assert [call["method"] for call in result["calls"]] == ["issues.createComment"]
         posted.extend(call["params"] for call in result["calls"])
         return StepRun("summary", 0)
@@ -547,7 +548,9 @@ def test_a_refused_plan_is_posted_whole_with_the_refusal(planned: dict[str, str]
 
 @needs_node
 def test_a_failed_plan_replaces_the_comment_with_a_failure_note(tmp_path: Path) -> None:
-    calls = comment_on(tmp_path, [{"id": 5, "user": {"type": "Bot"}, "body": MARKER + "\nan older plan"}], {"PLAN_EXITCODE": "1"})
+    calls = comment_on(
+        tmp_path, [{"id": 5, "user": {"type": "Bot"}, "body": MARKER + "\nan older plan"}], {"PLAN_EXITCODE": "1"}
+    )
     body = calls[1]["params"]["body"]
     assert calls[1]["method"] == "issues.updateComment"
     assert body.startswith(MARKER + "\n")
