@@ -71,8 +71,10 @@ def action() -> dict[str, Any]:
     return load_yaml(ACTION_FILE)
 
 
-def evaluate(text: str, lookup: Callable[[str], str]) -> str:
-    """`text` with each `${{ name.path }}` replaced; any other expression fails the test loudly."""
+def evaluate(value: Any, lookup: Callable[[str], str]) -> str:
+    """A YAML scalar as Actions passes it (`false` is "false") with each `${{ name.path }}` replaced;
+    any other expression fails the test loudly."""
+    text = str(value).lower() if isinstance(value, bool) else str(value)
     return EXPRESSION.sub(lambda match: lookup(match[1]), text)
 
 
@@ -129,7 +131,7 @@ class Runner:
             "GITHUB_WORKSPACE": str(self.workspace),
             "RUNNER_TEMP": str(self.temp),
         }
-        self.env.update({name: evaluate(str(value), self.lookup) for name, value in self.workflow["env"].items()})
+        self.env.update({name: evaluate(value, self.lookup) for name, value in self.workflow["env"].items()})
 
     def lookup(self, expression: str, inputs: Mapping[str, str] | None = None) -> str:
         """The value of one `${{ }}` expression this runner knows; a missing step output or secret is ""."""
@@ -164,7 +166,7 @@ class Runner:
 
     def run_step(self, step: Mapping[str, Any], plays: Mapping[str, Play]) -> StepRun | None:
         uses = str(step.get("uses", ""))
-        env = {name: evaluate(str(value), self.lookup) for name, value in step.get("env", {}).items()}
+        env = {name: evaluate(value, self.lookup) for name, value in step.get("env", {}).items()}
         run: StepRun | None
         if "run" in step:
             run = self.execute(step.get("name", ""), step["run"], env)
@@ -181,7 +183,7 @@ class Runner:
     def run_action(self, step: Mapping[str, Any], env: Mapping[str, str]) -> StepRun:
         """This repository's composite action: action.yml's steps, with the step's `with:` as inputs."""
         declared = action()
-        given = {name: evaluate(str(value), self.lookup) for name, value in step.get("with", {}).items()}
+        given = {name: evaluate(value, self.lookup) for name, value in step.get("with", {}).items()}
         assert set(given) <= set(declared["inputs"]), f"unknown inputs {set(given) - set(declared['inputs'])}"
         inputs = {name: str(spec.get("default", "")) for name, spec in declared["inputs"].items()} | given
         inner: dict[str, dict[str, str]] = {}
@@ -195,7 +197,7 @@ class Runner:
         stdout = stderr = ""
         exit_code = 0
         for inner_step in declared["runs"]["steps"]:
-            inner_env = {**env, **{n: evaluate(str(v), lookup) for n, v in inner_step.get("env", {}).items()}}
+            inner_env = {**env, **{n: evaluate(v, lookup) for n, v in inner_step.get("env", {}).items()}}
             inner_env["GITHUB_ACTION_PATH"] = str(self.action_path)
             run = self.execute(inner_step["name"], inner_step["run"], inner_env)
             inner[inner_step.get("id", "")] = run.outputs
@@ -265,7 +267,7 @@ def run_github_script(
 
 def script_env(runner: Runner, step: Mapping[str, Any]) -> dict[str, str]:
     """A github-script step's `env:`, evaluated where the runner stands."""
-    return {name: evaluate(str(value), runner.lookup) for name, value in step.get("env", {}).items()}
+    return {name: evaluate(value, runner.lookup) for name, value in step.get("env", {}).items()}
 
 
 # Installing the action as a runner would, with no package index at all.

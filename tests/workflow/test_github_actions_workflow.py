@@ -34,6 +34,7 @@ from tests.workflow.harness import (
     Runner,
     StepRun,
     action,
+    evaluate,
     load_yaml,
     run_github_script,
     script_env,
@@ -164,9 +165,7 @@ def upload_plan(keep: dict[str, Path]) -> Play:
     def play(runner: Runner, step: Mapping[str, Any]) -> StepRun | None:
         if step["with"]["name"] != "egain-plan":
             return None
-        path = Path(
-            str(step["with"]["path"]).replace("${{ steps.plan.outputs.plan-file }}", runner.steps["plan"]["plan-file"])
-        )
+        path = Path(evaluate(str(step["with"]["path"]), runner.lookup))
         assert path.is_file(), step["with"]["path"]
         keep["egain-plan"] = path
         return StepRun("upload egain-plan", 0)
@@ -332,7 +331,7 @@ def test_a_plan_refused_for_too_many_deletes_is_posted_and_then_fails_the_job(
     bodies: list[str] = []
     keep: dict[str, Path] = {}
     runs = plan_job(pr, keep, comment=post_comment(tmp_path, bodies))
-    assert step_names(runs) == ["Validate", "Plan", "comment", "Fail on a refused plan"]
+    assert step_names(runs) == ["Validate", "Plan", "comment", "Fail on a refused plan"], runs
     assert runs[1].exit_code == 0
     assert runs[1].outputs["exitcode"] == "4"
     assert runs[-1].exit_code == 1
