@@ -266,8 +266,8 @@ def run_github_script(
 
 
 def script_env(runner: Runner, step: Mapping[str, Any]) -> dict[str, str]:
-    """A github-script step's `env:`, evaluated where the runner stands."""
-    return {name: evaluate(value, runner.lookup) for name, value in step.get("env", {}).items()}
+    """A github-script step's environment: the job's, then its own `env:`, evaluated where the runner stands."""
+    return {**runner.env, **{name: evaluate(value, runner.lookup) for name, value in step.get("env", {}).items()}}
 
 
 # Installing the action as a runner would, with no package index at all.

@@ -406,6 +406,32 @@ def test_merge_refuses_a_plan_the_tenant_moved_away_from_changes_nothing_and_say
     assert_no_secret_values(apply.output, *written_files(pr, merge))
 
 
+def test_a_partly_failed_apply_posts_what_failed_and_what_was_done(
+    store: dict[str, str], tenant: Tenant, installed: Installed, tmp_path: Path
+) -> None:
+    """The participant names its application by a literal id, deleted after review: only the server can tell."""
+    role = {
+        "name": "custom_bot",
+        "version": "v3",
+        "callback": "https://doomed.example.com/cb",
+        "notificationEmail": "o@e.com",
+    }
+    doomed = tenant.create("clientApplications", {"name": "doomed-app", "roles": [role]})
+    text = FULL_SETUP.replace("    application: order-bot-app\n", f'    application: {{id: "{doomed}"}}\n')
+    setup = manifests(tmp_path, text)
+    kept = plan_and_keep(job_runner(tmp_path / "pr", store, installed, setup))
+    assert tenant.http.delete(f"/clientapplications/{doomed}").status_code == 204
+    merge = job_runner(tmp_path / "merge", store, installed, setup)
+    posted: list[dict[str, Any]] = []
+    runs = merge_job(merge, kept, summary=post_summary(tmp_path, posted))
+    assert step_names(runs)[-2:] == ["Apply", "summary"]
+    assert by_name(runs, "Apply").exit_code == 1
+    body = posted[0]["body"]
+    assert "apply incomplete" in body
+    assert body.index("**Failed: 1**") < body.index("participants **order\\-bot**") < body.index("**Created: 6**")
+    assert "Run apply again to retry" in body
+
+
 def test_merge_without_a_reviewed_plan_plans_and_applies_main_afresh(
     store: dict[str, str], tenant: Tenant, installed: Installed, tmp_path: Path
 ) -> None:
