@@ -3,12 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEMO_DB := .egain/demo.db
-# The demo runs against the embedded sandbox with a throwaway secret; real secrets come from your vault.
-DEMO := EGAIN_SANDBOX_DB=$(DEMO_DB) EGAIN_VAR_BOT_TOKEN_PAYLOAD='{"clientId": "demo", "clientSecret": "demo-only"}' \
-	$(BIN)/egain-provision
+# The demo runs against the embedded sandbox (.egain/sandbox.db, the one the README's tour uses) with
+# a throwaway secret; real secrets come from your vault.
+DEMO := EGAIN_VAR_BOT_TOKEN_PAYLOAD='{"clientId": "demo", "clientSecret": "demo-only"}' $(BIN)/egain-provision
 
-.PHONY: install demo test lint typecheck schemas bench clean
+.PHONY: install demo test lint typecheck schemas docs bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "egain-provision needs Python 3.11+ (make PYTHON=python3.12 ...)")'
@@ -20,13 +19,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	@rm -f $(DEMO_DB) .egain/demo-journal.jsonl
+	@echo '$$ egain-provision sandbox reset   # start from an empty sandbox'
+	@$(DEMO) sandbox reset
 	@echo '$$ egain-provision validate examples/byoc'
 	@$(DEMO) validate examples/byoc
 	@echo '$$ egain-provision plan --target sandbox examples/byoc'
 	@$(DEMO) plan --target sandbox examples/byoc
 	@echo '$$ egain-provision apply --target sandbox --auto-approve examples/byoc'
-	@$(DEMO) apply --target sandbox --auto-approve --journal .egain/demo-journal.jsonl examples/byoc
+	@$(DEMO) apply --target sandbox --auto-approve examples/byoc
 	@echo '$$ egain-provision plan --target sandbox --detailed-exitcode examples/byoc   # converged: no changes'
 	@$(DEMO) plan --target sandbox --detailed-exitcode examples/byoc
 
@@ -42,6 +42,10 @@ test: lint typecheck
 # The schemas' kind-dependent parts come from kinds.py; the rest from schemas/fragments/.
 schemas: $(STAMP)
 	$(BIN)/python -m egain_provision.schemagen --write
+
+# The example plans in docs/ (a 3-object and a 300-object change), planned against a fresh embedded sandbox.
+docs: $(STAMP)
+	$(BIN)/python -m tools.render_docs --write
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

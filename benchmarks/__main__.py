@@ -5,6 +5,7 @@ validate, plan on the empty tenant, apply from empty, plan on the converged tena
 10% of the objects (a changed description), a prune of 10% of the setups, and the apply from
 empty again with --parallelism 1 (a naive script); then, once, 600 objects against a
 rate-limited sandbox (benchmarks/bench_ratelimit.py: paced and unpaced, time-scaled tiers).
+First, the start-up of `--version`, `--help` and a small `validate` (benchmarks/bench_startup.py).
 Each stage is a separate CLI process, so its wall time, CPU time and peak memory are the
 tool's alone; the sandbox's request log, cleared before each stage, gives the HTTP requests.
 The tables go to stdout and to benchmarks/results.md.
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks import bench_ratelimit
+from benchmarks import bench_ratelimit, bench_startup
 from benchmarks.measure import Run, execution_rounds, read_rounds, run_cli
 from benchmarks.report import Row, SerialRow, render_report
 from benchmarks.tenant import BENCH_ENV, OBJECTS_PER_SETUP, changed_manifests, write_tenant
@@ -225,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     load = os.getloadavg()[0]
     suite = Suite(latency_ms=args.latency_ms, parallelism=args.parallelism)
     startup(suite)
+    print("measuring start-up ...", flush=True)
+    startups = bench_startup.render(bench_startup.measure(), bench_startup.RUNS)
     for objects in sizes:
         print(f"measuring {objects} objects ...", flush=True)
         measure_size(suite, objects)
@@ -234,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         runs = bench_ratelimit.measure(bench_ratelimit.OBJECTS, args.latency_ms, args.parallelism)
         limited = bench_ratelimit.render(runs, bench_ratelimit.OBJECTS, args.latency_ms, args.parallelism)
     parameters = _parameters(args, sizes) | {"load": f"{load:.2f} (1-minute average when the suite started)"}
-    report = render_report(suite.rows, suite.serial, suite.notes, parameters, suite.elapsed()) + limited
+    report = render_report(suite.rows, suite.serial, suite.notes, parameters, suite.elapsed()) + startups + limited
     print(report)
     out = args.out or (None if args.quick else RESULTS)
     if out is not None:

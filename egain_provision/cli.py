@@ -1,22 +1,103 @@
-"""The `egain-provision` command line: a click group; each command lives in `egain_provision.commands`."""
+"""The `egain-provision` command line: a click group; each command lives in `egain_provision.commands`.
+
+The group imports a command's module only when that command runs (or its help is asked for):
+`--version` and `validate` must not pay for the HTTP client, asyncio and the plan machinery.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import platform
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 import click
-from click.shell_completion import get_completion_class
+from click.shell_completion import CompletionItem, get_completion_class
 
 from egain_provision import __version__
 from egain_provision.commands import COMMANDS
 from egain_provision.errors import ProvisionerError
 
 VERSION_LINE = f"%(prog)s %(version)s (Python {platform.python_version()})"
+ENV_PREFIX = "EGAIN_PROVISION_"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def option_envvar(option: click.Option, prefix: str = ENV_PREFIX) -> str:
+    """`EGAIN_PROVISION_<OPTION>` from the long option name: `--max-deletes` -> EGAIN_PROVISION_MAX_DELETES."""
+    longest = max(option.opts, key=len)
+    return prefix + longest.lstrip("-").replace("-", "_").upper()
+
+
+def read_options_from_environment(command: click.Command, prefix: str = ENV_PREFIX) -> click.Command:
+    """Every option of `command` (and of its subcommands) also read from its EGAIN_PROVISION_ variable.
+
+    The same option name means the same variable in every command (EGAIN_PROVISION_TARGET for
+    plan, apply and export); a group's commands add the group's name (`sandbox serve --port`:
+    EGAIN_PROVISION_SANDBOX_PORT), their options being the emulator's, not the tool's. A variable
+    the option already had (EGAIN_RATE_LIMIT) is kept and wins. Eager actions (`--version`) are
+    not settings, so no variable triggers them.
+    """
+    for param in command.params:
+        if not isinstance(param, click.Option) or (param.is_eager and not param.expose_value):
+            continue
+        name = option_envvar(param, prefix)
+        existing = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar or ())
+        if name not in existing:
+            param.envvar = [*existing, name]
+        param.show_envvar = True
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            read_options_from_environment(subcommand, f"{prefix}{(command.name or '').upper().replace('-', '_')}_")
+    return command
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use; `lazy` maps a name to (`module:attribute`, summary)."""
+
+    def __init__(self, *args: Any, lazy: Mapping[str, tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = self.commands.get(cmd_name)
+        if command is None and cmd_name in self.lazy:
+            module, _, attribute = self.lazy[cmd_name][0].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            self.add_command(command, cmd_name)
+        return None if command is None else read_options_from_environment(command)
+
+    def summary(self, name: str, limit: int = 45) -> str | None:
+        """A command's short help without importing it; None for a hidden command."""
+        command = self.commands.get(name)
+        if command is None:
+            # Shortened as click shortens a loaded command's help.
+            return click.Command(name, help=self.lazy[name][1]).get_short_help_str(limit)
+        return None if command.hidden else command.get_short_help_str(limit)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, summary) for name in names if (summary := self.summary(name, limit)) is not None]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        names = [name for name in self.list_commands(ctx) if name.startswith(incomplete)]
+        found = [CompletionItem(name, help=summary) for name in names if (summary := self.summary(name)) is not None]
+        # The group's own options, as click.Group completes them after its commands.
+        return found + click.Command.shell_complete(self, ctx, incomplete)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="egain-provision", message=VERSION_LINE)
 def cli() -> None:
     """Declarative provisioning for the eGain Conversation Manager v3 setup API.
@@ -42,7 +123,7 @@ def completion_command(shell: str) -> None:
     click.echo(completion(cli, {}, "egain-provision", "_EGAIN_PROVISION_COMPLETE").source())
 
 
-for _command in (*COMMANDS, version_command, completion_command):
+for _command in (version_command, completion_command):
     cli.add_command(_command)
 
 
@@ -56,7 +137,7 @@ def _single_dash_long_option(argv: list[str], refused: str) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script. Exit codes: 0 ok, 1 error (2 and 3 only from plan)."""
+    """Entry point of the console script. Exit codes: 0 ok, 1 error (2, 3 and 4 only from plan)."""
     try:
         result = cli.main(args=argv, prog_name="egain-provision", standalone_mode=False)
     except click.exceptions.Abort:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 
 import click
@@ -38,6 +39,8 @@ class RunContext:
     """Where the run goes, how much it may do at once, its variables and its journal.
 
     `limit` is the run's one limit on work in flight, shared by every client the run makes.
+    A run whose stages share one event loop (apply: read, then execute) holds one client open
+    for all of them (`open_client`): each client loads the certificate store and asks for a token.
     """
 
     target: Target
@@ -49,6 +52,7 @@ class RunContext:
     limit: AdaptiveLimit = field(init=False, repr=False, compare=False)
     pacer: Pacer = field(init=False, repr=False, compare=False)
     redact: Redactor = field(init=False, repr=False, compare=False)
+    held: EgainClient | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "limit", AdaptiveLimit(self.parallelism))
@@ -62,8 +66,24 @@ class RunContext:
             return parse_rate(self.network.rate_limit)
         return None if self.target.is_local else TIERS["enterprise"]
 
-    def client(self) -> EgainClient:
-        """A client of the target, under the run's limit and pace."""
+    def client(self) -> AbstractAsyncContextManager[EgainClient]:
+        """For `async with`: the client the run holds open, else a new one closed at the end of the block."""
+        return nullcontext(self.held) if self.held is not None else self.new_client()
+
+    async def open_client(self) -> None:
+        """Hold one client open: every later `client()` of the run is this one, until `close_client`."""
+        client = self.new_client()
+        object.__setattr__(self, "held", await client.__aenter__())
+
+    async def close_client(self) -> None:
+        """Close the client `open_client` opened (nothing when none is held)."""
+        client = self.held
+        object.__setattr__(self, "held", None)
+        if client is not None:
+            await client.__aexit__(None, None, None)
+
+    def new_client(self) -> EgainClient:
+        """A new client of the target, under the run's limit and pace."""
         network = self.network
         retry = RetryPolicy(budget=network.retry_budget)
         return self.target.client(

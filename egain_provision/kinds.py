@@ -126,6 +126,9 @@ class Kind:
     set_lists: tuple[str, ...] = ()
     # Base64 fields that export writes as files (folder -> field), referenced with ${file:...}.
     file_fields: dict[str, str] = field(default_factory=dict)
+    # Plain fields that often carry a credential (a callback header's value): a plan shows their
+    # live value only where a manifest declares the field, never on a delete or a removal.
+    opaque_values: tuple[str, ...] = ()
 
     @property
     def singular(self) -> str:
@@ -140,6 +143,7 @@ KINDS: tuple[Kind, ...] = (
         list_key="authentication",
         secret_fields=("oauth2.payload", "basicAuth.password"),
         keyed_lists={"oauth2.headers": "name"},
+        opaque_values=("oauth2.headers[].value",),
     ),
     Kind(
         name="clientApplications",
@@ -148,6 +152,7 @@ KINDS: tuple[Kind, ...] = (
         list_key="clientApplication",
         references=(Reference("roles[].authentication", "authentications"),),
         keyed_lists={"roles": "name", "roles[].headers": "name"},
+        opaque_values=("roles[].headers[].value",),
     ),
     Kind(
         name="participants",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
@@ -78,3 +79,29 @@ class DesiredObject:
     field_locations: dict[str, SourceLocation] = field(default_factory=dict)
     sensitive: dict[str, str | None] = field(default_factory=dict)
     previous_names: tuple[str, ...] = ()
+
+
+# The `scope:` key that stands for every kind.
+EVERY_KIND = "*"
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Which live objects a manifest set owns (its `scope:`), as natural-key globs per kind.
+
+    `globs` is None when no manifest declares a scope: the set owns everything. Otherwise a kind
+    owns the keys its globs match (fnmatchcase), and a kind without globs owns nothing. Named
+    apart from the planner's `scope` (the kinds `--kind` selects), which is another question.
+    """
+
+    globs: dict[str, tuple[str, ...]] | None = None
+
+    @property
+    def declared(self) -> bool:
+        return self.globs is not None
+
+    def owns(self, kind: str, key: str) -> bool:
+        """Whether the object of `kind` named `key` is this manifest set's to change, prune or list."""
+        if self.globs is None:
+            return True
+        return any(fnmatchcase(key, glob) for glob in self.globs.get(kind, ()))

@@ -9,17 +9,17 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-import jsonschema
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any, Literal
 
 from egain_provision.errors import PlanError
 from egain_provision.model import SENSITIVE_DISPLAY, Ref, SourceLocation
 from egain_provision.paths import join_path
 from egain_provision.schemas import load_schema
 
-FORMAT_VERSION = "1.1"
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
+FORMAT_VERSION = "1.2"
 WRITE_ONLY_DISPLAY = "(write-only, not compared)"
 
 ActionType = Literal["create", "update", "delete"]
@@ -187,7 +187,7 @@ def _freeze(instance: Any, *names: str) -> None:
 
 @dataclass(frozen=True)
 class Unmanaged:
-    """A live object that is neither declared nor ignored (deleted only with --prune)."""
+    """A live object in scope that is neither declared nor ignored (deleted only with --prune)."""
 
     kind: str
     natural_key: str
@@ -204,6 +204,8 @@ class Plan:
     unchanged: Mapping[str, int] = field(default_factory=dict)
     unmanaged: Sequence[Unmanaged] = ()
     ignored: Mapping[str, int] = field(default_factory=dict)
+    # Live objects outside the manifests' `scope:`, per kind (format 1.2; absent from older plans).
+    out_of_scope: Mapping[str, int] = field(default_factory=dict)
     warnings: Sequence[str] = ()
     manifests: Sequence[str] = ()
     kinds: Sequence[str] = ()
@@ -214,6 +216,7 @@ class Plan:
         _freeze(self, "actions", "unmanaged", "warnings", "manifests", "kinds")
         object.__setattr__(self, "unchanged", FrozenDict(self.unchanged))
         object.__setattr__(self, "ignored", FrozenDict(self.ignored))
+        object.__setattr__(self, "out_of_scope", FrozenDict(self.out_of_scope))
 
     def count(self, action: ActionType) -> int:
         return sum(1 for item in self.actions if item.action == action)
@@ -264,6 +267,7 @@ class Plan:
                 {"kind": item.kind, "natural_key": item.natural_key, "id": item.id} for item in self.unmanaged
             ],
             "ignored": dict(self.ignored),
+            "out_of_scope": dict(self.out_of_scope),
             "warnings": list(self.warnings),
         }
 
@@ -288,7 +292,7 @@ class Plan:
                 hint="do not edit saved plans; create the plan again with `egain-provision plan --out FILE`",
             )
         # A plan file is input like any other: nothing in it is executed unless it has the published shape.
-        problem = jsonschema.exceptions.best_match(Draft202012Validator(load_schema("plan")).iter_errors(data))
+        problem = _schema_problem(data)
         if problem is not None:
             where = "/".join(str(part) for part in problem.absolute_path) or "(top level)"
             raise PlanError(
@@ -303,6 +307,7 @@ class Plan:
                 unchanged=dict(data.get("unchanged", {})),
                 unmanaged=[Unmanaged(**item) for item in data.get("unmanaged", [])],
                 ignored=dict(data.get("ignored", {})),
+                out_of_scope=dict(data.get("out_of_scope", {})),
                 warnings=list(data.get("warnings", [])),
                 manifests=list(data.get("manifests", [])),
                 kinds=list(data.get("kinds", [])),
@@ -314,6 +319,15 @@ class Plan:
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
+
+
+def _schema_problem(data: dict[str, Any]) -> ValidationError | None:
+    """The most relevant way `data` departs from schemas/plan.schema.json, or None."""
+    # Imported here: only reading a plan file needs jsonschema, not planning or rendering.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    return best_match(Draft202012Validator(load_schema("plan")).iter_errors(data))
 
 
 def digest_of(document: dict[str, Any]) -> str:

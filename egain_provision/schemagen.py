@@ -1,10 +1,10 @@
 """Builds `schemas/manifest.schema.json` and `schemas/plan.schema.json` from KINDS and hand-written fragments.
 
 What depends on the kind table is generated: the manifest's top-level kind lists, `ignore`'s
-per-kind globs, the `<kind>Reference` definitions and the plan's kind enum. Everything else is
-written by hand in `schemas/fragments/`: `manifest.json` (the document shell and shared
-definitions), one `<kind>.json` per kind (its object under `$defs.<singular>` plus helpers it
-alone uses) and `plan.json`. `python -m egain_provision.schemagen --write` regenerates the
+and `scope`'s per-kind globs, the `<kind>Reference` definitions and the plan's kind enum.
+Everything else is written by hand in `schemas/fragments/`: `manifest.json` (the document shell
+and shared definitions), one `<kind>.json` per kind (its object under `$defs.<singular>` plus
+helpers it alone uses) and `plan.json`. `python -m egain_provision.schemagen --write` regenerates the
 schemas (`make schemas`); `--check` exits 1 when a checked-in schema differs from its source.
 """
 
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from egain_provision.kinds import KINDS, Kind
+from egain_provision.model import EVERY_KIND
 from egain_provision.schemas import EXPRESSION
 
 # `data` is the package's link to the repository's `schemas/` folder.
@@ -113,7 +114,7 @@ def accept_expressions(schema: Any) -> Any:
 
 
 def manifest_schema(kinds: Sequence[Kind] = KINDS, *, expressions: bool = True) -> dict[str, Any]:
-    """The manifest schema: the shell fragment, plus per kind its list, its ignore globs and its definitions.
+    """The manifest schema: the shell fragment, plus per kind its list, its ignore and scope globs and its definitions.
 
     With `expressions` (as checked in, for editors) typed values also accept a `${...}` string.
     """
@@ -126,6 +127,22 @@ def manifest_schema(kinds: Sequence[Kind] = KINDS, *, expressions: bool = True) 
             "description": f"Globs (fnmatch) over {kind.name} natural keys.",
         }
         for kind in kinds
+    }
+    properties["scope"]["properties"] = {
+        EVERY_KIND: {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "description": "Globs (fnmatch) over the natural keys of every kind that has no entry of its own here.",
+        },
+        **{
+            kind.name: {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "description": f"Globs (fnmatch) over the {kind.name} these manifests own, by {kind.natural_key}; "
+                'replaces "*" for this kind ([] owns none).',
+            }
+            for kind in kinds
+        },
     }
     markable = _markable(kinds)
     if markable:

@@ -5,23 +5,49 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 import click
 
 from egain_provision.apply import ApplyResult, ExecutablePlan, Executor, Outcome, bind, new_run_id
 from egain_provision.apply.binding import check_target, check_unchanged
 from egain_provision.context import RunContext
-from egain_provision.errors import ManifestError, PlanError
+from egain_provision.errors import ManifestError, PlanError, UsageError
 from egain_provision.journal import Journal
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.live import LiveState, read_live
 from egain_provision.manifest import ManifestSet, load_manifests
+from egain_provision.manifest.reading import Unreadable, read_regular_file
 from egain_provision.manifest.report import text_line
 from egain_provision.plan import Plan
 from egain_provision.planner import PlanOptions, build_plan
+
+T = TypeVar("T")
+
+
+class StageRunner(Protocol):
+    """Runs one stage (a coroutine) to completion on the command's event loop."""
+
+    def __call__(self, stage: Coroutine[Any, Any, T], /) -> T: ...
+
+
+@contextmanager
+def one_client(context: RunContext) -> Iterator[StageRunner]:
+    """Run a command's stages (`run(stage)`) on one event loop with one client held open for all of them.
+
+    Between stages no loop runs, so a prompt there is interrupted by Ctrl-C as usual; the
+    client's connections and token stay good because every stage runs on the same loop.
+    """
+    with asyncio.Runner() as runner:
+        runner.run(context.open_client())
+        try:
+            yield runner.run
+        finally:
+            runner.run(context.close_client())
 
 
 def load_valid_manifests(
@@ -58,6 +84,7 @@ async def compute_plan(manifest_set: ManifestSet, context: RunContext, options: 
         target=context.target.label,
         target_identity=context.target.identity,
         ignore=manifest_set.ignore,
+        ownership=manifest_set.ownership,
         manifests=manifest_set.files,
         options=options,
         sensitive=manifest_set.sensitive,
@@ -76,13 +103,16 @@ async def execute(plan: ExecutablePlan, context: RunContext, on_outcome: Callabl
     journal = Journal(context.journal_path, run_id=new_run_id(), target=context.target.label)
     try:
         async with context.client() as client:
+            # The client may have read the tenant first: the summary counts the execution's requests only.
+            before = replace(client.stats)
             executor = Executor(
                 client, plan, journal=journal, on_outcome=on_outcome, read_after_write=context.read_after_write
             )
             with interruptible(executor, context.network.notice):
                 result = await executor.run()
-            result.requests, result.throttled = client.stats.requests, client.stats.throttled
-            result.waited = client.stats.waited + context.pacer.waited
+            result.requests = client.stats.requests - before.requests
+            result.throttled = client.stats.throttled - before.throttled
+            result.waited = client.stats.waited - before.waited + context.pacer.waited
             return result
     finally:
         journal.close()
@@ -139,3 +169,28 @@ def read_plan_file(paths: tuple[str, ...]) -> Plan | None:
     if not isinstance(data, dict) or "format_version" not in data:
         return None
     return Plan.from_json(data)
+
+
+# A saved plan of many thousands of objects is a few MB; anything near this is not a plan.
+MAX_PLAN_FILE_BYTES = 512 * 1024 * 1024
+NOT_A_PLAN_HINT = "name a file written by `egain-provision plan --out FILE`"
+
+
+def load_plan_file(path: str) -> Plan:
+    """The saved plan at `path`, after apply's checks (format version, digest, schema); PlanError otherwise."""
+    try:
+        text = read_regular_file(path, MAX_PLAN_FILE_BYTES).decode("utf-8")
+    except Unreadable as exc:
+        raise UsageError(f"cannot read the plan file: {exc.reason}", where=path, hint=exc.hint) from None
+    except UnicodeDecodeError:
+        raise PlanError("not a plan file: not UTF-8 text", where=path, hint=NOT_A_PLAN_HINT) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problem = f"not a plan file: not JSON ({exc.msg} at line {exc.lineno})"
+        raise PlanError(problem, where=path, hint=NOT_A_PLAN_HINT) from None
+    try:
+        return Plan.from_json(data)
+    except PlanError as exc:
+        exc.where = exc.where or path
+        raise

@@ -23,7 +23,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "plan": (),
     "diff": ("normalize", "plan"),
     "planner": ("live", "normalize", "diff", "plan"),
-    "render": ("plan", "manifest.report"),
+    # The routing graph: from desired objects or a plan's actions; the Markdown plan embeds its diagram.
+    "graph": ("plan",),
+    "render": ("plan", "manifest.report", "graph"),
     "journal": ("files",),
     "files": (),
     "export": ("live", "normalize"),

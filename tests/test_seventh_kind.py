@@ -3,13 +3,14 @@
 The test copies the package and its schemas, adds a throw-away `greetings` kind to the copy's
 kind table and a fragment for its fields, regenerates the copy's schemas, gives the copy's
 sandbox a rule for it (the sandbox is an independent reading, so it needs its own), and then
-runs validate, plan, apply, export and prune through the copy's CLI against its embedded sandbox.
+runs validate, graph, plan, apply, export and prune through the copy's CLI against its embedded sandbox.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -139,6 +140,10 @@ def test_validate_plan_apply_export_and_prune_handle_the_seventh_kind(copy: Path
     assert cli(copy, "validate", with_greeting).returncode == 0
     wrong = cli(copy, "validate", manifest(copy, WITH_GREETING.replace("text:", "txt:")))
     assert wrong.returncode == 1 and "unknown field 'txt'" in wrong.stdout
+
+    drawn = cli(copy, "graph", manifest(copy, WITH_GREETING))
+    assert drawn.returncode == 0, drawn.stderr
+    assert '["greetings"]' in drawn.stdout and re.search(r"n\d+ -->\|channel\| n\d+", drawn.stdout)
 
     with_greeting = manifest(copy, WITH_GREETING)
     planned = cli(copy, "plan", "--target", "sandbox", "--detailed-exitcode", "--format", "json", with_greeting)

@@ -1,23 +1,47 @@
-"""One module per command; this list is what the CLI registers."""
+"""One module per command; this table is what the CLI registers, without importing the modules.
+
+Each row names the command, where it lives (`module:attribute`) and its summary (the first
+paragraph of its docstring, which a test keeps equal), so `--help` and shell completion list
+every command while only the command that runs is imported.
+"""
 
 from __future__ import annotations
 
-import click
-
-from egain_provision.commands.apply import apply_command
-from egain_provision.commands.doctor import doctor_command
-from egain_provision.commands.export import export_command
-from egain_provision.commands.plan import plan_command
-from egain_provision.commands.sandbox import sandbox_group
-from egain_provision.commands.schema import schema_command
-from egain_provision.commands.validate import validate_command
-
-COMMANDS: list[click.Command] = [
-    validate_command,
-    plan_command,
-    apply_command,
-    export_command,
-    doctor_command,
-    sandbox_group,
-    schema_command,
-]
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": (
+        "egain_provision.commands.validate:validate_command",
+        "Check manifests offline: YAML, schema, interpolation, duplicates and references.",
+    ),
+    "plan": (
+        "egain_provision.commands.plan:plan_command",
+        "Show what apply would change in the tenant to match the manifests in PATHS.",
+    ),
+    "apply": (
+        "egain_provision.commands.apply:apply_command",
+        "Make the tenant match the manifests in PATHS, or execute a saved PLANFILE.",
+    ),
+    "show": (
+        "egain_provision.commands.show:show_command",
+        "Render a saved PLANFILE again (from `plan --out`), without contacting the tenant.",
+    ),
+    "export": (
+        "egain_provision.commands.export:export_command",
+        "Write the live tenant as manifests into --out, ready for git.",
+    ),
+    "graph": (
+        "egain_provision.commands.graph:graph_command",
+        "Draw the routing the manifests declare: objects grouped by kind, references as labelled arrows.",
+    ),
+    "doctor": (
+        "egain_provision.commands.doctor:doctor_command",
+        "Probe the target with reads only and report how it behaves where eGain's spec is silent.",
+    ),
+    "sandbox": (
+        "egain_provision.commands.sandbox:sandbox_group",
+        "The local emulator of the eGain Conversation Manager v3 setup API.",
+    ),
+    "schema": (
+        "egain_provision.commands.schema:schema_command",
+        "Print the JSON Schema (2020-12) of a manifest (default) or of a JSON plan.",
+    ),
+}

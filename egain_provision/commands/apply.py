@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import sys
 
@@ -21,6 +20,7 @@ from egain_provision.commands.common import (
 from egain_provision.commands.plan import prune_options
 from egain_provision.context import DEFAULT_JOURNAL, DEFAULT_READ_AFTER_WRITE, RunContext
 from egain_provision.errors import UsageError
+from egain_provision.plan import Plan
 from egain_provision.planner import DEFAULT_MAX_DELETES, PlanOptions
 from egain_provision.progress import Progress, echo_summary
 from egain_provision.render import render_text
@@ -29,6 +29,7 @@ from egain_provision.workflow import (
     compute_plan,
     execute,
     load_valid_manifests,
+    one_client,
     prepare_saved_plan,
     read_plan_file,
     refuse_excess_deletes,
@@ -40,7 +41,7 @@ EXIT_INTERRUPTED = 130
 
 
 @click.command("apply")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="PATHS... | PLANFILE")
 @target_options
 @kind_option
 @prune_options
@@ -102,28 +103,31 @@ def apply_command(
     saved = read_plan_file(paths)
     if saved is not None:
         refuse_planning_options(kinds=kinds, prune=prune, max_deletes=max_deletes, rotate_secrets=rotate_secrets)
-        context = RunContext(resolve_target(target), parallelism, variables, journal_path, read_after_write, network())
-        executable = asyncio.run(prepare_saved_plan(saved, context))
-        planned = saved
-    else:
-        manifest_set = load_valid_manifests(paths, variables)
-        context = RunContext(resolve_target(target), parallelism, variables, journal_path, read_after_write, network())
-        options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets)
-        planned = asyncio.run(compute_plan(manifest_set, context, options))
-        executable = bind(planned)
-        # With --format json or markdown, stdout carries only the summary; the plan goes to stderr.
-        click.echo(render_text(planned, color=color_enabled(no_color) and fmt == "text"), nl=False, err=fmt != "text")
-    refuse_excess_deletes(planned)
-    if not planned.has_changes:
-        click.echo(f"Nothing to apply on {context.target.label}.", err=True)
-        if fmt != "text":
-            echo_summary(ApplyResult(), context.target.label, fmt)
-        return EXIT_OK
-    if saved is None and not auto_approve:
-        confirm(context.target)
-    # What planning built lives until the end: keep the collector from rescanning it during apply.
-    gc.freeze()
-    result = asyncio.run(execute(executable, context, Progress(len(planned.actions))))
+    source = saved if saved is not None else load_valid_manifests(paths, variables)
+    context = RunContext(resolve_target(target), parallelism, variables, journal_path, read_after_write, network())
+    # One client reads the tenant and executes: one certificate store loaded, one token asked for.
+    with one_client(context) as run:
+        if isinstance(source, Plan):
+            executable = run(prepare_saved_plan(source, context))
+            planned = source
+        else:
+            options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets)
+            planned = run(compute_plan(source, context, options))
+            executable = bind(planned)
+            # With --format json or markdown, stdout carries only the summary; the plan goes to stderr.
+            shown = render_text(planned, color=color_enabled(no_color) and fmt == "text")
+            click.echo(shown, nl=False, err=fmt != "text")
+        refuse_excess_deletes(planned)
+        if not planned.has_changes:
+            click.echo(f"Nothing to apply on {context.target.label}.", err=True)
+            if fmt != "text":
+                echo_summary(ApplyResult(), context.target.label, fmt)
+            return EXIT_OK
+        if saved is None and not auto_approve:
+            confirm(context.target)
+        # What planning built lives until the end: keep the collector from rescanning it during apply.
+        gc.freeze()
+        result = run(execute(executable, context, Progress(len(planned.actions))))
     echo_summary(result, context.target.label, fmt)
     if result.interrupted:
         return EXIT_INTERRUPTED

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import io
-import logging
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import yaml
-from dotenv import dotenv_values
-from dotenv.parser import parse_stream
 
-from egain_provision.client import DEFAULT_TIMEOUT
-from egain_provision.context import Network
 from egain_provision.errors import UsageError
 from egain_provision.kinds import SETUP_ORDER
-from egain_provision.limits import RetryPolicy, parse_rate
 from egain_provision.manifest.reading import Unreadable, read_regular_file
+
+if TYPE_CHECKING:
+    from egain_provision.context import Network
+
+# The tenant-facing options import the HTTP client and asyncio (egain_provision.client, .limits,
+# .context) where they are used: `validate` shares this module and must start without them.
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,6 +85,10 @@ def _read_var_file(path: Path) -> dict[str, str]:
 
 
 def _read_dotenv(path: Path, text: str) -> dict[str, str]:
+    # Imported here, as logging below: most runs read no dotenv file and log nothing.
+    from dotenv import dotenv_values
+    from dotenv.parser import parse_stream
+
     for binding in parse_stream(io.StringIO(text)):
         if binding.error or (binding.key is not None and binding.value is None):
             raise UsageError(
@@ -113,6 +117,8 @@ def _remember(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]
 
 
 def _check_rate(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from egain_provision.limits import parse_rate
+
     if value is not None:
         try:
             parse_rate(value)
@@ -126,12 +132,17 @@ NETWORK_OPTIONS = "egain_provision.network"
 
 def network() -> Network:
     """The network settings the current command was given (`--rate-limit`, `--timeout`, ...)."""
+    from egain_provision.context import Network
+
     given = click.get_current_context().meta.get(NETWORK_OPTIONS, {})
     return Network(**{name: value for name, value in given.items() if value is not None})
 
 
 def network_options(func: F) -> F:
     """Pace, time budgets and trust for commands that talk to a tenant (read back with `network()`)."""
+    from egain_provision.client import DEFAULT_TIMEOUT
+    from egain_provision.limits import RetryPolicy
+
     func = click.option(
         "--ca-cert",
         type=click.Path(exists=True, dir_okay=False),
@@ -209,5 +220,7 @@ def kind_option(func: F) -> F:
 def configure_logging(verbose: bool) -> None:
     """`-v`: HTTP request lines on stderr."""
     if verbose:
+        import logging
+
         logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
         logging.getLogger("egain_provision").setLevel(logging.DEBUG)

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import click
 
 from egain_provision.commands.common import configure_logging, kind_option, network, target_options
 from egain_provision.context import RunContext
+from egain_provision.errors import UsageError
 from egain_provision.export import build_export, dump_document, env_example
 from egain_provision.files import write_atomic
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.schemas import schema_text
 from egain_provision.targets import resolve_target
 from egain_provision.workflow import read_tenant
+
+# Lists what the last export wrote, so the next one replaces exactly those files and nothing else.
+EXPORT_MARKER = ".egain-export"
+MARKER_HEADER = (
+    "# Written by `egain-provision export`: the files of the last export into this directory.\n"
+    "# The next export replaces them; it refuses a directory holding manifests it did not write.\n"
+)
 
 
 @click.command("export")
@@ -31,6 +39,9 @@ def export_command(
     become ${env:EGAIN_VAR_...} placeholders (listed in .env.example), channel icons become
     files under icons/. The same tenant always exports the same bytes; `plan` right after an
     export (with the placeholder variables set) has nothing to change.
+
+    --out must be empty, new, or written by an earlier export (listed in its .egain-export):
+    manifests there that an export did not write would be read beside the new ones as duplicates.
     """
     configure_logging(verbose)
     resolved = resolve_target(target)
@@ -44,11 +55,16 @@ def export_command(
     written.update({directory / relative: data for relative, data in export.files.items()})
     written[directory / ".env.example"] = env_example(export.variables).encode("utf-8")
     written[directory / "manifest.schema.json"] = _schema_bytes()
-    stale = _stale_exports(directory, set(written))
+    exported = previous_export(directory)
+    refuse_files_in_the_way(directory, set(written), exported)
+    # Listed first: an export interrupted halfway leaves a directory the next export accepts.
+    _write_marker(directory, exported | set(written))
     for path, data in sorted(written.items()):
         write_atomic(path, data, what="the export")
-    for path in stale:
-        path.unlink()
+    for path in sorted(exported - set(written)):
+        if path.is_file():
+            path.unlink()
+    _write_marker(directory, set(written))
     for warning in export.warnings:
         click.echo(f"Warning: {warning}", err=True)
     total = sum(export.counts.values())
@@ -67,7 +83,36 @@ def _schema_bytes() -> bytes:
     return schema_text("manifest").encode("utf-8")
 
 
-def _stale_exports(directory: Path, written: set[Path]) -> list[Path]:
-    """Manifest files of an earlier export that this one no longer writes (a kind that became empty)."""
-    names = [f"{name}.yaml" for name in SETUP_ORDER] + ["tenant.yaml"]
-    return [directory / name for name in names if (directory / name).is_file() and directory / name not in written]
+def previous_export(directory: Path) -> set[Path]:
+    """The files the last export into `directory` wrote, from its marker (names inside the directory only)."""
+    marker = directory / EXPORT_MARKER
+    if not marker.is_file():
+        return set()
+    try:
+        lines = marker.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {marker} ({type(exc).__name__})", hint="remove it or export elsewhere") from None
+    names = [PurePosixPath(line.strip()) for line in lines if line.strip() and not line.startswith("#")]
+    return {directory / name for name in names if not name.is_absolute() and ".." not in name.parts}
+
+
+def refuse_files_in_the_way(directory: Path, written: set[Path], exported: set[Path]) -> None:
+    """UsageError naming the manifests an export did not write (validate would read them beside the new
+    ones) and the files this export would overwrite without having written them."""
+    if not directory.is_dir():
+        return
+    manifests = {path for path in directory.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file()}
+    in_the_way = sorted((manifests | {path for path in written if path.exists()}) - exported)
+    if in_the_way:
+        names = [str(path.relative_to(directory)) for path in in_the_way]
+        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        raise UsageError(
+            f"{directory} holds files that no export wrote: {shown}; nothing was written",
+            hint="export into an empty or new directory (or one an earlier export wrote), or move those files away",
+        )
+
+
+def _write_marker(directory: Path, files: set[Path]) -> None:
+    names = sorted(path.relative_to(directory).as_posix() for path in files)
+    text = MARKER_HEADER + "".join(f"{name}\n" for name in names)
+    write_atomic(directory / EXPORT_MARKER, text.encode("utf-8"), what="the export")

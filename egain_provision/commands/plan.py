@@ -32,6 +32,8 @@ from egain_provision.workflow import compute_plan, load_valid_manifests, refuse_
 EXIT_NO_CHANGES = 0
 EXIT_CHANGES = 2
 EXIT_CHANGES_WITH_DELETES = 3
+# With --detailed-exitcode: the plan was shown, but it deletes more than --max-deletes allows (apply refuses it).
+EXIT_REFUSED_DELETES = 4
 
 
 def prune_options(func: click.decorators.FC) -> click.decorators.FC:
@@ -46,7 +48,7 @@ def prune_options(func: click.decorators.FC) -> click.decorators.FC:
     func = click.option(
         "--prune",
         is_flag=True,
-        help="Delete live objects that are neither declared nor ignored (in reverse dependency order).",
+        help="Delete live objects in scope that are neither declared nor ignored (in reverse dependency order).",
     )(func)
     func = click.option(
         "--rotate-secrets",
@@ -76,7 +78,8 @@ def prune_options(func: click.decorators.FC) -> click.decorators.FC:
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
-    help="Exit 0 with no changes, 2 with changes, 3 with changes that include deletes (1 is always an error).",
+    help="Exit 0 with no changes, 2 with changes, 3 with changes that include deletes, 4 when the plan is shown "
+    "but refused for deleting more than --max-deletes (without this option, 1); 1 is always an error.",
 )
 @click.option("--no-color", is_flag=True, help="No colour in text output (also when NO_COLOR is set).")
 def plan_command(
@@ -113,13 +116,27 @@ def plan_command(
     click.echo(render(plan, fmt, color=color_enabled(no_color)), nl=False)
     if plan.has_changes:
         click.echo(apply_cost(plan, context.rate), err=True)
+    if plan.delete_limit_exceeded:
+        return refused(plan, out, detailed_exitcode)
     if out:
         write_plan_file(Path(out), plan.dumps())
         click.echo(f"Saved the plan to {out}; apply it with `egain-provision apply {out}`.", err=True)
-    refuse_excess_deletes(plan)
     if not detailed_exitcode or not plan.has_changes:
         return EXIT_NO_CHANGES
     return EXIT_CHANGES_WITH_DELETES if plan.has_deletes else EXIT_CHANGES
+
+
+def refused(plan: Plan, out: str | None, detailed_exitcode: bool) -> int:
+    """A plan over --max-deletes, already shown: never saved; exit 4 with --detailed-exitcode, else the error (1)."""
+    if out:
+        click.echo(f"The plan was not saved to {out}: apply refuses a plan over --max-deletes.", err=True)
+    try:
+        refuse_excess_deletes(plan)
+    except PlanError as exc:
+        if not detailed_exitcode:
+            raise
+        click.echo(f"Error: {exc}", err=True)
+    return EXIT_REFUSED_DELETES
 
 
 def apply_cost(plan: Plan, rate: Rate | None) -> str:

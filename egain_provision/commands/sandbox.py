@@ -178,3 +178,40 @@ def _print_banner(url: str, config: SandboxConfig) -> None:
     click.echo(f"  client secret: {config.client_secret}")
     click.echo(f"  database: {config.db_path}")
     click.echo("Press Ctrl-C to stop.")
+
+
+@sandbox_group.command("reset")
+@click.option(
+    "--db",
+    "db_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="The sandbox's SQLite file (default: EGAIN_SANDBOX_DB, else .egain/sandbox.db, the embedded sandbox).",
+)
+def reset_command(db_path: str | None) -> None:
+    """Empty a sandbox: delete every object it holds, so the next plan starts from nothing.
+
+    Only a sandbox's own database file is touched; any other file is refused. A sandbox being
+    served from the file sees the reset at once (POST /_sandbox/reset does the same over HTTP).
+    """
+    import os
+
+    from egain_provision.sandbox.store import Store, is_sandbox_database
+    from egain_provision.targets import DEFAULT_SANDBOX_DB
+
+    path = Path(db_path or os.environ.get("EGAIN_SANDBOX_DB") or DEFAULT_SANDBOX_DB)
+    if not path.exists():
+        click.echo(f"{path}: no sandbox there yet; nothing to reset.", err=True)
+        return
+    if not path.is_file() or not is_sandbox_database(path):
+        raise UsageError(
+            "not a sandbox database; refusing to touch it",
+            where=str(path),
+            hint="name the SQLite file a sandbox uses (--db), e.g. .egain/sandbox.db",
+        )
+    store = Store(str(path))
+    try:
+        count = store.reset()
+    finally:
+        store.close()
+    click.echo(f"Reset the sandbox at {path}: deleted {count} object{'' if count == 1 else 's'}.", err=True)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from egain_provision.commands.common import color_enabled, parse_variables, var_options
-from egain_provision.manifest import load_manifests
+from egain_provision.manifest import load_manifests, manifest_files
+from egain_provision.manifest.loader import MAX_FILE_BYTES
 from egain_provision.manifest.report import FORMATS, render, summary_line, text_line
+from egain_provision.manifest.sniff import looks_like_manifest
 
 
 @click.command("validate")
@@ -20,6 +22,18 @@ from egain_provision.manifest.report import FORMATS, render, summary_line, text_
     help="text for people, json (a list of diagnostics) for programs, github for workflow annotations.",
 )
 @var_options
+@click.option(
+    "--only-manifests",
+    is_flag=True,
+    help="Skip, with a note on stderr, YAML files that are not manifests (no top-level version: or kind "
+    "list, e.g. CI files and --var-file files); for hooks handed every changed *.yaml.",
+)
+@click.option(
+    "--allow-unset",
+    is_flag=True,
+    help="An unset ${env:...} or ${var:...} is a warning, not an error, and the field it feeds goes "
+    "unchecked; for checks without the secrets at hand, such as the pre-commit hook.",
+)
 @click.option("--no-color", is_flag=True, help="Plain text output (also when NO_COLOR is set).")
 @click.pass_context
 def validate_command(
@@ -28,6 +42,8 @@ def validate_command(
     fmt: str,
     var_pairs: tuple[str, ...],
     var_files: tuple[str, ...],
+    only_manifests: bool,
+    allow_unset: bool,
     no_color: bool,
 ) -> None:
     """Check manifests offline: YAML, schema, interpolation, duplicates and references.
@@ -37,7 +53,8 @@ def validate_command(
     Exits 0 when the manifests are valid (warnings allowed), 1 otherwise.
     """
     variables = parse_variables(var_pairs, var_files)
-    manifest_set = load_manifests(paths, variables=variables)
+    files = _manifests_among(manifest_files(paths)) if only_manifests else list(paths)
+    manifest_set = load_manifests(files, variables=variables, allow_unset=allow_unset)
     for warning in manifest_set.unused_variables(variables):
         click.echo(text_line(warning), nl=False, err=True)
     errors, warnings = len(manifest_set.errors), len(manifest_set.warnings)
@@ -47,3 +64,14 @@ def validate_command(
         nl=False,
     )
     ctx.exit(1 if errors else 0)
+
+
+def _manifests_among(files: list[str]) -> list[str]:
+    """`files` less those that are not manifests, each named on stderr (a hook's output shows why)."""
+    kept = []
+    for file in files:
+        if looks_like_manifest(file, MAX_FILE_BYTES):
+            kept.append(file)
+        else:
+            click.echo(f"{file}: skipped: not a manifest (no top-level 'version:' or kind list)", err=True)
+    return kept

@@ -32,6 +32,10 @@ class InterpolationError(Exception):
         self.hint = hint
 
 
+class UnsetValue(InterpolationError):
+    """An `${env:...}` or `${var:...}` with no value in this run (`validate --allow-unset` lets it pass)."""
+
+
 @dataclass(frozen=True)
 class Expanded:
     """A string after interpolation; `from_env` marks it sensitive."""
@@ -111,7 +115,7 @@ class Interpolator:
                 f"export the value as {ENV_PREFIX}{name.removeprefix(ENV_PREFIX) or 'NAME'} and use that name",
             )
         if name not in self.environ:
-            raise InterpolationError(f"environment variable {name} is not set", f"export {name}=... before running")
+            raise UnsetValue(f"environment variable {name} is not set", f"export {name}=... before running")
         return self.environ[name]
 
     def _var(self, name: str) -> str:
@@ -119,7 +123,7 @@ class Interpolator:
             raise InterpolationError(f"invalid variable name {name!r}", "write ${var:NAME} (letters, digits, _ . -)")
         self.referenced.add(name)
         if name not in self.variables:
-            raise InterpolationError(
+            raise UnsetValue(
                 f"variable {name!r} is not set", f"pass --var {name}=VALUE or a --var-file that defines {name}"
             )
         return self.variables[name]

@@ -23,11 +23,12 @@ from egain_provision.errors import UsageError
 from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, Reference
 from egain_provision.manifest.checks import check_declared
 from egain_provision.manifest.declared import Declared, Document, under
-from egain_provision.manifest.interpolate import InterpolationError, Interpolator, has_expression
+from egain_provision.manifest.interpolate import InterpolationError, Interpolator, UnsetValue, has_expression
+from egain_provision.manifest.ownership import ScopeReader, outside_scope
 from egain_provision.manifest.reading import Unreadable, read_regular_file
 from egain_provision.manifest.validation import document_problems, object_problems
 from egain_provision.manifest.yamlnodes import NodeReader, compose_documents, decode_text, mark_location
-from egain_provision.model import DesiredObject, Diagnostic, SourceLocation
+from egain_provision.model import DesiredObject, Diagnostic, Ownership, Severity, SourceLocation
 from egain_provision.paths import join_path
 from egain_provision.references import KEEP, api_path_of, rewrite_references
 from egain_provision.sensitive import Marked, read_marks, secret_paths
@@ -45,6 +46,8 @@ class ManifestSet:
 
     objects: list[DesiredObject] = field(default_factory=list)
     ignore: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # What `scope:` says the set owns, merged over every document (everything when none has one).
+    ownership: Ownership = field(default_factory=Ownership)
     # Further secret item names (`sensitive: {attributes: [apiKey]}`), merged over every document.
     sensitive: dict[str, frozenset[str]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -129,15 +132,21 @@ def load_manifests(
     *,
     variables: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
+    allow_unset: bool = False,
 ) -> ManifestSet:
-    """Read and check the manifests at `paths` (files or directories); never raises for bad content."""
+    """Read and check the manifests at `paths` (files or directories); never raises for bad content.
+
+    `allow_unset`: an unset `${env:...}`/`${var:...}` is a warning and its field goes unchecked.
+    """
     files = manifest_files(paths)
     interpolator = Interpolator(variables or {}, os.environ if environ is None else environ)
-    loading = _Loading(interpolator)
+    loading = _Loading(interpolator, allow_unset)
     with _collector_paused():
         for index, file in enumerate(files):
             loading.read_file(index, file)
     loading.diagnostics.extend(check_declared(loading.declared))
+    ownership = loading.scopes.ownership()
+    loading.diagnostics.extend(outside_scope(loading.declared, ownership))
     ordered = sorted(loading.declared, key=lambda obj: (SETUP_ORDER.index(obj.kind.name), obj.order))
     located: dict[int, dict[str, dict[str, SourceLocation]]] = {}
     env_paths: dict[int, dict[str, dict[str, None]]] = {}
@@ -156,6 +165,7 @@ def load_manifests(
     return ManifestSet(
         objects=objects,
         ignore={kind: tuple(dict.fromkeys(globs)) for kind, globs in loading.ignore.items()},
+        ownership=ownership,
         sensitive={list_path: frozenset(names) for list_path, names in loading.marked.items()},
         diagnostics=sorted(loading.diagnostics, key=Diagnostic.sort_key),
         files=files,
@@ -166,11 +176,13 @@ def load_manifests(
 class _Loading:
     """The state of one `load_manifests` call."""
 
-    def __init__(self, interpolator: Interpolator) -> None:
+    def __init__(self, interpolator: Interpolator, allow_unset: bool = False) -> None:
         self.interpolator = interpolator
+        self.allow_unset = allow_unset
         self.diagnostics: list[Diagnostic] = []
         self.declared: list[Declared] = []
         self.ignore: dict[str, list[str]] = {}
+        self.scopes = ScopeReader(self.diagnostics)
         self.marked: dict[str, set[str]] = {}
 
     def read_file(self, index: int, file: str) -> None:
@@ -217,7 +229,8 @@ class _Loading:
             try:
                 expanded = self.interpolator.expand(text, document.base_dir, plain=plain)
             except InterpolationError as exc:
-                self.diagnostics.append(Diagnostic("error", location, path, exc.message, exc.hint))
+                severity: Severity = "warning" if self.allow_unset and isinstance(exc, UnsetValue) else "error"
+                self.diagnostics.append(Diagnostic(severity, location, path, exc.message, exc.hint))
                 document.reported.add(path)
                 # Still a template, not a literal: no "literal secret" warning on top of the error.
                 document.templates[path] = text
@@ -248,6 +261,7 @@ class _Loading:
         if not isinstance(document.value, dict):
             return
         self.collect_ignore(document.value.get("ignore"))
+        self.scopes.read(document)
         for kind_name in SETUP_ORDER:
             items = document.value.get(kind_name)
             if isinstance(items, list):

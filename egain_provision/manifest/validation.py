@@ -11,18 +11,19 @@ from __future__ import annotations
 import copy
 import difflib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from egain_provision.errors import SchemaError
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.manifest.fastcheck import Check, Unsupported, compile_schema
 from egain_provision.paths import join_path
 from egain_provision.schemas import interpolated, load_schema
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 _JSON_TYPES = {
     "object": "a mapping",
@@ -45,12 +46,26 @@ class Problem:
     at_key: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass
 class Validator:
-    """jsonschema for the errors, and a compiled yes/no check (when possible) for the fast path."""
+    """jsonschema for the errors, and a compiled yes/no check (when possible) for the fast path.
 
-    schema: Draft202012Validator
+    jsonschema is imported and built on the first value the fast check rejects: valid manifests
+    never need it, and importing it is most of a small `validate`'s start-up.
+    """
+
+    rules: dict[str, Any]
     fast: Check | None
+    _schema: Draft202012Validator | None = field(default=None, init=False, repr=False)
+
+    @property
+    def schema(self) -> Draft202012Validator:
+        """The jsonschema validator of `rules`, the authority for every reported error."""
+        if self._schema is None:
+            from jsonschema import Draft202012Validator
+
+            self._schema = Draft202012Validator(self.rules)
+        return self._schema
 
     def problems(self, value: Any, is_sensitive: Callable[[str], bool]) -> list[Problem]:
         if self.fast is not None and self.fast(value):
@@ -104,7 +119,7 @@ def _validator(schema: dict[str, Any]) -> Validator:
         fast: Check | None = compile_schema(schema, schema)
     except Unsupported:
         fast = None
-    return Validator(Draft202012Validator(schema), fast)
+    return Validator(schema, fast)
 
 
 def document_problems(document: Any, is_sensitive: Callable[[str], bool]) -> list[Problem]:

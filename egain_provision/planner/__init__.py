@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from egain_provision.errors import PlanError
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.live import LiveState
-from egain_provision.model import DesiredObject
+from egain_provision.model import DesiredObject, Ownership
 from egain_provision.plan import Action, Plan
-from egain_provision.planner.match import Pending, check_references, is_ignored, match
+from egain_provision.planner.match import Matching, Pending, check_references, is_ignored, match
 from egain_provision.planner.objects import plan_object, unknown_field_warnings
 from egain_provision.planner.order import order_actions
 from egain_provision.planner.prune import prune
@@ -42,13 +42,18 @@ def build_plan(
     target: str,
     target_identity: str,
     ignore: Mapping[str, Sequence[str]] | None = None,
+    ownership: Ownership | None = None,
     manifests: Sequence[str] = (),
     options: PlanOptions | None = None,
     sensitive: Marked | None = None,
 ) -> Plan:
-    """Compare the declared objects with the live tenant; PlanError (with diagnostics) for unresolvable input."""
+    """Compare the declared objects with the live tenant; PlanError (with diagnostics) for unresolvable input.
+
+    `ownership` (`scope:`) limits the undeclared live objects it speaks of; the loader refused declared ones outside.
+    """
     options = options or PlanOptions()
     ignore = ignore or {}
+    ownership = ownership or Ownership()
     scope = set(options.kinds) or set(SETUP_ORDER)
     managed = [obj for obj in objects if obj.kind in scope and not is_ignored(ignore, obj.kind, obj.natural_key)]
     matching, problems = match(objects, live)
@@ -64,6 +69,43 @@ def build_plan(
         for obj in objects
         if obj.kind in scope and is_ignored(ignore, obj.kind, obj.natural_key)
     ]
+    forward, unchanged = _plan_declared(managed, matching, pending, options, sensitive, warnings)
+    pruning = prune(
+        objects,
+        matching,
+        forward,
+        scope=scope,
+        ignore=ignore,
+        ownership=ownership,
+        delete=options.prune,
+        marked=sensitive,
+    )
+    warnings += unknown_field_warnings(live, scope, ignore, ownership)
+    return Plan(
+        target=target,
+        target_identity=target_identity,
+        manifests=tuple(manifests),
+        kinds=tuple(name for name in SETUP_ORDER if name in scope),
+        prune=options.prune,
+        max_deletes=options.max_deletes,
+        actions=tuple(order_actions(forward + pruning.deletes)),
+        unchanged=unchanged,
+        unmanaged=tuple(pruning.unmanaged),
+        ignored=pruning.ignored,
+        out_of_scope=pruning.out_of_scope,
+        warnings=tuple(live.warnings + warnings + pruning.warnings),
+    )
+
+
+def _plan_declared(
+    managed: Sequence[DesiredObject],
+    matching: Matching,
+    pending: Mapping[tuple[str, str], Pending],
+    options: PlanOptions,
+    sensitive: Marked | None,
+    warnings: list[str],
+) -> tuple[list[Action], dict[str, int]]:
+    """A create or update for each managed object that differs, and per kind the count of those that do not."""
     forward: list[Action] = []
     unchanged: dict[str, int] = {}
     write_only_skipped = 0
@@ -80,18 +122,4 @@ def build_plan(
             f"{write_only_skipped} secret field(s) are write-only on this tenant and were not compared; "
             "pass --rotate-secrets to send them"
         )
-    pruning = prune(objects, matching, forward, scope=scope, ignore=ignore, delete=options.prune, marked=sensitive)
-    warnings += unknown_field_warnings(live, scope, ignore)
-    return Plan(
-        target=target,
-        target_identity=target_identity,
-        manifests=tuple(manifests),
-        kinds=tuple(name for name in SETUP_ORDER if name in scope),
-        prune=options.prune,
-        max_deletes=options.max_deletes,
-        actions=tuple(order_actions(forward + pruning.deletes)),
-        unchanged=unchanged,
-        unmanaged=tuple(pruning.unmanaged),
-        ignored=pruning.ignored,
-        warnings=tuple(live.warnings + warnings + pruning.warnings),
-    )
+    return forward, unchanged

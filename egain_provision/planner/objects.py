@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from egain_provision.diff import diff_documents, pattern_of
 from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, Reference
 from egain_provision.live import LiveObject, LiveState
-from egain_provision.model import DesiredObject, Ref
+from egain_provision.model import DesiredObject, Ownership, Ref
 from egain_provision.normalize import (
     align_paths,
     clone,
@@ -21,7 +21,7 @@ from egain_provision.normalize import (
     mark_sensitive,
 )
 from egain_provision.paths import get_concrete, get_path, set_concrete, set_path
-from egain_provision.plan import SENSITIVE_DISPLAY, WRITE_ONLY_DISPLAY, Action, Change
+from egain_provision.plan import MISSING, SENSITIVE_DISPLAY, WRITE_ONLY_DISPLAY, Action, Change
 from egain_provision.planner.match import Matching, Pending, is_ignored
 from egain_provision.references import KEEP, rewrite_references
 from egain_provision.sensitive import Marked, secret_item_values, secret_paths
@@ -69,7 +69,7 @@ def plan_object(
     live_sensitive = align_paths(kind, sensitive_paths, obj.body, live_obj.body)
     mark_sensitive(live_api, sorted(set(live_sensitive) | set(secret_paths(kind, live_api, marked))))
     live_doc = comparable(kind, live_to_manifest(kind, live_api, matching.key_of_id))
-    changes = mark_pending(kind, diff_documents(live_doc, desired_doc), pending) + forced
+    changes = hide_opaque_removals(kind, mark_pending(kind, diff_documents(live_doc, desired_doc), pending)) + forced
     if not changes:
         return ObjectPlan(None, skipped)
     if live_obj.modified is not None:
@@ -131,6 +131,21 @@ def _masked_secrets(
                     yield f"{items.list_path}[{name}].{items.value}", live_path, desired
 
 
+def hide_opaque_removals(kind: Kind, changes: list[Change]) -> list[Change]:
+    """Live values of the kind's opaque fields that no manifest declares (removed, or deleted) shown as sensitive.
+
+    A callback header may hold a token the API does not mark secret; declared in a manifest it is
+    the author's own text, but a live one the plan removes is only the tenant's, and never shown.
+    """
+    opaque = {pattern.replace("[]", "") for pattern in kind.opaque_values}
+    return [
+        replace(change, sensitive=True)
+        if not change.sensitive and change.after is MISSING and pattern_of(change.path) in opaque
+        else change
+        for change in changes
+    ]
+
+
 def plan_delete(
     live_obj: LiveObject, matching: Matching, depends_on: list[str], marked: Marked | None = None
 ) -> Action:
@@ -146,15 +161,18 @@ def plan_delete(
         natural_key=live_obj.natural_key,
         id=live_obj.id,
         modified=live_obj.modified,
-        changes=diff_documents(doc, None),
+        changes=hide_opaque_removals(kind, diff_documents(doc, None)),
         depends_on=depends_on,
     )
 
 
-def unknown_field_warnings(live: LiveState, scope: Collection[str], ignore: Mapping[str, Sequence[str]]) -> list[str]:
+def unknown_field_warnings(
+    live: LiveState, scope: Collection[str], ignore: Mapping[str, Sequence[str]], ownership: Ownership
+) -> list[str]:
     """One warning per kind and field pattern the tenant answers but the manifest schema does not know.
 
-    Every live object of the kinds planned counts, managed or not, except those the user ignores.
+    Every live object of the kinds planned counts, managed or not, except those the user ignores
+    and those outside the manifests' `scope:` (another team's objects are not theirs to hear of).
     """
     found: list[str] = []
     for name in SETUP_ORDER:
@@ -162,7 +180,7 @@ def unknown_field_warnings(live: LiveState, scope: Collection[str], ignore: Mapp
             continue
         patterns: set[str] = set()
         for live_obj in live.of_kind(name):
-            if not is_ignored(ignore, name, live_obj.natural_key):
+            if ownership.owns(name, live_obj.natural_key) and not is_ignored(ignore, name, live_obj.natural_key):
                 patterns |= known_only(KINDS_BY_NAME[name], live_obj.body)[1]
         found += [f"tenant answers field {pattern} on {name}; not managed" for pattern in sorted(patterns)]
     return found

@@ -9,7 +9,7 @@ from typing import Any
 
 from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind
 from egain_provision.live import LiveObject
-from egain_provision.model import DesiredObject, Ref
+from egain_provision.model import DesiredObject, Ownership, Ref
 from egain_provision.plan import Action, Unmanaged, address_of
 from egain_provision.planner.match import Matching, is_ignored
 from egain_provision.planner.objects import plan_delete
@@ -24,6 +24,7 @@ class Pruning:
     deletes: list[Action] = field(default_factory=list)
     unmanaged: list[Unmanaged] = field(default_factory=list)
     ignored: dict[str, int] = field(default_factory=dict)
+    out_of_scope: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -35,9 +36,14 @@ def prune(
     scope: Collection[str],
     ignore: Mapping[str, Sequence[str]],
     delete: bool,
+    ownership: Ownership,
     marked: Marked | None = None,
 ) -> Pruning:
-    """The unmanaged objects in scope; with `delete`, a delete for each one nothing that stays references."""
+    """The unmanaged objects of the planned kinds; with `delete`, a delete for each one nothing that stays references.
+
+    Only objects the manifests own (`scope:`) are candidates: the others, like the ignored, are
+    only counted. Ownership comes first, so `ignore:` globs speak only of owned objects.
+    """
     result = Pruning()
     claimed = matching.claimed_ids
     candidates: list[LiveObject] = []
@@ -47,7 +53,9 @@ def prune(
         for live_obj in sorted(matching.live.of_kind(name), key=lambda item: (item.natural_key, item.id)):
             if live_obj.id in claimed:
                 continue
-            if is_ignored(ignore, name, live_obj.natural_key):
+            if not ownership.owns(name, live_obj.natural_key):
+                result.out_of_scope[name] = result.out_of_scope.get(name, 0) + 1
+            elif is_ignored(ignore, name, live_obj.natural_key):
                 result.ignored[name] = result.ignored.get(name, 0) + 1
             else:
                 candidates.append(live_obj)

@@ -38,6 +38,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         return click.style(text, fg=fg) if color else text
 
     sections = [[f"Target: {visible(plan.target)}"]]
+    # A refused plan says so first and last: above its actions, and again beside the summary line.
+    if plan.delete_limit_exceeded:
+        sections.append([style(delete_limit_sentence(plan), "red")])
     sections += [_action_block(action, style) for action in plan.actions]
     if plan.warnings:
         sections.append([f"{style('Warning:', 'yellow')} {visible(warning)}" for warning in plan.warnings])
@@ -46,6 +49,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.ignored:
         counts = ", ".join(f"{visible(kind)} {count}" for kind, count in plan.ignored.items())
         sections.append([f"Ignored (match an ignore glob; never changed or deleted): {counts}."])
+    if plan.out_of_scope:
+        counts = ", ".join(f"{visible(kind)} {count}" for kind, count in plan.out_of_scope.items())
+        sections.append([f"Out of scope (not owned by these manifests; never changed or deleted): {counts}."])
     closing = [summary_sentence(plan)]
     if plan.delete_limit_exceeded:
         closing.append(style(delete_limit_sentence(plan), "red"))

@@ -64,6 +64,21 @@ def change_lines(change: Change) -> list[str]:
     return lines
 
 
+def diff_lines(change: Change) -> list[str]:
+    """One change as lines of a `diff` block, each starting with `-` or `+` (the lines GitHub colours).
+
+    An add is `+` lines, a remove `-` lines, a modify its old value's `-` lines then its new value's `+` lines.
+    """
+    if change.change != "modify":
+        return [f"{SIGNS[change.change]} {line}" for line in change_lines(change)]
+    path = visible(change.path)
+    before, after = _display(change, change.before), _display(change, change.after)
+    before[0], after[0] = f"{path}: {before[0]}", f"{path}: {after[0]}"
+    if change.known_after_apply:
+        after[-1] += KNOWN_AFTER_APPLY
+    return [*(f"- {line}" for line in before), *(f"+ {line}" for line in after)]
+
+
 def summary_sentence(plan: Plan) -> str:
     """The closing line: `Plan: X to create, Y to update, Z to delete. N unchanged.` or `No changes. ...`."""
     counts = plan.summary

@@ -198,14 +198,14 @@ class Store:
 
         return self._transaction(run)
 
-    def reset(self) -> None:
-        """Delete every object."""
+    def reset(self) -> int:
+        """Delete every object; returns how many there were."""
 
-        def run(db: sqlite3.Connection) -> None:
+        def run(db: sqlite3.Connection) -> int:
             db.execute("DELETE FROM refs")
-            db.execute("DELETE FROM objects")
+            return db.execute("DELETE FROM objects").rowcount
 
-        self._transaction(run)
+        return self._transaction(run)
 
     def _transaction(self, run: Callable[[sqlite3.Connection], T]) -> T:
         with self._lock, self._immediate() as db:
@@ -270,6 +270,21 @@ class Store:
             "INSERT INTO refs (source_id, target_id, path) VALUES (?, ?, ?)",
             [(object_id, reference.target_id, reference.path) for reference in references],
         )
+
+
+def is_sandbox_database(path: Path) -> bool:
+    """Whether `path` is a sandbox's SQLite file (holds its tables), opened read-only to find out."""
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        db.close()
+    return {"objects", "refs"} <= tables
 
 
 def _now_ms() -> int:

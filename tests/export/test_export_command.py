@@ -275,7 +275,7 @@ accounts:
       entryPoint: {id: "1001"}
     attributes: [{name: brand, value: acme}]
 """
-NOT_EXPORTED = {"version", "ignore", "sensitive", "previousNames"}  # manifest-level choices, not tenant state
+NOT_EXPORTED = {"version", "ignore", "scope", "sensitive", "previousNames"}  # manifest-level choices, not tenant state
 
 
 def schema_field_paths() -> set[str]:
@@ -334,3 +334,67 @@ def test_a_tenant_using_every_field_round_trips(
     }
     plan = cli(sandbox, "plan", str(out), "--detailed-exitcode", env=dict(variables))
     assert plan.exit_code == 0, plan.output
+
+
+def test_export_refuses_a_directory_holding_manifests_it_did_not_write(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    create_full_setup(tenant)
+    out = tmp_path / "manifests"
+    write_manifest(out, name="setup.yaml")
+    before = tree_digest(out)
+    result = cli(sandbox, "export", "--out", str(out))
+    assert result.exit_code == 1
+    assert f"{out} holds files that no export wrote: setup.yaml; nothing was written" in result.stderr
+    assert "export into an empty or new directory" in result.stderr
+    assert tree_digest(out) == before
+
+
+def test_export_refuses_to_overwrite_a_file_it_did_not_write(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    create_full_setup(tenant)
+    out = tmp_path / "exported"
+    out.mkdir()
+    (out / ".env.example").write_text("MINE=1\n", "utf-8")
+    result = cli(sandbox, "export", "--out", str(out))
+    assert result.exit_code == 1
+    assert ".env.example" in result.stderr
+    assert (out / ".env.example").read_text("utf-8") == "MINE=1\n"
+
+
+def test_export_lists_what_it_wrote_in_a_marker(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    create_full_setup(tenant)
+    out = tmp_path / "exported"
+    assert cli(sandbox, "export", "--out", str(out)).exit_code == 0
+    listed = [line for line in (out / ".egain-export").read_text("utf-8").splitlines() if not line.startswith("#")]
+    assert listed == sorted(name for name in tree_digest(out) if name != ".egain-export")
+    assert "icons/custom_web.png" in listed and "tenant.yaml" in listed
+
+
+def test_export_again_replaces_its_own_files_and_leaves_others_alone(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    create_full_setup(tenant)
+    out = tmp_path / "exported"
+    cli(sandbox, "export", "--out", str(out))
+    (out / "README.md").write_text("Exported from the sandbox.\n", "utf-8")
+    tenant.edit("channels", "custom.web", displayName="Web chat 2")
+    again = cli(sandbox, "export", "--out", str(out))
+    assert again.exit_code == 0, again.output
+    assert "Web chat 2" in (out / "tenant.yaml").read_text("utf-8")
+    assert (out / "README.md").read_text("utf-8") == "Exported from the sandbox.\n"
+    validated = run_cli(["validate", str(out)], env=dict(FULL_SETUP_VARIABLES))
+    assert validated.exit_code == 0, validated.output
+
+
+def test_a_marker_naming_files_outside_its_directory_removes_nothing_there(
+    sandbox: ServedSandbox, tmp_path: Path
+) -> None:
+    out = tmp_path / "exported"
+    out.mkdir()
+    outside = tmp_path / "precious.yaml"
+    outside.write_text("keep: me\n", "utf-8")
+    (out / ".egain-export").write_text(f"../precious.yaml\n{outside}\n", "utf-8")
+    assert cli(sandbox, "export", "--out", str(out)).exit_code == 0
+    assert outside.read_text("utf-8") == "keep: me\n"

@@ -115,11 +115,89 @@ def test_without_prune_undeclared_objects_are_listed_as_not_managed(
     assert len(document["unmanaged"]) == 9
 
 
-def test_prune_beyond_max_deletes_is_an_error(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+def test_prune_beyond_max_deletes_is_an_error_after_the_plan(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
     create_full_setup(tenant)
-    code, _, err = plan(sandbox, str(write_manifest(tmp_path, "version: 1\n")), "--prune", "--max-deletes", "3")
+    code, out, err = plan(sandbox, str(write_manifest(tmp_path, "version: 1\n")), "--prune", "--max-deletes", "3")
     assert code == 1
-    assert "more than --max-deletes 3" in err
+    assert "Error: the plan deletes 9 objects, more than --max-deletes 3" in err
+    assert out.endswith("Plan: 0 to create, 0 to update, 9 to delete. 0 unchanged.\n" + REFUSAL_3 + "\n")
+
+
+REFUSAL_3 = (
+    "This plan deletes 9 objects, more than --max-deletes 3 allows: apply will refuse it. "
+    "Review the deletes, then raise --max-deletes if they are intended."
+)
+
+
+def test_detailed_exitcode_is_4_for_a_plan_over_max_deletes_shown_in_full_with_the_refusal_first(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    create_full_setup(tenant)
+    empty = str(write_manifest(tmp_path, "version: 1\n"))
+    code, out, err = plan(
+        sandbox, empty, "--prune", "--max-deletes", "3", "--format", "markdown", "--detailed-exitcode"
+    )
+    assert code == 4
+    assert out.startswith("<!-- egain-provision:plan -->\n### egain-provision plan for ")
+    assert out.split("\n\n")[1] == f"> [!CAUTION]\n> {REFUSAL_3}"
+    for kind, names in (("authentications", "`agent-basic`, `bot-callback`"), ("accounts", "`order-account`")):
+        assert f"\n> - `{kind}`" in out and names in out
+    assert out.count("<details><summary>🗑️ delete ") == 9
+    assert "Error: the plan deletes 9 objects, more than --max-deletes 3" in err
+    assert "hint: review the deletes, then pass --max-deletes 9 if they are intended" in err
+    # The API's secret fields stay masked in the deletes, and so do the callback headers' values.
+    assert "oauth2.payload: (sensitive value)" in out and "basicAuth.password: (sensitive value)" in out
+    assert "roles[custom_bot].headers[X-Token].value: (sensitive value)" in out
+    assert_no_secrets([out, err])
+
+
+def test_a_header_value_no_manifest_declares_is_never_shown(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    # The tenant holds a callback header with a token; pruning the object, or an update that drops
+    # the header, must not print it in any format.
+    create_full_setup(tenant)
+    empty = str(write_manifest(tmp_path / "empty", "version: 1\n"))
+    outputs = []
+    for fmt in ("text", "json", "markdown"):
+        code, out, err = plan(sandbox, empty, "--prune", "--max-deletes", "20", "--format", fmt)
+        assert code == 0, err
+        outputs += [out, err]
+    assert "roles[custom_bot].headers[X-Token].value: (sensitive value)" in outputs[0]
+    dropped = FULL_SETUP.replace('        headers: [{name: X-Token, value: "${env:EGAIN_VAR_CALLBACK_TOKEN}"}]\n', "")
+    assert dropped != FULL_SETUP
+    manifest = str(write_manifest(tmp_path / "dropped", dropped))
+    for fmt in ("text", "json", "markdown"):
+        code, out, err = plan(sandbox, manifest, "--format", fmt, "--detailed-exitcode")
+        assert code == 2, err
+        outputs += [out, err]
+    assert "- roles[custom_bot].headers[X-Token].value: (sensitive value)" in outputs[6]
+    assert_no_secrets(outputs)
+
+
+def test_a_plan_over_max_deletes_is_never_saved(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
+    create_full_setup(tenant)
+    saved = tmp_path / "plan.json"
+    empty = str(write_manifest(tmp_path, "version: 1\n"))
+    for extra in ([], ["--detailed-exitcode"]):
+        code, out, err = plan(sandbox, empty, "--prune", "--max-deletes", "3", "--out", str(saved), *extra)
+        assert code == (4 if extra else 1)
+        assert not saved.exists()
+        assert f"The plan was not saved to {saved}: apply refuses a plan over --max-deletes." in err
+        assert out.startswith(f"Target: {sandbox.base_url}\n\n{REFUSAL_3}\n\n")
+    assert len(tenant.list("accounts")) == 1
+
+
+def test_detailed_exitcode_stays_3_for_deletes_within_max_deletes(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    create_full_setup(tenant)
+    empty = str(write_manifest(tmp_path, "version: 1\n"))
+    code, out, _ = plan(sandbox, empty, "--prune", "--max-deletes", "9", "--format", "markdown", "--detailed-exitcode")
+    assert code == 3
+    assert "[!CAUTION]" not in out
 
 
 def test_rename_through_previous_names_is_an_update(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
@@ -233,7 +311,7 @@ def test_secrets_never_appear_in_any_rendering_or_saved_plan(
 def test_json_plan_validates_against_the_published_schema(sandbox: ServedSandbox, tmp_path: Path) -> None:
     _, document = json_plan(sandbox, str(write_manifest(tmp_path)))
     jsonschema.Draft202012Validator(load_schema("plan")).validate(document)
-    assert document["format_version"] == "1.1"
+    assert document["format_version"] == "1.2"
 
 
 def test_saved_plan_is_the_json_plan(sandbox: ServedSandbox, tmp_path: Path) -> None:
@@ -292,8 +370,13 @@ def test_refused_credentials_are_one_clear_error_and_nothing_else(sandbox: Serve
     env.update({"EGAIN_TOKEN_URL": sandbox.token_url, "EGAIN_CLIENT_ID": "someone", "EGAIN_CLIENT_SECRET": "wrong-1"})
     result = subprocess.run(
         [
-            sys.executable, "-m", "egain_provision.cli", "plan",
-            "--target", sandbox.base_url, str(write_manifest(tmp_path)),
+            sys.executable,
+            "-m",
+            "egain_provision.cli",
+            "plan",
+            "--target",
+            sandbox.base_url,
+            str(write_manifest(tmp_path)),
         ],
         env=env,
         capture_output=True,

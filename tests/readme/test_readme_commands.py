@@ -19,6 +19,9 @@ NOT_RUN_HERE = {
     "make demo": "run by the fresh-clone check before every release of main",
     "make test": "what CI runs (.ci/run)",
     "egain-provision sandbox serve": "a server that runs until Ctrl-C; tests/sandbox/test_serve.py runs it",
+    "python -m build": "tests/packaging/test_distribution.py builds the wheel and the sdist",
+    "pip install": "tests/packaging/test_distribution.py installs the wheel into a fresh environment",
+    "docker ": "tests/packaging/test_container_image.py, where a Docker daemon runs",
 }
 # The README's real-tenant placeholders, pointed at a served sandbox instead.
 TENANT_PLACEHOLDERS = (

@@ -13,7 +13,8 @@ from egain_provision.render import render_markdown
 TARGET = "https://api.example.com/v3"
 MARKDOWN = MarkdownIt("commonmark").enable("table")
 CREATE = "\N{HEAVY PLUS SIGN}"
-NOTE = "not shown; see the JSON plan (plan.json artifact) for the full list."
+NOTE = "_Abridged to fit a pull-request comment: "
+PLAN_JSON = "The JSON plan (plan.json artifact) has every change in full."
 
 
 def plan_with(*actions: Action, **fields: Any) -> Plan:
@@ -81,7 +82,7 @@ def test_the_counts_table_comes_first_and_is_a_table(full_plan: Plan) -> None:
 def test_deletes_are_flagged_in_a_warning_before_the_objects(full_plan: Plan) -> None:
     text = render_markdown(full_plan)
     assert "> [!WARNING]\n> This plan **deletes 1 object**:\n" in text
-    assert "<li>accounts &quot;old-account&quot; (id acc-9)</li>\n</ul>\n</blockquote>" in html(text)
+    assert "<li><code>accounts</code>: <code>old-account</code></li>\n</ul>\n</blockquote>" in html(text)
     assert text.index("[!WARNING]") < text.index("<details>")
 
 
@@ -89,22 +90,31 @@ def test_a_plan_without_deletes_has_no_warning(create_app: Action) -> None:
     assert "[!WARNING]" not in render_markdown(plan_with(create_app))
 
 
-def test_a_long_delete_list_in_the_warning_is_capped() -> None:
+def test_the_warning_names_every_delete_one_line_per_kind() -> None:
     deletes = [Action("delete", "participants", f"bot-{index:02}", id=f"p-{index}") for index in range(23)]
+    deletes.append(Action("delete", "channels", "custom.sms", id="c-7"))
     text = render_markdown(plan_with(*deletes))
-    assert "<li>participants &quot;bot-19&quot; (id p-19)</li>\n<li>… and 3 more</li>\n</ul>\n</blockquote>" in html(
-        text
-    )
+    names = ", ".join(f"<code>bot-{index:02}</code>" for index in range(23))
+    assert (
+        f"<li><code>participants</code> (23): {names}</li>\n<li><code>channels</code>: <code>custom.sms</code></li>\n"
+        "</ul>\n</blockquote>"
+    ) in html(text)
 
 
-def test_deletes_come_first_then_the_plan_order(full_plan: Plan) -> None:
+def test_deletes_of_one_name_are_told_apart_by_their_ids() -> None:
+    twins = [Action("delete", "orchestrations", "bot-first", id=f"o-{index}") for index in range(2)]
+    text = render_markdown(plan_with(*twins, Action("delete", "orchestrations", "other", id="o-9")))
+    assert "> - `orchestrations` (3): `bot-first` (id `o-0`), `bot-first` (id `o-1`), `other`\n" in text
+
+
+def test_deletes_come_first_then_updates_with_more_changed_fields_first_then_creates(full_plan: Plan) -> None:
     assert summaries(render_markdown(full_plan)) == [
         "<details><summary>🗑️ delete <code>accounts</code> old-account</summary>",
+        "<details><summary>✏️ update <code>channels</code> custom.web</summary>",
+        "<details><summary>✏️ update <code>participants</code> order-bot (renamed from legacy-bot)</summary>",
+        "<details><summary>✏️ update <code>authentications</code> agent-basic</summary>",
         f"<details><summary>{CREATE} create <code>authentications</code> bot-callback</summary>",
         f"<details><summary>{CREATE} create <code>clientApplications</code> order-bot-app</summary>",
-        "<details><summary>✏️ update <code>participants</code> order-bot (renamed from legacy-bot)</summary>",
-        "<details><summary>✏️ update <code>channels</code> custom.web</summary>",
-        "<details><summary>✏️ update <code>authentications</code> agent-basic</summary>",
     ]
 
 
@@ -122,11 +132,31 @@ def test_each_object_is_a_collapsible_diff_block(create_app: Action) -> None:
     ) in render_markdown(plan_with(create_app))
 
 
-def test_updates_and_deletes_use_the_text_signs(full_plan: Plan) -> None:
+def test_a_modified_field_is_a_minus_line_then_a_plus_line_so_github_colours_both(full_plan: Plan) -> None:
     text = render_markdown(full_plan)
-    assert '\n~ displayName: "Web" -> "Web chat"\n' in text
+    assert '\n- displayName: "Web"\n+ displayName: "Web chat"\n- icon: "small"\n+ icon: <440 characters>\n' in text
+    assert '\n+ l10nProperties[en-US].greeting: "Hello"\n- restrictions.inbound.features: ["typing"]\n' in text
     assert '\n- address: "555"\n' in text
+    assert "\n~ " not in text and " -> " not in text
     assert "\n# note: basicAuth.password: write-only on this tenant; sent because of --rotate-secrets\n" in text
+
+
+def test_a_long_modified_value_is_its_old_lines_then_its_new_lines() -> None:
+    before, after = [f"feature-{index:02}" for index in range(12)], [f"feature-{index:02}" for index in range(1, 13)]
+    action = Action("update", "channels", "custom.web", id="c-1", changes=[Change("features", before, after)])
+    fence = next(token for token in parse(render_markdown(plan_with(action))) if token.type == "fence")
+    lines = fence.content.splitlines()
+    assert lines[0] == "- features: [" and lines[13] == "- ]" and lines[14] == "+ features: [" and lines[-1] == "+ ]"
+    assert all(line.startswith("- ") for line in lines[:14]) and all(line.startswith("+ ") for line in lines[14:])
+
+
+def test_a_modified_reference_to_an_object_the_plan_creates_is_known_after_apply() -> None:
+    change = Change("chatConfigurations.orchestration", "old-route", "new-route", known_after_apply=True)
+    text = render_markdown(plan_with(Action("update", "accounts", "sales", id="a-1", changes=[change])))
+    assert (
+        '\n- chatConfigurations.orchestration: "old-route"\n'
+        '+ chatConfigurations.orchestration: "new-route" (known after apply)\n'
+    ) in text
 
 
 def test_every_block_and_fence_is_closed(full_plan: Plan) -> None:
@@ -174,7 +204,7 @@ def test_user_text_in_prose_is_escaped() -> None:
 def test_sensitive_values_show_as_placeholders(create_auth: Action, rotate_secret: Action) -> None:
     text = render_markdown(plan_with(create_auth, rotate_secret))
     assert "\n+ oauth2.payload: (sensitive value)\n" in text
-    assert "\n~ basicAuth.password: (write-only, not compared) -> (sensitive value)\n" in text
+    assert "\n- basicAuth.password: (write-only, not compared)\n+ basicAuth.password: (sensitive value)\n" in text
     assert "never-saved" not in text
 
 
@@ -194,9 +224,17 @@ def test_a_long_unmanaged_list_is_capped() -> None:
     assert "<li>participants &quot;bot-19&quot; (id p-19)</li>\n<li>… and 10 more</li>\n</ul>" in html(text)
 
 
-def test_deletes_beyond_max_deletes_are_a_caution(delete_account: Action) -> None:
+def test_deletes_beyond_max_deletes_are_a_caution_right_after_the_title(delete_account: Action) -> None:
     text = render_markdown(plan_with(delete_account, max_deletes=0))
-    assert "> [!CAUTION]\n> This plan deletes 1 object, more than --max-deletes 0 allows: apply will refuse it." in text
+    title = "### egain-provision plan for https\\:\\/\\/api\\.example\\.com\\/v3\n\n"
+    assert (
+        f"{title}> [!CAUTION]\n> This plan deletes 1 object, more than --max-deletes 0 allows: apply will refuse it."
+    ) in text
+    assert text.index("[!CAUTION]") < text.index("| Create |") < text.index("[!WARNING]") < text.index("<details>")
+
+
+def test_deletes_within_max_deletes_are_no_caution(delete_account: Action) -> None:
+    assert "[!CAUTION]" not in render_markdown(plan_with(delete_account, max_deletes=1))
 
 
 def test_a_plan_without_changes_says_so(empty_plan: Plan) -> None:
@@ -206,28 +244,27 @@ def test_a_plan_without_changes_says_so(empty_plan: Plan) -> None:
 
 
 def test_a_small_plan_is_shown_whole(full_plan: Plan) -> None:
-    assert NOTE not in render_markdown(full_plan)
+    text = render_markdown(full_plan)
+    assert NOTE not in text and "not shown in full" not in text
+    assert assert_well_formed(text) == len(full_plan.actions)
 
 
-def test_a_huge_plan_stays_under_the_comment_limit_and_says_what_it_left_out() -> None:
-    text = render_markdown(plan_with(*many_updates(3000)))
+def test_the_blocks_that_do_not_fit_leave_their_objects_named_and_the_note_last() -> None:
+    text = render_markdown(plan_with(*many_updates(1000), warnings=["check this"]))
     shown = assert_well_formed(text)
-    assert len(text) <= 60_000
-    assert 0 < shown < 3000
-    assert f"\n_{3000 - shown} more objects {NOTE}_\n" in text
-
-
-def test_the_truncation_note_follows_the_last_whole_block() -> None:
-    text = render_markdown(plan_with(*many_updates(3000), warnings=["check this"]))
-    assert f"```\n\n</details>\n\n_{3000 - len(summaries(text))} more objects {NOTE}_\n\n#### Warnings\n" in text
+    assert len(text) <= 60_000 and 0 < shown < 1000
+    assert f"\n**Updates not shown in full ({1000 - shown:,})**, with the fields each one changes:\n" in text
+    assert "\n- `participants` (" + f"{1000 - shown:,}):\n  - `bot-{shown:04}`: `application`, `description`\n" in text
+    assert text.index("</details>") < text.index("**Updates not shown in full") < text.index("#### Warnings")
+    assert text.endswith(f"\n\n{NOTE}field values of {1000 - shown:,} updates not shown. {PLAN_JSON}_\n")
 
 
 def test_a_smaller_limit_is_respected_without_cutting_a_block() -> None:
     for max_chars in (3_000, 7_777, 20_000):
-        text = render_markdown(plan_with(*many_updates(500)), max_chars=max_chars)
+        text = render_markdown(plan_with(*many_updates(150)), max_chars=max_chars)
         shown = assert_well_formed(text)
         assert len(text) <= max_chars
-        assert f"\n_{500 - shown} more objects {NOTE}_\n" in text
+        assert f"{NOTE}field values of {150 - shown} updates not shown" in text
 
 
 def test_a_plan_that_just_fits_has_no_note() -> None:
@@ -235,13 +272,3 @@ def test_a_plan_that_just_fits_has_no_note() -> None:
     exact = len(render_markdown(plan))
     assert render_markdown(plan, max_chars=exact) == render_markdown(plan)
     assert NOTE in render_markdown(plan, max_chars=exact - 1)
-
-
-def test_long_lists_of_long_names_still_fit_the_default_limit() -> None:
-    name = "x-" * 200
-    deletes = [Action("delete", "participants", f"{name}{index}", id=f"p-{index}") for index in range(3000)]
-    unmanaged = [Unmanaged("channels", f"{name}{index}", f"c-{index}") for index in range(3000)]
-    text = render_markdown(plan_with(*deletes, unmanaged=unmanaged, warnings=[name * 3] * 3000, max_deletes=10))
-    assert len(text) <= 60_000
-    assert assert_well_formed(text) > 0
-    assert f"more objects {NOTE}" in text

@@ -133,12 +133,14 @@ def test_a_plan_without_actions_says_there_is_nothing_to_do(empty_plan: Plan) ->
     )
 
 
-def test_deletes_beyond_max_deletes_are_called_out(delete_account: Action) -> None:
+def test_deletes_beyond_max_deletes_are_called_out_first_and_last(delete_account: Action) -> None:
     text = render_text(plan_with(delete_account, max_deletes=0))
-    assert text.endswith(
+    refusal = (
         "This plan deletes 1 object, more than --max-deletes 0 allows: apply will refuse it. "
-        "Review the deletes, then raise --max-deletes if they are intended.\n"
+        "Review the deletes, then raise --max-deletes if they are intended."
     )
+    assert text.startswith(f'Target: {TARGET}\n\n{refusal}\n\n  # accounts "old-account" will be DELETED\n')
+    assert text.endswith(f"{refusal}\n")
 
 
 def test_deletes_within_max_deletes_are_not_called_out(delete_account: Action) -> None:

@@ -107,7 +107,7 @@ def plan_shows_no_traceback(workspace: Path, manifest_text: str, options: list[s
         env={"EGAIN_SANDBOX_DB": str(workspace / "sandbox.db")},
     )
     event(f"exit code {result.exit_code}")
-    allowed = {0, 1, 2, 3} if "--detailed-exitcode" in options else {0, 1}
+    allowed = {0, 1, 2, 3, 4} if "--detailed-exitcode" in options else {0, 1}
     assert result.exit_code in allowed, result.output
     assert "Traceback" not in result.output, result.output
     assert_no_secrets_in([result.stdout, result.stderr, saved.read_text("utf-8") if saved.exists() else ""])

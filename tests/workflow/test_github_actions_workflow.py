@@ -22,7 +22,8 @@ from egain_provision.render.markdown import MARKER
 from egain_provision.render.summary import MARKER as APPLY_MARKER
 from egain_provision.sandbox.auth import DEFAULT_SCOPE
 from egain_provision.sandbox.testing import ServedSandbox
-from tests.support import FULL_SETUP, FULL_SETUP_ORDER, SECRET_ENV, SECRETS, Tenant, create_full_setup
+from tests.support import FULL_SETUP, FULL_SETUP_ORDER, SECRET_ENV, Tenant, create_full_setup
+from tests.workflow.ci_support import CLIENT_SECRET, CONNECTION_SECRETS, assert_no_secret_values
 from tests.workflow.conftest import Installed, refusing_tool
 from tests.workflow.harness import (
     ACTION_FILE,
@@ -41,8 +42,6 @@ from tests.workflow.harness import (
 )
 
 WORKFLOW_FILE = REPO / "examples" / "ci" / "github-actions.yml"
-CONNECTION_SECRETS = ("EGAIN_API_URL", "EGAIN_TOKEN_URL", "EGAIN_CLIENT_ID", "EGAIN_CLIENT_SECRET", "EGAIN_SCOPE")
-CLIENT_SECRET = "cl1ent-s3cret-Wv93"
 ANNOTATION = re.compile(r"^::(error|warning|notice) file=([^,]+),line=\d+,col=\d+(,title=[^:]+)?::.+$")
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node runs the github-script steps")
@@ -76,12 +75,6 @@ def passing(runs: list[StepRun]) -> list[StepRun]:
 
 def by_name(runs: list[StepRun], name: str) -> StepRun:
     return next(run for run in runs if run.name == name)
-
-
-def assert_no_secret_values(*texts: str) -> None:
-    for text in texts:
-        for secret in (*SECRETS, CLIENT_SECRET):
-            assert secret not in text, f"secret value leaked: {secret!r}"
 
 
 def written_files(*runners: Runner) -> list[str]:
