@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
 from egain_provision.apply import ApplyResult, Outcome
+from egain_provision.render.summary import render_summary_markdown
 
 PAST = {"create": "created", "update": "updated", "delete": "deleted"}
 
@@ -109,9 +110,9 @@ def summary_text(result: ApplyResult, target: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def summary_json(result: ApplyResult, target: str) -> str:
-    """The summary for machines (`apply --format json`)."""
-    document = {
+def summary_document(result: ApplyResult, target: str) -> dict[str, Any]:
+    """The summary as data: what `apply --format json` prints and `--format markdown` renders."""
+    return {
         "target": target,
         "ok": result.ok,
         "interrupted": result.interrupted,
@@ -123,9 +124,18 @@ def summary_json(result: ApplyResult, target: str) -> str:
         "waited_s": round(result.waited, 3),
         "outcomes": [outcome.to_json() for outcome in result.outcomes],
     }
-    return json.dumps(document, indent=2) + "\n"
+
+
+def summary_json(result: ApplyResult, target: str) -> str:
+    """The summary for machines (`apply --format json`)."""
+    return json.dumps(summary_document(result, target), indent=2) + "\n"
 
 
 def echo_summary(result: ApplyResult, target: str, fmt: str) -> None:
-    """Print the summary to stdout in the requested format."""
-    click.echo(summary_json(result, target) if fmt == "json" else summary_text(result, target), nl=False)
+    """Print the summary to stdout in the requested format: text, json, or markdown (a pull-request comment)."""
+    if fmt == "json":
+        click.echo(summary_json(result, target), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_summary_markdown(summary_document(result, target)), nl=False)
+    else:
+        click.echo(summary_text(result, target), nl=False)

@@ -58,10 +58,11 @@ EXIT_INTERRUPTED = 130
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "markdown"]),
     default="text",
     show_default=True,
-    help="Format of the final summary on stdout (progress always goes to stderr).",
+    help="Format of the final summary on stdout: text, json for machines, markdown for a pull-request comment "
+    "(progress, and with json or markdown the plan, go to stderr).",
 )
 @click.option(
     "--read-after-write",
@@ -113,13 +114,13 @@ def apply_command(
             options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets)
             planned = run(compute_plan(source, context, options))
             executable = bind(planned)
-            # With --format json, stdout carries only the summary document; the plan goes to stderr.
+            # With --format json or markdown, stdout carries only the summary; the plan goes to stderr.
             shown = render_text(planned, color=color_enabled(no_color) and fmt == "text")
-            click.echo(shown, nl=False, err=fmt == "json")
+            click.echo(shown, nl=False, err=fmt != "text")
         refuse_excess_deletes(planned)
         if not planned.has_changes:
             click.echo(f"Nothing to apply on {context.target.label}.", err=True)
-            if fmt == "json":
+            if fmt != "text":
                 echo_summary(ApplyResult(), context.target.label, fmt)
             return EXIT_OK
         if saved is None and not auto_approve:

@@ -1,164 +1,65 @@
-"""examples/ci/github-actions.yml as CI runs it: the `run:` steps that call egain-provision, taken from
-the file, executed in order under bash (`CI=true`, no stdin) against a served sandbox as the tenant.
+"""examples/ci/github-actions.yml as GitHub runs it: each job's steps in order (tests/workflow/harness.py),
+egain-provision through this repository's action (action.yml), against a served sandbox as the tenant.
 
 The steps that call other actions are played by the test: checkout copies the manifests into the
 job's workspace, upload and download of the plan artifact copy plan.json from the pull-request
-job's workspace to where the apply job's download step puts it, and the github-script steps run
-under node with a recording fake of the GitHub API.
+job to where the apply job's download step puts it, and the github-script steps run under node
+with a recording fake of the GitHub API.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from egain_provision.render.markdown import MARKER
+from egain_provision.render.summary import MARKER as APPLY_MARKER
 from egain_provision.sandbox.auth import DEFAULT_SCOPE
 from egain_provision.sandbox.testing import ServedSandbox
-from tests.support import FULL_SETUP, SECRET_ENV, SECRETS, Tenant, create_full_setup
+from tests.support import FULL_SETUP, FULL_SETUP_ORDER, SECRET_ENV, Tenant, create_full_setup
+from tests.workflow.ci_support import CLIENT_SECRET, CONNECTION_SECRETS, assert_no_secret_values
+from tests.workflow.conftest import Installed, refusing_tool
+from tests.workflow.harness import (
+    ACTION_FILE,
+    HEAD_SHA,
+    MERGE_SHA,
+    REPO,
+    THIS_ACTION,
+    Play,
+    Runner,
+    StepRun,
+    action,
+    evaluate,
+    load_yaml,
+    run_github_script,
+    script_env,
+)
 
-REPO = Path(__file__).resolve().parents[2]
 WORKFLOW_FILE = REPO / "examples" / "ci" / "github-actions.yml"
-GITHUB_SCRIPT = Path(__file__).with_name("github_script.js")
-# GitHub runs `shell: bash` steps as `bash --noprofile --norc -eo pipefail {0}`.
-BASH = ["bash", "--noprofile", "--norc", "-eo", "pipefail"]
-TOOL_LINE = re.compile(r"^\s*egain-provision\s", re.MULTILINE)
-STORE_EXPRESSION = re.compile(r"^\$\{\{\s*(secrets|vars)\.(\w+)\s*\}\}$")
-CONNECTION_SECRETS = ("EGAIN_API_URL", "EGAIN_TOKEN_URL", "EGAIN_CLIENT_ID", "EGAIN_CLIENT_SECRET", "EGAIN_SCOPE")
-CLIENT_SECRET = "cl1ent-s3cret-Wv93"
 ANNOTATION = re.compile(r"^::(error|warning|notice) file=([^,]+),line=\d+,col=\d+(,title=[^:]+)?::.+$")
-# A GitHub API context for the github-script steps: pull request #7 planned at HEAD_SHA, merged as MERGE_SHA.
-HEAD_SHA = "abc1234" + "0" * 33
-MERGE_SHA = "def5678" + "0" * 33
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node runs the github-script steps")
 
 
-@dataclass(frozen=True)
-class StepRun:
-    """One `run:` step as the runner executed it."""
-
-    name: str
-    exit_code: int
-    stdout: str
-    stderr: str
-    outputs: dict[str, str]
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
-class Runner:
-    """A fresh GitHub-hosted runner for one job: a workspace holding the checkout, RUNNER_TEMP, and
-    the environment the workflow declares, its secrets read from `store` (a missing secret is "")."""
-
-    def __init__(self, root: Path, store: Mapping[str, str], manifests: Path | None = None) -> None:
-        self.workspace = root / "workspace"
-        self.temp = root / "temp"
-        self.workspace.mkdir(parents=True)
-        self.temp.mkdir()
-        self.store = store
-        self.env = {
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            "HOME": str(root),
-            "LANG": "C.UTF-8",
-            "CI": "true",
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_SHA": MERGE_SHA,
-            "GITHUB_WORKSPACE": str(self.workspace),
-            "RUNNER_TEMP": str(self.temp),
-            **resolve(workflow().get("env", {}), store),
-        }
-        if manifests is not None:
-            # The test's manifests stand in for the workflow's MANIFESTS, with the secrets they read.
-            shutil.copytree(manifests, self.workspace / "manifests")
-            self.env["MANIFESTS"] = "manifests"
-            self.env.update(SECRET_ENV)
-
-    def checkout(self, relative: str) -> None:
-        """Copy a folder of this repository into the workspace, as actions/checkout would."""
-        shutil.copytree(REPO / relative, self.workspace / relative)
-
-    def run_job(self, job: str) -> list[StepRun]:
-        """The job's egain-provision steps in order, stopping at the first that fails, as Actions does."""
-        runs = []
-        for step in tool_steps(job):
-            run = self.run_step(step)
-            runs.append(run)
-            if run.exit_code != 0:
-                break
-        return runs
-
-    def run_step(self, step: Mapping[str, Any]) -> StepRun:
-        outputs_file = self.temp / "github_output"
-        outputs_file.write_text("")
-        script = self.temp / "step.sh"
-        script.write_text(step["run"], encoding="utf-8")
-        env = {**self.env, **resolve(step.get("env", {}), self.store), "GITHUB_OUTPUT": str(outputs_file)}
-        completed = subprocess.run(
-            [*BASH, str(script)],
-            cwd=self.workspace,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        outputs = dict(line.split("=", 1) for line in outputs_file.read_text().splitlines() if "=" in line)
-        return StepRun(step.get("name", ""), completed.returncode, completed.stdout, completed.stderr, outputs)
-
-    def receive_plan_from(self, pr: Runner) -> Path:
-        """The plan artifact's round trip: the PR job's upload path into the apply job's download path."""
-        upload = job_step(workflow()["jobs"]["plan"], "actions/upload-artifact")["with"]
-        download = job_step(workflow()["jobs"]["apply"], "actions/download-artifact")["with"]
-        assert upload["name"] == download["name"]
-        directory = Path(str(download["path"]).replace("${{ runner.temp }}", str(self.temp)))
-        directory.mkdir(parents=True)
-        return Path(shutil.copy(pr.workspace / upload["path"], directory))
-
-
 def workflow() -> dict[str, Any]:
-    loaded: dict[Any, Any] = yaml.safe_load(WORKFLOW_FILE.read_text("utf-8"))
-    # YAML 1.1 (PyYAML) reads the bare key `on` as the boolean true; Actions reads it as "on".
-    if True in loaded:
-        loaded["on"] = loaded.pop(True)
-    return loaded
+    return load_yaml(WORKFLOW_FILE)
 
 
-def tool_steps(job: str) -> list[dict[str, Any]]:
-    """The steps of `job` whose `run:` script calls egain-provision, in file order."""
-    return [step for step in workflow()["jobs"][job]["steps"] if TOOL_LINE.search(step.get("run", ""))]
-
-
-def job_step(job: Mapping[str, Any], uses: str) -> dict[str, Any]:
-    matches: list[dict[str, Any]] = [step for step in job["steps"] if str(step.get("uses", "")).startswith(uses + "@")]
-    assert len(matches) == 1, f"{uses}: {len(matches)} steps"
+def job_step(job: str, *, uses: str | None = None, step_id: str | None = None) -> dict[str, Any]:
+    steps = workflow()["jobs"][job]["steps"]
+    matches = [
+        s
+        for s in steps
+        if (uses and str(s.get("uses", "")).startswith(uses + "@")) or (step_id is not None and s.get("id") == step_id)
+    ]
+    assert len(matches) == 1, f"{uses or step_id}: {len(matches)} steps"
     return matches[0]
-
-
-def resolve(env: Mapping[str, Any], store: Mapping[str, str]) -> dict[str, str]:
-    """An `env:` mapping as Actions evaluates it: `${{ secrets.X }}` / `${{ vars.X }}` from `store`."""
-    resolved = {}
-    for name, value in env.items():
-        match = STORE_EXPRESSION.match(str(value))
-        if match:
-            resolved[name] = store.get(match[2], "")
-        else:
-            assert "${{" not in str(value), f"{name}: an expression this test cannot evaluate: {value}"
-            resolved[name] = str(value)
-    return resolved
 
 
 def step_names(runs: list[StepRun]) -> list[str]:
@@ -172,15 +73,8 @@ def passing(runs: list[StepRun]) -> list[StepRun]:
     return runs
 
 
-def planned_exitcode(pr: Runner) -> str:
-    """The pull-request job run to its end: the plan's exit code, as its step recorded it."""
-    return passing(pr.run_job("plan"))[-1].outputs["exitcode"]
-
-
-def assert_no_secret_values(*texts: str) -> None:
-    for text in texts:
-        for secret in (*SECRETS, CLIENT_SECRET):
-            assert secret not in text, f"secret value leaked: {secret!r}"
+def by_name(runs: list[StepRun], name: str) -> StepRun:
+    return next(run for run in runs if run.name == name)
 
 
 def written_files(*runners: Runner) -> list[str]:
@@ -188,7 +82,8 @@ def written_files(*runners: Runner) -> list[str]:
     texts = []
     for runner in runners:
         for root in (runner.workspace, runner.temp):
-            texts += [path.read_text("utf-8", errors="replace") for path in root.rglob("*") if path.is_file()]
+            files = [path for path in root.rglob("*") if path.is_file() and "venv" not in path.relative_to(root).parts]
+            texts += [path.read_text("utf-8", errors="replace") for path in files]
     return texts
 
 
@@ -213,17 +108,20 @@ def tenant(sandbox: ServedSandbox) -> Iterator[Tenant]:
     client.close()
 
 
-@pytest.fixture
-def store(sandbox: ServedSandbox) -> dict[str, str]:
-    """The repository's secret store, holding the sandbox as the tenant."""
+def sandbox_store(sandbox: ServedSandbox) -> dict[str, str]:
     return {
         "EGAIN_API_URL": sandbox.base_url,
         "EGAIN_TOKEN_URL": sandbox.token_url,
         "EGAIN_CLIENT_ID": sandbox.client_id,
         "EGAIN_CLIENT_SECRET": sandbox.client_secret,
         "EGAIN_SCOPE": DEFAULT_SCOPE,
-        **SECRET_ENV,
     }
+
+
+@pytest.fixture
+def store(sandbox: ServedSandbox) -> dict[str, str]:
+    """The repository's secret store, holding the sandbox as the tenant."""
+    return {**sandbox_store(sandbox), **SECRET_ENV}
 
 
 def manifests(tmp_path: Path, text: str = FULL_SETUP) -> Path:
@@ -231,6 +129,86 @@ def manifests(tmp_path: Path, text: str = FULL_SETUP) -> Path:
     directory.mkdir(parents=True)
     (directory / "setup.yaml").write_text(text, encoding="utf-8")
     return directory
+
+
+def job_runner(
+    root: Path, store: Mapping[str, str], installed: Installed, setup: Path | None, workflow_file: Path = WORKFLOW_FILE
+) -> Runner:
+    """A runner for one job; the test's manifests (and the secrets they read) stand in for MANIFESTS."""
+    runner = Runner(root, store, workflow_file, action_path=installed.action_path, venv=installed.venv)
+    if setup is not None:
+        shutil.copytree(setup, runner.workspace / "manifests")
+        runner.env["MANIFESTS"] = "manifests"
+        runner.env.update(SECRET_ENV)
+    return runner
+
+
+def checkout(relative: str) -> Play:
+    """actions/checkout: copy a folder of this repository into the workspace."""
+
+    def play(runner: Runner, step: Mapping[str, Any]) -> None:
+        shutil.copytree(REPO / relative, runner.workspace / relative)
+
+    return play
+
+
+def upload_plan(keep: dict[str, Path]) -> Play:
+    """actions/upload-artifact of the plan: keep the file its `path:` names (evaluated)."""
+
+    def play(runner: Runner, step: Mapping[str, Any]) -> StepRun | None:
+        if step["with"]["name"] != "egain-plan":
+            return None
+        path = Path(evaluate(str(step["with"]["path"]), runner.lookup))
+        assert path.is_file(), step["with"]["path"]
+        keep["egain-plan"] = path
+        return StepRun("upload egain-plan", 0)
+
+    return play
+
+
+def download_plan(kept: Path) -> Play:
+    """actions/download-artifact: the kept plan into the download step's `path:`."""
+
+    def play(runner: Runner, step: Mapping[str, Any]) -> StepRun:
+        directory = Path(str(step["with"]["path"]).replace("${{ runner.temp }}", str(runner.temp)))
+        directory.mkdir(parents=True)
+        shutil.copy(kept, directory / "plan.json")
+        return StepRun("download egain-plan", 0)
+
+    return play
+
+
+def reviewed(outputs: Mapping[str, str]) -> Play:
+    """The "Find the reviewed plan" step (its script has its own tests below): what it found."""
+
+    def play(runner: Runner, step: Mapping[str, Any]) -> StepRun:
+        return StepRun("Find the reviewed plan", 0, outputs=dict(outputs))
+
+    return play
+
+
+def plan_job(pr: Runner, keep: dict[str, Path] | None = None, **plays: Play) -> list[StepRun]:
+    return pr.run_job("plan", {"actions/upload-artifact": upload_plan({} if keep is None else keep), **plays})
+
+
+def planned_exitcode(pr: Runner) -> str:
+    """The pull-request job run to its end: the plan's exit code, as the action output it."""
+    runs = passing(plan_job(pr))
+    return by_name(runs, "Plan").outputs["exitcode"]
+
+
+def plan_and_keep(pr: Runner) -> Path:
+    keep: dict[str, Path] = {}
+    passing(plan_job(pr, keep))
+    return keep["egain-plan"]
+
+
+def merge_job(merge: Runner, kept: Path | None, **plays: Play) -> list[StepRun]:
+    found = {"run-id": "102", "pull-number": "7"} if kept else {}
+    defaults: dict[str, Play] = {"reviewed": reviewed(found)}
+    if kept is not None:
+        defaults["actions/download-artifact"] = download_plan(kept)
+    return merge.run_job("apply", {**defaults, **plays})
 
 
 # The file itself.
@@ -252,6 +230,13 @@ def test_applies_to_one_tenant_are_queued_and_never_cancelled() -> None:
     }
 
 
+def test_each_job_asks_for_the_token_permissions_it_needs_and_no_more() -> None:
+    assert workflow()["permissions"] == {}
+    jobs = workflow()["jobs"]
+    assert jobs["plan"]["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert jobs["apply"]["permissions"] == {"contents": "read", "actions": "read", "pull-requests": "write"}
+
+
 def test_target_and_credentials_come_from_the_secret_store() -> None:
     env = workflow()["env"]
     for name in CONNECTION_SECRETS:
@@ -261,186 +246,237 @@ def test_target_and_credentials_come_from_the_secret_store() -> None:
             assert value == "${{ secrets." + name + " }}"
 
 
-def test_every_egain_provision_step_runs_as_written_in_bash() -> None:
-    steps = tool_steps("plan") + tool_steps("apply")
-    assert [len(tool_steps("plan")), len(tool_steps("apply"))] == [2, 2]
+def test_egain_provision_runs_through_the_action_and_no_script_holds_an_expression() -> None:
+    uses = [s for job in workflow()["jobs"].values() for s in job["steps"] if THIS_ACTION.match(str(s.get("uses", "")))]
+    assert [s["with"]["command"] for s in uses] == ["validate", "plan", "apply"]
+    assert all(s["uses"] == "<owner>/egain-provision@v1" for s in uses), "the ADAPT placeholder users replace"
     assert workflow()["defaults"]["run"]["shell"] == "bash"
-    for step in steps:
-        assert "${{" not in step["run"], f"{step['name']}: a ${{{{ }}}} expression in a shell script"
+    scripts = [s for job in workflow()["jobs"].values() for s in job["steps"] if "run" in s]
+    scripts += action()["runs"]["steps"]
+    for step in scripts:
+        assert "${{" not in step["run"], f"{step.get('name')}: a ${{{{ }}}} expression in a shell script"
+    assert "pip install" not in WORKFLOW_FILE.read_text("utf-8"), "the action installs the tool"
 
 
 # The pull-request job.
 
 
-def test_validate_reports_problems_as_annotations_and_stops_the_job(store: dict[str, str], tmp_path: Path) -> None:
+def test_validate_reports_problems_as_annotations_and_stops_the_job(
+    store: dict[str, str], installed: Installed, tmp_path: Path
+) -> None:
     broken = FULL_SETUP.replace("type: custom_bot\n    application", "type: robot\n    application")
-    pr = Runner(tmp_path / "pr", store, manifests(tmp_path, broken))
-    runs = pr.run_job("plan")
-    assert step_names(runs) == ["Validate"]
+    pr = job_runner(tmp_path / "pr", store, installed, manifests(tmp_path, broken))
+    runs = plan_job(pr, comment=lambda runner, step: StepRun("comment", 0))
+    assert step_names(runs) == ["Validate", "comment"], "the comment is posted after a failure too"
     assert runs[0].exit_code == 1
-    annotations = [line for line in runs[0].stdout.splitlines() if line.startswith("::")]
+    annotations = [line for line in runs[0].stdout.splitlines() if line.startswith("::") and "file=" in line]
     assert annotations
     assert all(ANNOTATION.match(line) for line in annotations), annotations
     assert any(line.startswith("::error file=manifests/setup.yaml,line=") for line in annotations)
-    assert not (pr.workspace / "plan.json").exists()
+    assert not (pr.temp / "egain-provision" / "plan.json").exists()
 
 
 def test_plan_of_a_fresh_tenant_exits_2_without_failing_and_is_ready_for_the_comment(
-    store: dict[str, str], tenant: Tenant, tmp_path: Path
+    store: dict[str, str], tenant: Tenant, installed: Installed, tmp_path: Path
 ) -> None:
-    pr = Runner(tmp_path / "pr", store, manifests(tmp_path))
-    validate, plan = passing(pr.run_job("plan"))
+    pr = job_runner(tmp_path / "pr", store, installed, manifests(tmp_path))
+    keep: dict[str, Path] = {}
+    runs = passing(plan_job(pr, keep))
+    assert step_names(runs) == ["Validate", "Plan", "upload egain-plan"]
+    validate, plan = runs[0], runs[1]
     assert "::error" not in validate.stdout
-    assert plan.outputs == {"exitcode": "2"}
-    markdown = (pr.workspace / "plan.md").read_text("utf-8")
+    assert plan.outputs["exitcode"] == "2"
+    markdown = Path(plan.outputs["markdown"]).read_text("utf-8")
     assert markdown.startswith(MARKER + "\n")
     assert "9 to create" in markdown
-    saved = json.loads((pr.workspace / "plan.json").read_text("utf-8"))
+    saved = json.loads(keep["egain-plan"].read_text("utf-8"))
     assert "format_version" in saved
     assert sum(tenant.counts().values()) == 0, "a plan changes nothing"
     assert_no_secret_values(validate.output, plan.output, *written_files(pr))
 
 
-def test_a_plan_error_fails_the_job(store: dict[str, str], tmp_path: Path) -> None:
+def test_a_plan_error_fails_the_job_and_keeps_no_plan(
+    store: dict[str, str], installed: Installed, tmp_path: Path
+) -> None:
     wrong = {**store, "EGAIN_CLIENT_SECRET": "not-the-secret"}
-    pr = Runner(tmp_path / "pr", wrong, manifests(tmp_path))
-    runs = pr.run_job("plan")
+    pr = job_runner(tmp_path / "pr", wrong, installed, manifests(tmp_path))
+    keep: dict[str, Path] = {}
+    runs = plan_job(pr, keep)
     assert step_names(runs) == ["Validate", "Plan"]
     assert runs[1].exit_code == 1
-    assert runs[1].outputs == {"exitcode": "1"}
+    assert runs[1].outputs["exitcode"] == "1"
     assert "refused the client credentials" in runs[1].stderr
-    assert not (pr.workspace / "plan.json").exists()
+    assert keep == {}
+
+
+@needs_node
+def test_a_plan_refused_for_too_many_deletes_is_posted_and_then_fails_the_job(
+    store: dict[str, str], tenant: Tenant, installed: Installed, tmp_path: Path
+) -> None:
+    if not refusing_tool(installed):
+        pytest.skip("this build's plan has no exit code 4 (refused over --max-deletes) yet")
+    create_full_setup(tenant)
+    # Only the authentications stay in main; with --prune, 7 deletes are over --max-deletes 2.
+    kept = FULL_SETUP[: FULL_SETUP.index("\nclientApplications:") + 1]
+    pr = job_runner(tmp_path / "pr", store, installed, manifests(tmp_path, kept))
+    step = next(s for s in pr.workflow["jobs"]["plan"]["steps"] if s.get("id") == "plan")
+    step["with"]["args"] = "--prune --max-deletes 2"
+    bodies: list[str] = []
+    keep: dict[str, Path] = {}
+    runs = plan_job(pr, keep, comment=post_comment(tmp_path, bodies))
+    assert step_names(runs) == ["Validate", "Plan", "comment", "Fail on a refused plan"], runs
+    assert runs[1].exit_code == 0
+    assert runs[1].outputs["exitcode"] == "4"
+    assert runs[-1].exit_code == 1
+    assert "more objects than --max-deletes" in runs[-1].stdout
+    assert keep == {}, "a refused plan is not kept for the merge"
+    assert bodies[0].startswith(MARKER + "\n")
+    assert "**Refused:**" in bodies[0]
+    assert "order-account" in bodies[0], "the refused deletes are named"
 
 
 # The apply job, after a merge.
 
 
-def test_merge_applies_the_reviewed_plan_and_the_tenant_then_matches_main(
-    store: dict[str, str], tenant: Tenant, tmp_path: Path
+def test_merge_applies_the_reviewed_plan_posts_its_summary_and_the_tenant_then_matches_main(
+    store: dict[str, str], tenant: Tenant, installed: Installed, tmp_path: Path
 ) -> None:
     setup = manifests(tmp_path)
-    pr = Runner(tmp_path / "pr", store, setup)
-    passing(pr.run_job("plan"))
-    merge = Runner(tmp_path / "merge", store, setup)
-    merge.receive_plan_from(pr)
-    apply, check = passing(merge.run_job("apply"))
-    assert "9 created, 0 updated, 0 deleted, 0 failed, 0 skipped" in apply.stdout
-    assert "no reviewed plan" not in apply.stdout
+    pr = job_runner(tmp_path / "pr", store, installed, setup)
+    kept = plan_and_keep(pr)
+    merge = job_runner(tmp_path / "merge", store, installed, setup)
+    posted: list[dict[str, Any]] = []
+    runs = passing(merge_job(merge, kept, summary=post_summary(tmp_path, posted)))
+    assert step_names(runs) == [
+        "Find the reviewed plan",
+        "download egain-plan",
+        "Choose what to apply",
+        "Apply",
+        "summary",
+        "Check that the tenant matches main",
+    ]
+    apply = by_name(runs, "Apply")
+    assert apply.outputs["exitcode"] == "0"
+    assert "no reviewed plan" not in by_name(runs, "Choose what to apply").stdout
     assert tenant.names("accounts") == ["order-account"]
-    again = Runner(tmp_path / "next-pr", store, setup)
+    [comment] = posted
+    assert comment["issue_number"] == 7
+    assert comment["body"].startswith(APPLY_MARKER + "\n")
+    assert "**9 created**, 0 updated, 0 deleted, 0 failed" in comment["body"]
+    for _, _, name in FULL_SETUP_ORDER:
+        assert re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", name) in comment["body"]
+    assert "Applied from def5678 on main" in comment["body"]
+    again = job_runner(tmp_path / "next-pr", store, installed, setup)
     assert planned_exitcode(again) == "0"
     journal = (merge.workspace / ".egain" / "journal.jsonl").read_text("utf-8")
     assert journal.count("\n") >= 9
-    runs = [run.output for run in (apply, check)]
-    assert_no_secret_values(*runs, *written_files(pr, merge, again))
+    assert_no_secret_values(*(run.output for run in runs), *written_files(pr, merge, again), comment["body"])
 
 
-def test_merge_refuses_a_plan_the_tenant_moved_away_from_and_changes_nothing(
-    store: dict[str, str], tenant: Tenant, tmp_path: Path
+def test_merge_refuses_a_plan_the_tenant_moved_away_from_changes_nothing_and_says_so(
+    store: dict[str, str], tenant: Tenant, installed: Installed, tmp_path: Path
 ) -> None:
     create_full_setup(tenant)
     changed = FULL_SETUP.replace("displayName: Web chat", "displayName: Web chat v2").replace(
         "description: Order bot", "description: Order bot v2"
     )
     setup = manifests(tmp_path, changed)
-    pr = Runner(tmp_path / "pr", store, setup)
-    assert planned_exitcode(pr) == "2"
+    pr = job_runner(tmp_path / "pr", store, installed, setup)
+    kept = plan_and_keep(pr)
     tenant.edit("channels", "custom.web", displayName="Edited by someone else")
     before = {kind: tenant.list(kind) for kind in ("authentications", "clientApplications", "channels", "accounts")}
-    merge = Runner(tmp_path / "merge", store, setup)
-    merge.receive_plan_from(pr)
-    runs = merge.run_job("apply")
-    assert step_names(runs) == ["Apply"], "the job stops at the refusal"
-    assert runs[0].exit_code == 1
-    assert 'channels "custom.web"' in runs[0].stderr
-    assert "nothing was applied" in runs[0].stderr
+    merge = job_runner(tmp_path / "merge", store, installed, setup)
+    posted: list[dict[str, Any]] = []
+    runs = merge_job(merge, kept, summary=post_summary(tmp_path, posted))
+    assert step_names(runs)[-2:] == ["Apply", "summary"], "the job stops at the refusal, after saying so"
+    apply = by_name(runs, "Apply")
+    assert apply.exit_code == 1
+    assert 'channels "custom.web"' in apply.stderr
+    assert "nothing was applied" in apply.stderr
     assert {kind: tenant.list(kind) for kind in before} == before
     assert tenant.find("clientApplications", "order-bot-app")["description"] == "Order bot"
-    assert_no_secret_values(runs[0].output, *written_files(pr, merge))
+    assert "nothing applied from def5678" in posted[0]["body"]
+    assert_no_secret_values(apply.output, *written_files(pr, merge))
+
+
+def test_a_partly_failed_apply_posts_what_failed_and_what_was_done(
+    store: dict[str, str], tenant: Tenant, installed: Installed, tmp_path: Path
+) -> None:
+    """The participant names its application by a literal id, deleted after review: only the server can tell."""
+    role = {
+        "name": "custom_bot",
+        "version": "v3",
+        "callback": "https://doomed.example.com/cb",
+        "notificationEmail": "o@e.com",
+    }
+    doomed = tenant.create("clientApplications", {"name": "doomed-app", "roles": [role]})
+    text = FULL_SETUP.replace("    application: order-bot-app\n", f'    application: {{id: "{doomed}"}}\n')
+    setup = manifests(tmp_path, text)
+    kept = plan_and_keep(job_runner(tmp_path / "pr", store, installed, setup))
+    assert tenant.http.delete(f"/clientapplications/{doomed}").status_code == 204
+    merge = job_runner(tmp_path / "merge", store, installed, setup)
+    posted: list[dict[str, Any]] = []
+    runs = merge_job(merge, kept, summary=post_summary(tmp_path, posted))
+    assert step_names(runs)[-2:] == ["Apply", "summary"]
+    assert by_name(runs, "Apply").exit_code == 1
+    body = posted[0]["body"]
+    assert "apply incomplete" in body
+    assert body.index("**Failed: 1**") < body.index("participants **order\\-bot**") < body.index("**Created: 6**")
+    assert "Run apply again to retry" in body
 
 
 def test_merge_without_a_reviewed_plan_plans_and_applies_main_afresh(
-    store: dict[str, str], tenant: Tenant, tmp_path: Path
+    store: dict[str, str], tenant: Tenant, installed: Installed, tmp_path: Path
 ) -> None:
-    merge = Runner(tmp_path / "merge", store, manifests(tmp_path))
-    apply, check = passing(merge.run_job("apply"))
-    assert f"::notice title=egain-provision::no reviewed plan for {MERGE_SHA}" in apply.stdout
-    assert "Plan: 9 to create" in apply.stdout
+    merge = job_runner(tmp_path / "merge", store, installed, manifests(tmp_path))
+    runs = passing(merge_job(merge, None))
+    assert step_names(runs) == [
+        "Find the reviewed plan",
+        "Choose what to apply",
+        "Apply",
+        "Check that the tenant matches main",
+    ]
+    assert f"::notice title=egain-provision::no reviewed plan for {MERGE_SHA}" in runs[1].stdout
+    assert "Plan: 9 to create" in runs[2].stderr
     assert tenant.names("accounts") == ["order-account"]
-    assert_no_secret_values(apply.output, check.output, *written_files(merge))
+    assert_no_secret_values(*(run.output for run in runs), *written_files(merge))
 
 
 def test_the_check_after_apply_fails_when_the_tenant_still_differs_from_main(
-    store: dict[str, str], tenant: Tenant, tmp_path: Path
+    store: dict[str, str], installed: Installed, tmp_path: Path
 ) -> None:
-    pr = Runner(tmp_path / "pr", store, manifests(tmp_path))
-    assert planned_exitcode(pr) == "2"
+    pr = job_runner(tmp_path / "pr", store, installed, manifests(tmp_path))
+    kept = plan_and_keep(pr)
     # main moved on after the pull request was planned: the reviewed plan does not cover the new text.
     main = manifests(tmp_path / "main", FULL_SETUP.replace("timeout: 30", "timeout: 45"))
-    merge = Runner(tmp_path / "merge", store, main)
-    merge.receive_plan_from(pr)
-    runs = merge.run_job("apply")
-    assert [run.exit_code for run in runs] == [0, 1], runs[0].output
-    check = runs[1]
+    merge = job_runner(tmp_path / "merge", store, installed, main)
+    runs = merge_job(merge, kept, summary=lambda runner, step: StepRun("summary", 0))
+    assert [run.exit_code for run in runs][-2:] == [0, 1], runs[-1].output
+    check = runs[-1]
     assert "::error title=egain-provision::the tenant does not match main" in check.stdout
     assert "timeout" in check.stdout
 
 
 def test_the_workflow_as_written_plans_and_applies_its_example_manifests(
-    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+    sandbox: ServedSandbox, tenant: Tenant, installed: Installed, tmp_path: Path
 ) -> None:
     """No substitution: MANIFESTS and the EGAIN_VAR_* secrets exactly as the file declares them."""
     declared = workflow()["env"]
     store = {
-        "EGAIN_API_URL": sandbox.base_url,
-        "EGAIN_TOKEN_URL": sandbox.token_url,
-        "EGAIN_CLIENT_ID": sandbox.client_id,
-        "EGAIN_CLIENT_SECRET": sandbox.client_secret,
-        "EGAIN_SCOPE": DEFAULT_SCOPE,
+        **sandbox_store(sandbox),
         **{name: SECRET_ENV.get(name, f"value-of-{name}") for name in declared if name.startswith("EGAIN_VAR_")},
     }
-    pr = Runner(tmp_path / "pr", store)
-    pr.checkout(declared["MANIFESTS"])
-    validate, plan = passing(pr.run_job("plan"))
-    assert plan.outputs == {"exitcode": "2"}, plan.output
-    merge = Runner(tmp_path / "merge", store)
-    merge.checkout(declared["MANIFESTS"])
-    merge.receive_plan_from(pr)
-    apply, check = passing(merge.run_job("apply"))
+    pr = job_runner(tmp_path / "pr", store, installed, None)
+    keep: dict[str, Path] = {}
+    runs = passing(plan_job(pr, keep, **{"actions/checkout": checkout(declared["MANIFESTS"])}))
+    assert by_name(runs, "Plan").outputs["exitcode"] == "2"
+    merge = job_runner(tmp_path / "merge", store, installed, None)
+    merged = passing(merge_job(merge, keep["egain-plan"], **{"actions/checkout": checkout(declared["MANIFESTS"])}))
     assert sum(tenant.counts().values()) > 0
-    assert_no_secret_values(validate.output, plan.output, apply.output, check.output, *written_files(pr, merge))
+    assert_no_secret_values(*(run.output for run in runs + merged), *written_files(pr, merge))
 
 
 # The github-script steps, against a recording fake of the GitHub API.
-
-
-def run_github_script(
-    job: str,
-    step_id: str,
-    context: dict[str, Any],
-    responses: dict[str, Any],
-    *,
-    cwd: Path,
-    env: Mapping[str, str] | None = None,
-) -> Any:
-    """Run a github-script step's script under node in `cwd`, with `env`; its calls, outputs and notices."""
-    step = next(step for step in workflow()["jobs"][job]["steps"] if step.get("id") == step_id)
-    assert str(step["uses"]).startswith("actions/github-script@")
-    script = cwd / f"{step_id}.js"
-    script.write_text(step["with"]["script"], encoding="utf-8")
-    scenario = cwd / f"{step_id}.json"
-    scenario.write_text(json.dumps({"context": context, "responses": responses}), encoding="utf-8")
-    completed = subprocess.run(
-        ["node", str(GITHUB_SCRIPT), str(script), str(scenario)],
-        cwd=cwd,
-        env={"PATH": os.environ.get("PATH", ""), **(env or {})},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout)
 
 
 def pr_context() -> dict[str, Any]:
@@ -454,49 +490,85 @@ def pr_context() -> dict[str, Any]:
     }
 
 
-def comment_on(tmp_path: Path, comments: list[dict[str, Any]], exitcode: str) -> list[dict[str, Any]]:
-    """The sticky-comment step after a real plan of a fresh tenant; the API calls it made."""
+def post_comment(cwd: Path, bodies: list[str], comments: list[dict[str, Any]] | None = None) -> Play:
+    """The sticky-comment step run under node where the job stands; the bodies it posted."""
+
+    def play(runner: Runner, step: Mapping[str, Any]) -> StepRun:
+        responses = {"issues.listComments": comments or [], "issues.updateComment": {}, "issues.createComment": {}}
+        result = run_github_script(step, pr_context(), responses, cwd=cwd, env=script_env(runner, step))
+        bodies.extend(call["params"]["body"] for call in result["calls"] if "body" in call["params"])
+        return StepRun("comment", 0)
+
+    return play
+
+
+def post_summary(cwd: Path, posted: list[dict[str, Any]]) -> Play:
+    """The apply-summary step run under node where the job stands; the comments it created."""
+
+    def play(runner: Runner, step: Mapping[str, Any]) -> StepRun:
+        result = run_github_script(
+            step, pr_context(), {"issues.createComment": {}}, cwd=cwd, env=script_env(runner, step)
+        )
+        assert [call["method"] for call in result["calls"]] == ["issues.createComment"]
+        posted.extend(call["params"] for call in result["calls"])
+        return StepRun("summary", 0)
+
+    return play
+
+
+def comment_on(cwd: Path, comments: list[dict[str, Any]], env: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The sticky-comment step with `env`; the API calls it made."""
     responses = {"issues.listComments": comments, "issues.updateComment": {}, "issues.createComment": {}}
-    env = {"PLAN_EXITCODE": exitcode}
-    result = run_github_script("plan", "comment", pr_context(), responses, cwd=tmp_path, env=env)
+    result = run_github_script(job_step("plan", step_id="comment"), pr_context(), responses, cwd=cwd, env=env)
     calls: list[dict[str, Any]] = result["calls"]
     return calls
 
 
 @pytest.fixture
-def planned(store: dict[str, str], tmp_path: Path) -> Path:
-    """A pull-request workspace after its plan step, holding the real plan.md."""
-    pr = Runner(tmp_path / "pr", store, manifests(tmp_path))
-    assert planned_exitcode(pr) == "2"
-    return pr.workspace
+def planned(store: dict[str, str], installed: Installed, tmp_path: Path) -> dict[str, str]:
+    """The plan step's outputs after a real plan of a fresh tenant (exit code 2, the Markdown file)."""
+    pr = job_runner(tmp_path / "pr", store, installed, manifests(tmp_path))
+    runs = passing(plan_job(pr))
+    outputs = by_name(runs, "Plan").outputs
+    return {"PLAN_EXITCODE": outputs["exitcode"], "PLAN_MARKDOWN": outputs["markdown"]}
 
 
 @needs_node
-def test_the_plan_updates_the_one_bot_comment_that_holds_the_marker(planned: Path) -> None:
+def test_the_plan_updates_the_one_bot_comment_that_holds_the_marker(planned: dict[str, str], tmp_path: Path) -> None:
     comments = [
         {"id": 1, "user": {"type": "User"}, "body": f"Why does the bot post `{MARKER}`?"},
         {"id": 2, "user": {"type": "Bot"}, "body": "CI passed"},
         {"id": 3, "user": {"type": "Bot"}, "body": MARKER + "\nan older plan"},
     ]
-    calls = comment_on(planned, comments, "2")
+    calls = comment_on(tmp_path, comments, planned)
     assert [call["method"] for call in calls] == ["issues.listComments", "issues.updateComment"]
     update = calls[1]["params"]
     assert update["comment_id"] == 3
-    assert update["body"].startswith((planned / "plan.md").read_text("utf-8"))
+    assert update["body"].startswith(Path(planned["PLAN_MARKDOWN"]).read_text("utf-8"))
     assert "Planned at abc1234" in update["body"]
 
 
 @needs_node
-def test_the_first_plan_of_a_pull_request_creates_the_comment(planned: Path) -> None:
-    calls = comment_on(planned, [{"id": 1, "user": {"type": "User"}, "body": "LGTM"}], "2")
+def test_the_first_plan_of_a_pull_request_creates_the_comment(planned: dict[str, str], tmp_path: Path) -> None:
+    calls = comment_on(tmp_path, [{"id": 1, "user": {"type": "User"}, "body": "LGTM"}], planned)
     assert [call["method"] for call in calls] == ["issues.listComments", "issues.createComment"]
     assert calls[1]["params"]["issue_number"] == 7
     assert calls[1]["params"]["body"].startswith(MARKER + "\n")
 
 
 @needs_node
+def test_a_refused_plan_is_posted_whole_with_the_refusal(planned: dict[str, str], tmp_path: Path) -> None:
+    calls = comment_on(tmp_path, [], {**planned, "PLAN_EXITCODE": "4"})
+    body = calls[1]["params"]["body"]
+    assert body.startswith(Path(planned["PLAN_MARKDOWN"]).read_text("utf-8"))
+    assert "**Refused:** it deletes more objects than --max-deletes allows" in body
+
+
+@needs_node
 def test_a_failed_plan_replaces_the_comment_with_a_failure_note(tmp_path: Path) -> None:
-    calls = comment_on(tmp_path, [{"id": 5, "user": {"type": "Bot"}, "body": MARKER + "\nan older plan"}], "1")
+    calls = comment_on(
+        tmp_path, [{"id": 5, "user": {"type": "Bot"}, "body": MARKER + "\nan older plan"}], {"PLAN_EXITCODE": "1"}
+    )
     body = calls[1]["params"]["body"]
     assert calls[1]["method"] == "issues.updateComment"
     assert body.startswith(MARKER + "\n")
@@ -516,8 +588,7 @@ def merged_pull(number: int, merge_sha: str, head_sha: str) -> dict[str, Any]:
 
 def find_reviewed_plan(tmp_path: Path, responses: dict[str, Any]) -> dict[str, Any]:
     context = {"repo": {"owner": "acme", "repo": "egain-config"}, "sha": MERGE_SHA, "runId": 9000}
-    result: dict[str, Any] = run_github_script("apply", "reviewed", context, responses, cwd=tmp_path)
-    return result
+    return run_github_script(job_step("apply", step_id="reviewed"), context, responses, cwd=tmp_path, env={})
 
 
 @needs_node
@@ -537,7 +608,7 @@ def test_the_merge_finds_the_plan_of_the_merged_pull_requests_newest_successful_
             "actions.listWorkflowRunArtifacts": {"artifacts": [{"name": "egain-plan", "expired": False}]},
         },
     )
-    assert result["outputs"] == {"run-id": "102"}
+    assert result["outputs"] == {"pull-number": "7", "run-id": "102"}
     listed = next(call["params"] for call in result["calls"] if call["method"] == "actions.listWorkflowRuns")
     assert listed["workflow_id"] == 55
     assert listed["event"] == "pull_request"
@@ -545,7 +616,7 @@ def test_the_merge_finds_the_plan_of_the_merged_pull_requests_newest_successful_
     assert listed["status"] == "success"
     artifacts = next(c["params"] for c in result["calls"] if c["method"] == "actions.listWorkflowRunArtifacts")
     assert artifacts["run_id"] == 102
-    assert artifacts["name"] == job_step(workflow()["jobs"]["apply"], "actions/download-artifact")["with"]["name"]
+    assert artifacts["name"] == job_step("apply", uses="actions/download-artifact")["with"]["name"]
 
 
 @needs_node
@@ -563,5 +634,10 @@ def test_a_direct_push_or_an_expired_plan_leaves_the_merge_without_a_reviewed_pl
             "actions.listWorkflowRunArtifacts": {"artifacts": [{"name": "egain-plan", "expired": True}]},
         },
     )
-    assert expired["outputs"] == {}
+    assert expired["outputs"] == {"pull-number": "7"}, "the summary still goes to the pull request"
     assert "No plan kept for #7" in expired["notices"][0]
+
+
+def test_the_action_this_workflow_uses_is_the_one_at_the_repository_root() -> None:
+    assert ACTION_FILE.is_file()
+    assert set(action()["inputs"]) >= {"command", "manifests", "version", "args", "plan-file", "fail-on-refusal"}
