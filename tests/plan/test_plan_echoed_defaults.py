@@ -12,7 +12,11 @@ from tests.support import Tenant, run_cli, target_env, write_manifest
 def test_after_an_apply_a_tenant_echoing_the_spec_defaults_plans_as_no_change(tmp_path: Path) -> None:
     manifest = str(write_manifest(tmp_path, MANIFEST))
     with ServedSandbox(db_path=str(tmp_path / "echo.db"), echo_defaults=True) as sandbox:
-        applied = run_cli(["apply", "--target", sandbox.base_url, manifest, "--auto-approve"], env=target_env(sandbox))
+        journal = str(tmp_path / "journal.jsonl")
+        applied = run_cli(
+            ["apply", "--target", sandbox.base_url, manifest, "--auto-approve", "--journal", journal],
+            env=target_env(sandbox),
+        )
         assert applied.exit_code == 0, applied.output
         tenant = Tenant(sandbox)
         try:
