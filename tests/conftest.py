@@ -11,6 +11,24 @@ from egain_provision.sandbox.testing import ServedSandbox
 from egain_provision.sandbox.variants import Variants
 
 
+CHECKOUT_STATE = Path(__file__).resolve().parents[1] / ".egain"
+
+
+def _state_files() -> dict[str, tuple[int, int]]:
+    if not CHECKOUT_STATE.is_dir():
+        return {}
+    return {path.name: (path.stat().st_size, path.stat().st_mtime_ns) for path in CHECKOUT_STATE.iterdir()}
+
+
+@pytest.fixture(autouse=True)
+def _nothing_written_into_the_checkout() -> Iterator[None]:
+    """A test's commands keep their journal and sandbox in its temp directory, never in the checkout's .egain/."""
+    before = _state_files()
+    yield
+    after = _state_files()
+    assert after == before, f"the test wrote into {CHECKOUT_STATE}: {sorted(set(after.items()) - set(before.items()))}"
+
+
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[ServedSandbox]:
     """A fresh sandbox with its own database, served for one test."""

@@ -15,6 +15,12 @@ from egain_provision.cli import cli
 from egain_provision.commands import COMMANDS
 from tests.support import run_cli, write_manifest
 
+
+@pytest.fixture(autouse=True)
+def _work_in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Commands run with their defaults here (the journal under ./.egain): never in the checkout.
+    monkeypatch.chdir(tmp_path)
+
 # Values a variable may hold where the type alone does not say (checked when the option is parsed).
 SAMPLES = {"--rate-limit": "none"}
 
