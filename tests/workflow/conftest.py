@@ -1,4 +1,5 @@
-"""The action installed once for the session, as its own install step does it, with no package index."""
+"""The CI tests' fixtures: the action installed once for the session, as its own install step does it, with
+no package index; and a served sandbox per module as the tenant."""
 
 from __future__ import annotations
 
@@ -6,11 +7,15 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from egain_provision.sandbox.testing import ServedSandbox
+from tests.support import Tenant
+from tests.workflow.ci_support import CLIENT_SECRET
 from tests.workflow.harness import BASH, StepRun, action, build_wheelhouse, copy_checkout, read_outputs
 
 
@@ -76,3 +81,26 @@ def refusing_tool(installed: Installed) -> bool:
         [str(installed.venv / "bin" / "egain-provision"), "plan", "--help"], capture_output=True, text=True, check=True
     ).stdout
     return re.search(r"\b4\b", " ".join(help_text.split()).split("--detailed-exitcode", 1)[-1][:400]) is not None
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSandbox]:
+    """One sandbox per test module, with a client secret distinctive enough to grep for."""
+    db = tmp_path_factory.mktemp("ci-sandbox") / "sandbox.db"
+    with ServedSandbox(db_path=str(db), client_secret=CLIENT_SECRET) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def sandbox(served: ServedSandbox) -> ServedSandbox:
+    """The module's sandbox emptied for this test."""
+    served.reset()
+    return served
+
+
+@pytest.fixture
+def tenant(sandbox: ServedSandbox) -> Iterator[Tenant]:
+    """Raw HTTP access to the test's sandbox, behind the tool's back."""
+    client = Tenant(sandbox)
+    yield client
+    client.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,25 +20,6 @@ from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import FULL_SETUP, SECRET_ENV, Tenant, create_full_setup
 from tests.workflow.conftest import Installed, refusing_tool, run_install_step
 from tests.workflow.harness import Runner, StepRun, action
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSandbox]:
-    with ServedSandbox(db_path=str(tmp_path_factory.mktemp("action-sandbox") / "sandbox.db")) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def sandbox(served: ServedSandbox) -> ServedSandbox:
-    served.reset()
-    return served
-
-
-@pytest.fixture
-def tenant(sandbox: ServedSandbox) -> Iterator[Tenant]:
-    client = Tenant(sandbox)
-    yield client
-    client.close()
 
 
 @pytest.fixture

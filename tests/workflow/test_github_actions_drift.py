@@ -6,7 +6,7 @@ GitHub issue tracker that keeps its issues from one run to the next."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,19 +66,6 @@ class IssueTracker:
 
 def workflow() -> dict[str, Any]:
     return load_yaml(DRIFT_FILE)
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[ServedSandbox]:
-    with ServedSandbox(db_path=str(tmp_path / "sandbox.db")) as served:
-        yield served
-
-
-@pytest.fixture
-def tenant(sandbox: ServedSandbox) -> Iterator[Tenant]:
-    client = Tenant(sandbox)
-    yield client
-    client.close()
 
 
 class Drift:

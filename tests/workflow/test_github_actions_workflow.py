@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from egain_provision.render.summary import MARKER as APPLY_MARKER
 from egain_provision.sandbox.auth import DEFAULT_SCOPE
 from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import FULL_SETUP, FULL_SETUP_ORDER, SECRET_ENV, Tenant, create_full_setup
-from tests.workflow.ci_support import CLIENT_SECRET, CONNECTION_SECRETS, assert_no_secret_values
+from tests.workflow.ci_support import CONNECTION_SECRETS, assert_no_secret_values
 from tests.workflow.conftest import Installed, refusing_tool
 from tests.workflow.harness import (
     ACTION_FILE,
@@ -85,27 +85,6 @@ def written_files(*runners: Runner) -> list[str]:
             files = [path for path in root.rglob("*") if path.is_file() and "venv" not in path.relative_to(root).parts]
             texts += [path.read_text("utf-8", errors="replace") for path in files]
     return texts
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSandbox]:
-    """One sandbox for the module, with a client secret distinctive enough to grep for."""
-    db = tmp_path_factory.mktemp("workflow-sandbox") / "sandbox.db"
-    with ServedSandbox(db_path=str(db), client_secret=CLIENT_SECRET) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def sandbox(served: ServedSandbox) -> ServedSandbox:
-    served.reset()
-    return served
-
-
-@pytest.fixture
-def tenant(sandbox: ServedSandbox) -> Iterator[Tenant]:
-    client = Tenant(sandbox)
-    yield client
-    client.close()
 
 
 def sandbox_store(sandbox: ServedSandbox) -> dict[str, str]:

@@ -26,7 +26,6 @@ from egain_provision.render.markdown import MARKER
 from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import FULL_SETUP, Tenant, create_full_setup
 from tests.workflow.ci_support import (
-    CLIENT_SECRET,
     CONNECTION_SECRETS,
     REPO,
     TOOL_PATH,
@@ -174,21 +173,6 @@ def branch_variables(fake: FakeGitLab, sha: str, *, source: str = "push", branch
         "CI_PIPELINE_ID": "5101",
         "CI_PIPELINE_URL": "https://gitlab.example.com/acme/egain-config/-/pipelines/5101",
     }
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSandbox]:
-    db = tmp_path_factory.mktemp("gitlab-sandbox") / "sandbox.db"
-    with ServedSandbox(db_path=str(db), client_secret=CLIENT_SECRET) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def tenant(served: ServedSandbox) -> Iterator[Tenant]:
-    served.reset()
-    client = Tenant(served)
-    yield client
-    client.close()
 
 
 @pytest.fixture
