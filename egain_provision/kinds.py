@@ -126,8 +126,8 @@ class Kind:
     set_lists: tuple[str, ...] = ()
     # Base64 fields that export writes as files (folder -> field), referenced with ${file:...}.
     file_fields: dict[str, str] = field(default_factory=dict)
-    # Plain fields that often carry a credential (a callback header's value): a plan shows their
-    # live value only where a manifest declares the field, never on a delete or a removal.
+    # Plain fields that often carry a credential (a callback header's value): compared and sent as
+    # they are, but a plan shows them as sensitive, on either side of every change.
     opaque_values: tuple[str, ...] = ()
 
     @property

@@ -21,6 +21,11 @@ def secret_paths(kind: Kind, body: Any, marked: Marked | None = None) -> list[st
     return paths
 
 
+def opaque_paths(kind: Kind, body: Any) -> list[str]:
+    """Concrete paths of the kind's opaque values in `body` (callback header values): compared and sent, never shown."""
+    return [slot.path for pattern in kind.opaque_values for slot in iter_slots(body, pattern)]
+
+
 def secret_names(items: SecretItems, marked: Marked | None = None) -> set[str]:
     """The item names whose values are secret in `items`' list."""
     return set(items.names) | set((marked or {}).get(items.list_path, ()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from egain_provision.diff import diff_documents, pattern_of
@@ -21,10 +21,10 @@ from egain_provision.normalize import (
     mark_sensitive,
 )
 from egain_provision.paths import get_concrete, get_path, set_concrete, set_path
-from egain_provision.plan import MISSING, SENSITIVE_DISPLAY, WRITE_ONLY_DISPLAY, Action, Change
+from egain_provision.plan import SENSITIVE_DISPLAY, WRITE_ONLY_DISPLAY, Action, Change
 from egain_provision.planner.match import Matching, Pending, is_ignored
 from egain_provision.references import KEEP, rewrite_references
-from egain_provision.sensitive import Marked, secret_item_values, secret_paths
+from egain_provision.sensitive import Marked, opaque_paths, secret_item_values, secret_paths
 
 # Never send `"modified": null`: the update reads the object first, or goes without.
 NO_MODIFIED_NOTE = (
@@ -48,7 +48,8 @@ def plan_object(
     kind = KINDS_BY_NAME[obj.kind]
     sensitive_paths = sorted(set(obj.sensitive) | set(secret_paths(kind, obj.body, marked)))
     desired_api = clone(obj.body)
-    mark_sensitive(desired_api, sensitive_paths)
+    # Opaque values are masked for the comparison only: the saved plan keeps them (they are not secrets).
+    mark_sensitive(desired_api, sorted({*sensitive_paths, *opaque_paths(kind, obj.body)}))
     desired_doc = comparable(kind, desired_to_manifest(kind, desired_api, matching.resolve, matching.key_of_id))
     fields: dict[str, Any] = {
         "kind": obj.kind,
@@ -67,9 +68,11 @@ def plan_object(
     live_api, _ = known_only(kind, live_obj.body)
     notes, forced, skipped = _write_only_secrets(kind, obj, live_api, rotate_secrets=rotate_secrets, marked=marked)
     live_sensitive = align_paths(kind, sensitive_paths, obj.body, live_obj.body)
-    mark_sensitive(live_api, sorted(set(live_sensitive) | set(secret_paths(kind, live_api, marked))))
+    mark_sensitive(
+        live_api, sorted({*live_sensitive, *secret_paths(kind, live_api, marked), *opaque_paths(kind, live_api)})
+    )
     live_doc = comparable(kind, live_to_manifest(kind, live_api, matching.key_of_id))
-    changes = hide_opaque_removals(kind, mark_pending(kind, diff_documents(live_doc, desired_doc), pending)) + forced
+    changes = mark_pending(kind, diff_documents(live_doc, desired_doc), pending) + forced
     if not changes:
         return ObjectPlan(None, skipped)
     if live_obj.modified is not None:
@@ -131,21 +134,6 @@ def _masked_secrets(
                     yield f"{items.list_path}[{name}].{items.value}", live_path, desired
 
 
-def hide_opaque_removals(kind: Kind, changes: list[Change]) -> list[Change]:
-    """Live values of the kind's opaque fields that no manifest declares (removed, or deleted) shown as sensitive.
-
-    A callback header may hold a token the API does not mark secret; declared in a manifest it is
-    the author's own text, but a live one the plan removes is only the tenant's, and never shown.
-    """
-    opaque = {pattern.replace("[]", "") for pattern in kind.opaque_values}
-    return [
-        replace(change, sensitive=True)
-        if not change.sensitive and change.after is MISSING and pattern_of(change.path) in opaque
-        else change
-        for change in changes
-    ]
-
-
 def plan_delete(
     live_obj: LiveObject, matching: Matching, depends_on: list[str], marked: Marked | None = None
 ) -> Action:
@@ -153,7 +141,7 @@ def plan_delete(
     kind = KINDS_BY_NAME[live_obj.kind]
     # Only the fields the tool knows are shown: it cannot tell whether the others hold secrets.
     live_api, _ = known_only(kind, live_obj.body)
-    mark_sensitive(live_api, secret_paths(kind, live_api, marked))
+    mark_sensitive(live_api, sorted({*secret_paths(kind, live_api, marked), *opaque_paths(kind, live_api)}))
     doc = comparable(kind, live_to_manifest(kind, live_api, matching.key_of_id))
     return Action(
         action="delete",
@@ -161,7 +149,7 @@ def plan_delete(
         natural_key=live_obj.natural_key,
         id=live_obj.id,
         modified=live_obj.modified,
-        changes=hide_opaque_removals(kind, diff_documents(doc, None)),
+        changes=diff_documents(doc, None),
         depends_on=depends_on,
     )
 

@@ -31,7 +31,7 @@ def api_requests(sandbox: ServedSandbox) -> int:
 
 def test_an_apply_of_manifests_reads_and_writes_with_one_client(clean_sandbox: ServedSandbox, tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path)
-    cli(clean_sandbox, "apply", "--auto-approve", str(manifest))
+    cli(clean_sandbox, "apply", "--auto-approve", "--journal", str(tmp_path / "journal.jsonl"), str(manifest))
     assert api_requests(clean_sandbox) > 9  # the reads of every kind and the nine creates
     assert token_requests(clean_sandbox) == 1
 
@@ -42,6 +42,6 @@ def test_an_apply_of_a_saved_plan_checks_and_executes_with_one_client(
     manifest = write_manifest(tmp_path)
     cli(clean_sandbox, "plan", str(manifest), "--out", str(tmp_path / "plan.json"))
     clean_sandbox.clear_requests()
-    cli(clean_sandbox, "apply", str(tmp_path / "plan.json"))
+    cli(clean_sandbox, "apply", "--journal", str(tmp_path / "journal.jsonl"), str(tmp_path / "plan.json"))
     assert api_requests(clean_sandbox) > 9
     assert token_requests(clean_sandbox) == 1

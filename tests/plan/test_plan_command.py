@@ -174,6 +174,18 @@ def test_a_header_value_no_manifest_declares_is_never_shown(
         assert code == 2, err
         outputs += [out, err]
     assert "- roles[custom_bot].headers[X-Token].value: (sensitive value)" in outputs[6]
+    # A header the manifests give another value (a literal: no secret of theirs), and one renamed.
+    literal = FULL_SETUP.replace('value: "${env:EGAIN_VAR_CALLBACK_TOKEN}"', "value: rotated-Qp33")
+    renamed = literal.replace("name: X-Token", "name: X-Other")
+    assert literal != FULL_SETUP and renamed != literal
+    for name, text in (("literal", literal), ("renamed", renamed)):
+        manifest = str(write_manifest(tmp_path / name, text))
+        for fmt in ("text", "json", "markdown"):
+            code, out, err = plan(sandbox, manifest, "--format", fmt, "--detailed-exitcode")
+            assert code == 2, err
+            assert "X-Token" in out
+            outputs += [out, err]
+    assert "~ roles[custom_bot].headers[X-Token].value: (sensitive value) -> (sensitive value)" in outputs[12]
     assert_no_secrets(outputs)
 
 
