@@ -10,10 +10,11 @@ import importlib
 import os
 import platform
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import click
+from click.core import ParameterSource
 from click.shell_completion import CompletionItem, get_completion_class
 
 from egain_provision import __version__
@@ -46,11 +47,32 @@ def read_options_from_environment(command: click.Command, prefix: str = ENV_PREF
         existing = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar or ())
         if name not in existing:
             param.envvar = [*existing, name]
+            param.callback = _noting_the_environment(param.callback)
         param.show_envvar = True
     if isinstance(command, click.Group):
         for subcommand in command.commands.values():
             read_options_from_environment(subcommand, f"{prefix}{(command.name or '').upper().replace('-', '_')}_")
     return command
+
+
+Callback = Callable[[click.Context, click.Parameter, Any], Any]
+
+
+def _noting_the_environment(callback: Callback | None) -> Callback:
+    """The option's callback, after a line on stderr when the value came from a variable.
+
+    A variable set long ago (EGAIN_PROVISION_AUTO_APPROVE, EGAIN_PROVISION_PRUNE in a profile)
+    must not change a run unseen; the line names the option and the variable, never the value.
+    """
+
+    def note(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if param.name and ctx.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT:
+            envvars = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar or ())
+            source = next((var for var in envvars if os.environ.get(var)), envvars[-1] if envvars else "")
+            click.echo(f"note: {max(param.opts, key=len)} from the environment ({source})", err=True)
+        return value if callback is None else callback(ctx, param, value)
+
+    return note
 
 
 class LazyGroup(click.Group):

@@ -56,6 +56,7 @@ def export_command(
     written[directory / ".env.example"] = env_example(export.variables).encode("utf-8")
     written[directory / "manifest.schema.json"] = _schema_bytes()
     exported = previous_export(directory)
+    refuse_links_leading_out(directory, set(written))
     refuse_files_in_the_way(directory, set(written), exported)
     # Listed first: an export interrupted halfway leaves a directory the next export accepts.
     _write_marker(directory, exported | set(written))
@@ -93,7 +94,24 @@ def previous_export(directory: Path) -> set[Path]:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {marker} ({type(exc).__name__})", hint="remove it or export elsewhere") from None
     names = [PurePosixPath(line.strip()) for line in lines if line.strip() and not line.startswith("#")]
-    return {directory / name for name in names if not name.is_absolute() and ".." not in name.parts}
+    candidates = {directory / name for name in names if not name.is_absolute() and ".." not in name.parts}
+    # A symbolic link in the directory (icons -> ~/.ssh) must not lead a listed name outside it.
+    return {path for path in candidates if _stays_inside(directory, path)}
+
+
+def _stays_inside(directory: Path, path: Path) -> bool:
+    return path.resolve().is_relative_to(directory.resolve())
+
+
+def refuse_links_leading_out(directory: Path, written: set[Path]) -> None:
+    """UsageError when a file this export writes would land outside `directory` through a symbolic link."""
+    outside = sorted(str(path.relative_to(directory)) for path in written if not _stays_inside(directory, path))
+    if outside:
+        raise UsageError(
+            f"{directory}: {', '.join(outside[:10])} would be written outside the directory through a symbolic link; "
+            "nothing was written",
+            hint="export into a directory without symbolic links",
+        )
 
 
 def refuse_files_in_the_way(directory: Path, written: set[Path], exported: set[Path]) -> None:
@@ -108,7 +126,8 @@ def refuse_files_in_the_way(directory: Path, written: set[Path], exported: set[P
         shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
         raise UsageError(
             f"{directory} holds files that no export wrote: {shown}; nothing was written",
-            hint="export into an empty or new directory (or one an earlier export wrote), or move those files away",
+            hint="export into an empty or new directory (or one an earlier export wrote), or move those files away; "
+            f"a directory exported before exports kept a list ({EXPORT_MARKER}) counts as foreign: empty it once",
         )
 
 

@@ -25,6 +25,9 @@ from egain_provision.sandbox.schema import Reference
 
 T = TypeVar("T")
 
+# "EgSb" in the SQLite header (PRAGMA application_id): how `sandbox reset` knows a sandbox's file.
+APPLICATION_ID = 0x45675362
+OBJECT_COLUMNS = ("seq", "id", "kind", "label", "unique_key", "body", "created_ms", "modified_ms")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -75,6 +78,7 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
@@ -273,18 +277,23 @@ class Store:
 
 
 def is_sandbox_database(path: Path) -> bool:
-    """Whether `path` is a sandbox's SQLite file (holds its tables), opened read-only to find out."""
+    """Whether `path` is a sandbox's SQLite file, opened read-only to find out.
+
+    Its header carries the sandbox's application id; a file from before the id was written is
+    recognised by the exact columns of its objects table. Any other database is not one.
+    """
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:
         return False
     try:
-        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        application_id = db.execute("PRAGMA application_id").fetchone()[0]
+        columns = tuple(row[1] for row in db.execute("PRAGMA table_info(objects)"))
     except sqlite3.DatabaseError:
         return False
     finally:
         db.close()
-    return {"objects", "refs"} <= tables
+    return application_id == APPLICATION_ID or (application_id == 0 and columns == OBJECT_COLUMNS)
 
 
 def _now_ms() -> int:

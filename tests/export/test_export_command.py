@@ -398,3 +398,26 @@ def test_a_marker_naming_files_outside_its_directory_removes_nothing_there(
     (out / ".egain-export").write_text(f"../precious.yaml\n{outside}\n", "utf-8")
     assert cli(sandbox, "export", "--out", str(out)).exit_code == 0
     assert outside.read_text("utf-8") == "keep: me\n"
+
+
+def test_a_symbolic_link_in_the_directory_leads_nothing_outside_it(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    # A checked-in `icons -> elsewhere` link and a marker naming a file through it: the file there
+    # is neither deleted (marker) nor overwritten (the icons export writes).
+    create_full_setup(tenant)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    precious = elsewhere / "authorized_keys"
+    precious.write_text("ssh-ed25519 AAAA me\n", "utf-8")
+    out = tmp_path / "exported"
+    out.mkdir()
+    (out / "icons").symlink_to(elsewhere, target_is_directory=True)
+    (out / ".egain-export").write_text("icons/authorized_keys\n", "utf-8")
+
+    result = cli(sandbox, "export", "--out", str(out))
+
+    assert result.exit_code == 1
+    assert "outside the directory through a symbolic link" in result.stderr and "icons/" in result.stderr
+    assert precious.read_text("utf-8") == "ssh-ed25519 AAAA me\n"
+    assert sorted(path.name for path in elsewhere.iterdir()) == ["authorized_keys"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,40 @@ def test_reset_of_a_missing_file_creates_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "nothing to reset" in result.stderr
     assert not missing.exists()
+
+
+def test_reset_refuses_another_applications_database_with_the_same_table_names(tmp_path: Path) -> None:
+    other = tmp_path / "app.db"
+    db = sqlite3.connect(other)
+    db.executescript("CREATE TABLE objects (id TEXT, name TEXT); CREATE TABLE refs (a TEXT);")
+    db.execute("INSERT INTO objects VALUES ('1', 'invoice')")
+    db.commit()
+    db.close()
+
+    result = run_cli(["sandbox", "reset", "--db", str(other)])
+
+    assert result.exit_code == 1 and "not a sandbox database" in result.stderr
+    db = sqlite3.connect(other)
+    assert db.execute("SELECT name FROM objects").fetchall() == [("invoice",)]
+    db.close()
+
+
+def test_reset_knows_a_sandbox_file_written_before_it_carried_its_application_id(tmp_path: Path) -> None:
+    db_path = tmp_path / "old.db"
+    with ServedSandbox(db_path=str(db_path)) as sandbox:
+        tenant = Tenant(sandbox)
+        try:
+            create_full_setup(tenant)
+        finally:
+            tenant.close()
+    db = sqlite3.connect(db_path)
+    db.execute("PRAGMA application_id = 0")
+    db.commit()
+    db.close()
+
+    result = run_cli(["sandbox", "reset", "--db", str(db_path)])
+
+    assert result.exit_code == 0, result.output
+    db = sqlite3.connect(db_path)
+    assert db.execute("SELECT count(*) FROM objects").fetchone() == (0,)
+    db.close()
