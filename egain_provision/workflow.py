@@ -153,12 +153,16 @@ def interruptible(executor: Executor, notice: Callable[[str], None] | None) -> I
 
 
 def read_plan_file(paths: tuple[str, ...]) -> Plan | None:
-    """The saved plan when PATHS is a single plan file (JSON written by `plan --out`), else None."""
+    """The saved plan when PATHS is a single plan file (a JSON object with `format_version`), else None.
+
+    Read and checked as `load_plan_file` does (bounded, format version, digest, schema): a file that
+    is a plan but fails a check is a PlanError, never taken for a manifest.
+    """
     if len(paths) != 1 or not Path(paths[0]).is_file():
         return None
     try:
-        text = Path(paths[0]).read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = _plan_text(paths[0])
+    except (UsageError, PlanError):
         return None
     if not text.lstrip().startswith("{"):
         return None
@@ -168,7 +172,7 @@ def read_plan_file(paths: tuple[str, ...]) -> Plan | None:
         return None
     if not isinstance(data, dict) or "format_version" not in data:
         return None
-    return Plan.from_json(data)
+    return _plan_of(data, paths[0])
 
 
 # A saved plan of many thousands of objects is a few MB; anything near this is not a plan.
@@ -178,17 +182,25 @@ NOT_A_PLAN_HINT = "name a file written by `egain-provision plan --out FILE`"
 
 def load_plan_file(path: str) -> Plan:
     """The saved plan at `path`, after apply's checks (format version, digest, schema); PlanError otherwise."""
-    try:
-        text = read_regular_file(path, MAX_PLAN_FILE_BYTES).decode("utf-8")
-    except Unreadable as exc:
-        raise UsageError(f"cannot read the plan file: {exc.reason}", where=path, hint=exc.hint) from None
-    except UnicodeDecodeError:
-        raise PlanError("not a plan file: not UTF-8 text", where=path, hint=NOT_A_PLAN_HINT) from None
+    text = _plan_text(path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         problem = f"not a plan file: not JSON ({exc.msg} at line {exc.lineno})"
         raise PlanError(problem, where=path, hint=NOT_A_PLAN_HINT) from None
+    return _plan_of(data, path)
+
+
+def _plan_text(path: str) -> str:
+    try:
+        return read_regular_file(path, MAX_PLAN_FILE_BYTES).decode("utf-8")
+    except Unreadable as exc:
+        raise UsageError(f"cannot read the plan file: {exc.reason}", where=path, hint=exc.hint) from None
+    except UnicodeDecodeError:
+        raise PlanError("not a plan file: not UTF-8 text", where=path, hint=NOT_A_PLAN_HINT) from None
+
+
+def _plan_of(data: Any, path: str) -> Plan:
     try:
         return Plan.from_json(data)
     except PlanError as exc:
