@@ -104,7 +104,7 @@ async def execute(plan: ExecutablePlan, context: RunContext, on_outcome: Callabl
     try:
         async with context.client() as client:
             # The client may have read the tenant first: the summary counts the execution's requests only.
-            before = replace(client.stats)
+            before, paced = replace(client.stats), context.pacer.waited
             executor = Executor(
                 client, plan, journal=journal, on_outcome=on_outcome, read_after_write=context.read_after_write
             )
@@ -112,7 +112,7 @@ async def execute(plan: ExecutablePlan, context: RunContext, on_outcome: Callabl
                 result = await executor.run()
             result.requests = client.stats.requests - before.requests
             result.throttled = client.stats.throttled - before.throttled
-            result.waited = client.stats.waited - before.waited + context.pacer.waited
+            result.waited = client.stats.waited - before.waited + context.pacer.waited - paced
             return result
     finally:
         journal.close()
