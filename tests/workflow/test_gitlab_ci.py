@@ -11,6 +11,7 @@ plan job the pipeline is registered with the artifacts the file keeps (only when
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -26,23 +27,23 @@ from egain_provision.render.markdown import MARKER
 from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import FULL_SETUP, Tenant, create_full_setup
 from tests.workflow.ci_support import (
+    BASH,
     CONNECTION_SECRETS,
+    HEAD_SHA,
+    MERGE_SHA,
     REPO,
-    TOOL_PATH,
     assert_no_secret_values,
     files_text,
     tenant_secrets,
+    tool_path,
     write_manifests,
 )
 from tests.workflow.fake_gitlab import BOT_USER, PERSON, PROJECT_ID, FakeGitLab
 
 PIPELINE_FILE = REPO / "examples" / "ci" / "gitlab-ci.yml"
-BASH = ["bash", "--noprofile", "--norc"]
 GITLAB_TOKEN = "glpat-N0tes-T0ken-Hx61"
 MR = 7
-HEAD_SHA = "abc12345" + "0" * 32
 NEXT_SHA = "bcd23456" + "0" * 32
-MERGE_SHA = "def56789" + "0" * 32
 RULE_TOKEN = re.compile(r'\s*(?:\$(\w+)|"([^"]*)"|(==|!=|&&|\|\||\(|\)))')
 
 
@@ -98,7 +99,7 @@ class GitLabJob:
         self.project_dir.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(exist_ok=True)
         self.env = {
-            "PATH": TOOL_PATH,
+            "PATH": os.pathsep.join(tool_path()),
             "HOME": str(root),
             "LANG": "C.UTF-8",
             "TMPDIR": str(self.tmp),
@@ -122,7 +123,7 @@ class GitLabJob:
         """The job's script lines in order, in one shell that stops at the first failing line."""
         assert self.would_run(), f"{self.name} does not run in this pipeline"
         script = self.tmp / f"{self.name}.sh"
-        script.write_text("\n".join(["set -eo pipefail", *self.definition["script"]]) + "\n", encoding="utf-8")
+        script.write_text("\n".join(self.definition["script"]) + "\n", encoding="utf-8")
         completed = subprocess.run(
             [*BASH, str(script)],
             cwd=self.project_dir,
