@@ -415,7 +415,7 @@ def test_a_partly_failed_apply_posts_what_failed_and_what_was_done(
     assert "Run apply again to retry" in body
 
 
-NOT_REVIEWED = {
+NOT_REVIEWED: dict[str, tuple[dict[str, str | None], bool, str]] = {
     "still running": ({"status": "in_progress", "conclusion": None}, False, "is in_progress"),
     "failed": ({"status": "completed", "conclusion": "failure"}, False, "is failure"),
     "expired": ({"status": "completed", "conclusion": "success"}, True, "was not kept or has expired"),
@@ -430,7 +430,7 @@ def test_a_merged_pull_request_without_a_reviewed_plan_applies_nothing_and_says_
     """The newest plan run of the pull request's final commit decides, even when an older one passed:
     its plan is the one the comment shows. The job fails before the tool runs, and says so on the PR."""
     state, expired, reason = NOT_REVIEWED[case]
-    runs = [
+    runs: list[dict[str, Any]] = [
         {"id": 101, "created_at": "2025-01-02T08:00:00Z", "status": "completed", "conclusion": "success"},
         {"id": 102, "created_at": "2025-01-02T09:00:00Z", **state},
     ]
