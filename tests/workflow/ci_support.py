@@ -12,11 +12,21 @@ from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import FULL_SETUP, SECRET_ENV, SECRETS
 
 REPO = Path(__file__).resolve().parents[2]
+# How both forges run a bash script: GitHub's `shell: bash` is `bash --noprofile --norc -eo pipefail {0}`;
+# GitLab's runner starts the script it generates with `set -eo pipefail`, the same two options.
+BASH = ["bash", "--noprofile", "--norc", "-eo", "pipefail"]
+# The commits of the tests' one pull (merge) request: planned at HEAD_SHA, merged as MERGE_SHA. Eight
+# distinct leading characters, as GitLab shows them; GitHub shows the first seven.
+HEAD_SHA = "abc12345" + "0" * 32
+MERGE_SHA = "def56789" + "0" * 32
 CONNECTION_SECRETS = ("EGAIN_API_URL", "EGAIN_TOKEN_URL", "EGAIN_CLIENT_ID", "EGAIN_CLIENT_SECRET", "EGAIN_SCOPE")
 # The served sandbox's client secret: distinctive enough to grep every output for.
 CLIENT_SECRET = "cl1ent-s3cret-Wv93"
-# A job finds the tool where the test's Python has it, as an install step would put it on PATH.
-TOOL_PATH = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def tool_path() -> list[str]:
+    """A fresh job's PATH: the test's Python (and its tools) first, as setup-python or an image puts it."""
+    return [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
 
 
 def tenant_secrets(sandbox: ServedSandbox) -> dict[str, str]:

@@ -4,9 +4,6 @@ no package index; and a served sandbox per module as the tenant."""
 from __future__ import annotations
 
 import os
-import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +13,7 @@ import pytest
 from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import Tenant
 from tests.workflow.ci_support import CLIENT_SECRET
-from tests.workflow.harness import BASH, StepRun, action, build_wheelhouse, copy_checkout, read_outputs
+from tests.workflow.harness import Runner, StepRun, action, build_wheelhouse, copy_checkout, evaluate
 
 
 @dataclass(frozen=True)
@@ -30,37 +27,27 @@ class Installed:
     github_path: list[str]
 
 
-def run_install_step(action_path: Path, wheelhouse: Path, temp: Path, version: str = "") -> tuple[StepRun, list[str]]:
-    """action.yml's install step under bash, pip held to the wheelhouse: no index, no pip configuration."""
+def run_install_step(runner: Runner, wheelhouse: Path, version: str = "") -> tuple[StepRun, list[str]]:
+    """action.yml's install step as `runner` runs it, pip held to the wheelhouse (no index, no pip
+    configuration); the step's run and the directories it added to PATH."""
     step = action()["runs"]["steps"][0]
     assert step["name"] == "Install egain-provision"
-    script, github_path, github_output = temp / "install.sh", temp / "github_path", temp / "github_output"
-    script.write_text(step["run"], encoding="utf-8")
-    github_path.write_text("")
-    github_output.write_text("")
-    completed = subprocess.run(
-        [*BASH, str(script)],
-        cwd=temp,
-        env={
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            "HOME": str(temp),
-            "RUNNER_TEMP": str(temp),
-            "GITHUB_ACTION_PATH": str(action_path),
-            "GITHUB_PATH": str(github_path),
-            "GITHUB_OUTPUT": str(github_output),
-            "VERSION": version,
-            "PIP_NO_INDEX": "1",
-            "PIP_FIND_LINKS": str(wheelhouse),
-            "PIP_CONFIG_FILE": os.devnull,
-            "PIP_NO_CACHE_DIR": "1",
-        },
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    run = StepRun(step["name"], completed.returncode, completed.stdout, completed.stderr, read_outputs(github_output))
-    return run, github_path.read_text("utf-8").split()
+    offline = {
+        "GITHUB_ACTION_PATH": str(runner.action_path),
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(wheelhouse),
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_NO_CACHE_DIR": "1",
+    }
+    inputs = {"version": version}
+
+    def lookup(expression: str) -> str:
+        return runner.lookup(expression, inputs)
+
+    env = {name: evaluate(value, lookup) for name, value in step["env"].items()}
+    before = len(runner.path)
+    run = runner.execute(step["name"], evaluate(step["run"], lookup), {**env, **offline}, timeout=600)
+    return run, runner.path[: len(runner.path) - before]
 
 
 @pytest.fixture(scope="session")
@@ -68,19 +55,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     root = tmp_path_factory.mktemp("action")
     action_path = copy_checkout(root / "egain-provision")
     wheelhouse = build_wheelhouse(root / "wheelhouse")
-    temp = root / "runner-temp"
-    temp.mkdir()
-    install, github_path = run_install_step(action_path, wheelhouse, temp)
+    runner = Runner(root / "runner", {}, None, action_path=action_path)
+    install, github_path = run_install_step(runner, wheelhouse)
     assert install.exit_code == 0, install.output
-    return Installed(action_path, wheelhouse, temp / "egain-provision" / "venv", install, github_path)
-
-
-def refusing_tool(installed: Installed) -> bool:
-    """Whether this build's plan has exit code 4 (refused over --max-deletes, rendered in full)."""
-    help_text = subprocess.run(
-        [str(installed.venv / "bin" / "egain-provision"), "plan", "--help"], capture_output=True, text=True, check=True
-    ).stdout
-    return re.search(r"\b4\b", " ".join(help_text.split()).split("--detailed-exitcode", 1)[-1][:400]) is not None
+    return Installed(action_path, wheelhouse, runner.temp / "egain-provision" / "venv", install, github_path)
 
 
 @pytest.fixture(scope="module")

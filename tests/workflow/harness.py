@@ -3,9 +3,11 @@
 A job's steps run in order, as Actions runs them: each `run:` under `bash -eo pipefail` with
 `CI=true` and no stdin, with its `env:` and `with:` expressions evaluated (secrets, vars, env,
 runner.temp, steps.*.outputs, inputs), its `if:` honoured, GITHUB_OUTPUT, GITHUB_PATH and
-GITHUB_STEP_SUMMARY kept. A step that uses this repository's action (`<owner>/egain-provision@...`)
-runs action.yml's own steps the same way. Any other action is played by the test (a `Play`),
-or is a no-op; the github-script steps run under node against a recording fake of the GitHub API.
+GITHUB_STEP_SUMMARY kept. A `${{ }}` inside a `run:` script is replaced by its value as text before
+bash sees the script, as Actions does: a value pasted there runs as shell code here too. A step
+that uses this repository's action (`<owner>/egain-provision@...`) runs action.yml's own steps the
+same way. Any other action is played by the test (a `Play`), or is a no-op; the github-script
+steps run under node against a recording fake of the GitHub API.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tomllib
 import zipfile
 from collections.abc import Callable, Mapping
@@ -30,18 +31,14 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.workflow.ci_support import BASH, MERGE_SHA, REPO, tool_path
+
 ACTION_FILE = REPO / "action.yml"
 GITHUB_SCRIPT = Path(__file__).with_name("github_script.js")
-# GitHub runs `shell: bash` steps as `bash --noprofile --norc -eo pipefail {0}`.
-BASH = ["bash", "--noprofile", "--norc", "-eo", "pipefail"]
 # How a workflow names this repository's action once adapted: <owner>/egain-provision@<ref>.
 THIS_ACTION = re.compile(r"^[^/]+/egain-provision@\S+$")
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 COMPARISON = re.compile(r"^([\w.-]+)\s*(==|!=)\s*'([^']*)'$")
-# A GitHub API context for the github-script steps: pull request #7 planned at HEAD_SHA, merged as MERGE_SHA.
-HEAD_SHA = "abc1234" + "0" * 33
-MERGE_SHA = "def5678" + "0" * 33
 
 
 @dataclass
@@ -103,31 +100,39 @@ Play = Callable[["Runner", Mapping[str, Any]], StepRun | None]
 
 
 class Runner:
-    """A fresh GitHub-hosted runner for one job of `workflow_file`: a workspace holding the checkout,
-    RUNNER_TEMP, and the environment the workflow declares, its secrets read from `store`."""
+    """A fresh GitHub-hosted runner for one job of `workflow_file` (none: a job of no workflow, for
+    the action's own steps): a workspace holding the checkout, RUNNER_TEMP, and the environment the
+    workflow declares, its secrets read from `store`. With `venv`, the action is already installed."""
 
     def __init__(
-        self, root: Path, store: Mapping[str, str], workflow_file: Path, *, action_path: Path, venv: Path
+        self,
+        root: Path,
+        store: Mapping[str, str],
+        workflow_file: Path | None,
+        *,
+        action_path: Path,
+        venv: Path | None = None,
     ) -> None:
         self.workspace = root / "workspace"
         self.temp = root / "temp"
         self.workspace.mkdir(parents=True)
-        (self.temp / "egain-provision").mkdir(parents=True)
-        # The action installed once for the session: its install step finds it and reuses it.
-        (self.temp / "egain-provision" / "venv").symlink_to(venv, target_is_directory=True)
+        self.temp.mkdir()
+        if venv is not None:
+            # The action installed once for the session: its install step finds it and reuses it.
+            (self.temp / "egain-provision").mkdir()
+            (self.temp / "egain-provision" / "venv").symlink_to(venv, target_is_directory=True)
         self.store = store
-        self.workflow = load_yaml(workflow_file)
+        self.workflow = load_yaml(workflow_file) if workflow_file else {"env": {}, "jobs": {}}
         self.action_path = action_path
         self.steps: dict[str, dict[str, str]] = {}
         # The `github` context: a push of the merge commit unless a test says otherwise.
         self.github = {"event_name": "push", "sha": MERGE_SHA}
-        self.path: list[str] = [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
+        self.path = tool_path()
         self.env = {
             "HOME": str(root),
             "LANG": "C.UTF-8",
             "CI": "true",
             "GITHUB_ACTIONS": "true",
-            "GITHUB_SHA": MERGE_SHA,
             "GITHUB_WORKSPACE": str(self.workspace),
             "RUNNER_TEMP": str(self.temp),
         }
@@ -169,7 +174,7 @@ class Runner:
         env = {name: evaluate(value, self.lookup) for name, value in step.get("env", {}).items()}
         run: StepRun | None
         if "run" in step:
-            run = self.execute(step.get("name", ""), step["run"], env)
+            run = self.execute(step.get("name", ""), evaluate(step["run"], self.lookup), env)
         elif THIS_ACTION.match(uses):
             run = self.run_action(step, env)
         else:
@@ -199,7 +204,7 @@ class Runner:
         for inner_step in declared["runs"]["steps"]:
             inner_env = {**env, **{n: evaluate(v, lookup) for n, v in inner_step.get("env", {}).items()}}
             inner_env["GITHUB_ACTION_PATH"] = str(self.action_path)
-            run = self.execute(inner_step["name"], inner_step["run"], inner_env)
+            run = self.execute(evaluate(inner_step["name"], lookup), evaluate(inner_step["run"], lookup), inner_env)
             inner[inner_step.get("id", "")] = run.outputs
             stdout, stderr = stdout + run.stdout, stderr + run.stderr
             if run.exit_code != 0:
@@ -208,8 +213,8 @@ class Runner:
         outputs = {name: evaluate(spec["value"], lookup) for name, spec in declared["outputs"].items()}
         return StepRun(step.get("name", ""), exit_code, stdout, stderr, {k: v for k, v in outputs.items() if v})
 
-    def execute(self, name: str, script: str, env: Mapping[str, str]) -> StepRun:
-        """One `run:` script under bash, as the runner runs it."""
+    def execute(self, name: str, script: str, env: Mapping[str, str], timeout: int = 120) -> StepRun:
+        """One `run:` script, its expressions already replaced, under bash as the runner runs it."""
         files = {key: self.temp / f"github_{key.lower()}" for key in ("OUTPUT", "PATH", "STEP_SUMMARY")}
         for path in files.values():
             path.write_text("", encoding="utf-8")
@@ -219,6 +224,8 @@ class Runner:
             cwd=self.workspace,
             env={
                 **self.env,
+                "GITHUB_EVENT_NAME": self.github["event_name"],
+                "GITHUB_SHA": self.github["sha"],
                 **env,
                 "PATH": os.pathsep.join(self.path),
                 **{f"GITHUB_{key}": str(path) for key, path in files.items()},
@@ -226,7 +233,7 @@ class Runner:
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=timeout,
         )
         # Each line of GITHUB_PATH goes before PATH for the steps after this one.
         self.path[:0] = reversed(files["PATH"].read_text("utf-8").split())

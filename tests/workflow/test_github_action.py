@@ -18,7 +18,7 @@ from egain_provision.render.summary import MARKER as APPLY_MARKER
 from egain_provision.sandbox.auth import DEFAULT_SCOPE
 from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import FULL_SETUP, SECRET_ENV, Tenant, create_full_setup
-from tests.workflow.conftest import Installed, refusing_tool, run_install_step
+from tests.workflow.conftest import Installed, run_install_step
 from tests.workflow.harness import Runner, StepRun, action
 
 
@@ -75,19 +75,23 @@ def test_the_action_installs_the_tool_from_its_own_checkout_with_no_package_inde
     assert installed.github_path == [str(installed.venv / "bin")], "the tool is on PATH for the steps after it"
 
 
-def test_a_second_use_in_the_same_job_reuses_the_install(installed: Installed) -> None:
-    again, github_path = run_install_step(installed.action_path, installed.wheelhouse, installed.venv.parents[1])
+def test_a_second_use_in_the_same_job_reuses_the_install(installed: Installed, tmp_path: Path) -> None:
+    runner = Runner(tmp_path, {}, None, action_path=installed.action_path, venv=installed.venv)
+    again, github_path = run_install_step(runner, installed.wheelhouse)
     assert again.exit_code == 0, again.output
     assert again.stdout.startswith(f"egain-provision {__version__}")
     assert "pip" not in again.output
-    assert github_path == installed.github_path
+    assert github_path == [str(runner.temp / "egain-provision" / "venv" / "bin")]
 
 
 def test_a_version_that_is_not_a_release_is_refused_before_pip_runs(installed: Installed, tmp_path: Path) -> None:
-    run, _ = run_install_step(installed.action_path, installed.wheelhouse, tmp_path, version="1.0; rm -rf /")
+    runner = Runner(tmp_path, {}, None, action_path=installed.action_path)
+    pwned = tmp_path / "pwned"
+    run, _ = run_install_step(runner, installed.wheelhouse, version=f"1.0$(touch {pwned})")
     assert run.exit_code == 1
     assert "::error title=egain-provision::version must be a release such as 0.2.0" in run.stdout
-    assert not (tmp_path / "egain-provision").exists()
+    assert not (runner.temp / "egain-provision").exists()
+    assert not pwned.exists(), "the version is never shell code"
 
 
 def test_every_input_reaches_the_scripts_through_the_environment_only() -> None:
@@ -151,11 +155,25 @@ def test_a_plan_error_fails_the_step_and_leaves_no_plan(job: Runner) -> None:
 
 
 def test_inputs_are_arguments_never_shell_code(job: Runner) -> None:
+    """Every input carries a command substitution. Were one pasted into a `run:` as a ${{ }}, the runner
+    would hand it to bash as text, as GitHub does, and the substitution would create the file."""
     pwned = job.workspace / "pwned"
-    run = use(job, command="plan", manifests=f"manifests\n$(touch {pwned})", args=f"--parallelism 2 `touch {pwned}`")
-    assert run.exit_code != 0
+    touch = f"$(touch {pwned})"
+    plan = use(
+        job,
+        command="plan",
+        manifests=f"manifests\n{touch}",
+        args=f"--parallelism 2 `touch {pwned}`",
+        **{"fail-on-refusal": touch},
+    )
+    assert plan.exit_code != 0
+    assert "touch" in plan.stderr, "click names the stray argument"
+    apply = use(job, command="apply", **{"plan-file": f"{touch}.json"})
+    assert apply.exit_code == 1
+    assert f"no saved plan at {touch}.json" in apply.stdout
+    unknown = use(job, command=f"plan{touch}", manifests="manifests")
+    assert unknown.exit_code == 1
     assert not pwned.exists()
-    assert "touch" in run.stderr, "click names the stray argument"
 
 
 def test_several_manifest_paths_one_per_line_and_extra_arguments(job: Runner) -> None:
@@ -178,10 +196,8 @@ def test_an_unknown_command_is_refused(job: Runner) -> None:
 
 
 def test_a_plan_refused_for_too_many_deletes_outputs_4_and_fails_unless_told_not_to(
-    job: Runner, tenant: Tenant, installed: Installed
+    job: Runner, tenant: Tenant
 ) -> None:
-    if not refusing_tool(installed):
-        pytest.skip("this build's plan has no exit code 4 (refused over --max-deletes) yet")
     create_full_setup(tenant)
     (job.workspace / "manifests" / "setup.yaml").write_text(FULL_SETUP[: FULL_SETUP.index("\nclientApplications:") + 1])
     refused = use(job, command="plan", manifests="manifests", args="--prune --max-deletes 2")

@@ -16,8 +16,9 @@ from egain_provision.render.markdown import MARKER as PLAN_MARKER
 from egain_provision.sandbox.auth import DEFAULT_SCOPE
 from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import FULL_SETUP, SECRET_ENV, SECRETS, Tenant, create_full_setup, run_cli, target_env
+from tests.workflow.ci_support import MERGE_SHA, REPO
 from tests.workflow.conftest import Installed
-from tests.workflow.harness import MERGE_SHA, REPO, Runner, StepRun, load_yaml, run_github_script, script_env
+from tests.workflow.harness import Runner, StepRun, load_yaml, run_github_script, script_env
 
 DRIFT_FILE = REPO / "examples" / "ci" / "github-actions-drift.yml"
 MARKER = "<!-- egain-provision:drift -->"

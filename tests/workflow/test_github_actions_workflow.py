@@ -23,13 +23,10 @@ from egain_provision.render.summary import MARKER as APPLY_MARKER
 from egain_provision.sandbox.auth import DEFAULT_SCOPE
 from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import FULL_SETUP, FULL_SETUP_ORDER, SECRET_ENV, Tenant, create_full_setup
-from tests.workflow.ci_support import CONNECTION_SECRETS, assert_no_secret_values
-from tests.workflow.conftest import Installed, refusing_tool
+from tests.workflow.ci_support import CONNECTION_SECRETS, HEAD_SHA, MERGE_SHA, REPO, assert_no_secret_values
+from tests.workflow.conftest import Installed
 from tests.workflow.harness import (
     ACTION_FILE,
-    HEAD_SHA,
-    MERGE_SHA,
-    REPO,
     THIS_ACTION,
     Play,
     Runner,
@@ -230,11 +227,27 @@ def test_egain_provision_runs_through_the_action_and_no_script_holds_an_expressi
     assert [s["with"]["command"] for s in uses] == ["validate", "plan", "apply"]
     assert all(s["uses"] == "<owner>/egain-provision@v1" for s in uses), "the ADAPT placeholder users replace"
     assert workflow()["defaults"]["run"]["shell"] == "bash"
-    scripts = [s for job in workflow()["jobs"].values() for s in job["steps"] if "run" in s]
-    scripts += action()["runs"]["steps"]
-    for step in scripts:
-        assert "${{" not in step["run"], f"{step.get('name')}: a ${{{{ }}}} expression in a shell script"
     assert "pip install" not in WORKFLOW_FILE.read_text("utf-8"), "the action installs the tool"
+
+
+def test_no_script_in_any_workflow_file_or_the_action_holds_an_expression() -> None:
+    """A ${{ }} is pasted into a script as text before it runs: a `run:` reads `env:`, a github-script
+    reads process.env. Expressions in `env:` and in `with:` values other than `script` stay."""
+    files = sorted(WORKFLOW_FILE.parent.glob("github-actions*.yml"))
+    assert WORKFLOW_FILE in files and len(files) >= 2, files
+    steps = [(path.name, s) for path in files for job in load_yaml(path)["jobs"].values() for s in job["steps"]]
+    steps += [(ACTION_FILE.name, s) for s in action()["runs"]["steps"]]
+    scripts = 0
+    for name, step in steps:
+        if "run" in step:
+            body = step["run"]
+        elif str(step.get("uses", "")).startswith("actions/github-script@"):
+            body = step["with"]["script"]
+        else:
+            continue
+        scripts += 1
+        assert "${{" not in body, f"{name}, {step.get('name', step.get('id'))}: a ${{{{ }}}} expression in a script"
+    assert scripts >= 8
 
 
 # The pull-request job.
@@ -292,8 +305,6 @@ def test_a_plan_error_fails_the_job_and_keeps_no_plan(
 def test_a_plan_refused_for_too_many_deletes_is_posted_and_then_fails_the_job(
     store: dict[str, str], tenant: Tenant, installed: Installed, tmp_path: Path
 ) -> None:
-    if not refusing_tool(installed):
-        pytest.skip("this build's plan has no exit code 4 (refused over --max-deletes) yet")
     create_full_setup(tenant)
     # Only the authentications stay in main; with --prune, 7 deletes are over --max-deletes 2.
     kept = FULL_SETUP[: FULL_SETUP.index("\nclientApplications:") + 1]
@@ -404,10 +415,70 @@ def test_a_partly_failed_apply_posts_what_failed_and_what_was_done(
     assert "Run apply again to retry" in body
 
 
-def test_merge_without_a_reviewed_plan_plans_and_applies_main_afresh(
+NOT_REVIEWED: dict[str, tuple[dict[str, str | None], bool, str]] = {
+    "still running": ({"status": "in_progress", "conclusion": None}, False, "is in_progress"),
+    "failed": ({"status": "completed", "conclusion": "failure"}, False, "is failure"),
+    "expired": ({"status": "completed", "conclusion": "success"}, True, "was not kept or has expired"),
+}
+
+
+@needs_node
+@pytest.mark.parametrize("case", NOT_REVIEWED)
+def test_a_merged_pull_request_without_a_reviewed_plan_applies_nothing_and_says_how_to_proceed(
+    case: str, store: dict[str, str], tenant: Tenant, installed: Installed, tmp_path: Path
+) -> None:
+    """The newest plan run of the pull request's final commit decides, even when an older one passed:
+    its plan is the one the comment shows. The job fails before the tool runs, and says so on the PR."""
+    state, expired, reason = NOT_REVIEWED[case]
+    runs: list[dict[str, Any]] = [
+        {"id": 101, "created_at": "2025-01-02T08:00:00Z", "status": "completed", "conclusion": "success"},
+        {"id": 102, "created_at": "2025-01-02T09:00:00Z", **state},
+    ]
+    responses = pull_request_api(runs, expired=expired)
+    merge = job_runner(tmp_path / "merge", store, installed, manifests(tmp_path))
+    posted: list[dict[str, Any]] = []
+    found = find_plan(tmp_path, responses)
+    ran = merge.run_job("apply", {"reviewed": found, "summary": post_summary(tmp_path, posted)})
+    assert step_names(ran) == ["Find the reviewed plan", "Choose what to apply", "summary"]
+    choose = by_name(ran, "Choose what to apply")
+    assert choose.exit_code == 1
+    error = next(line for line in choose.stdout.splitlines() if line.startswith("::error"))
+    assert "pull request #7 was merged without a reviewed plan of its final commit abc1234" in error
+    assert "https://github.com/runs/102" in error, "the plan run that was not reviewed"
+    assert reason in error
+    assert "nothing was applied" in error
+    assert "run this workflow by hand on main (Actions > egain-provision > Run workflow)" in error
+    assert sum(tenant.counts().values()) == 0
+    [comment] = posted
+    assert comment["issue_number"] == 7
+    assert "No reviewed plan of this pull request's final commit" in comment["body"]
+    assert "run the workflow by hand on main" in comment["body"]
+
+
+@needs_node
+def test_a_merged_pull_request_that_was_never_planned_applies_nothing(
     store: dict[str, str], tenant: Tenant, installed: Installed, tmp_path: Path
 ) -> None:
+    """A pull request from a fork, say: the Plan job never ran for it."""
     merge = job_runner(tmp_path / "merge", store, installed, manifests(tmp_path))
+    ran = merge.run_job("apply", {"reviewed": find_plan(tmp_path, pull_request_api([]))})
+    assert [run.exit_code for run in ran] == [0, 1]
+    assert "#7 was merged without a reviewed plan of its final commit abc1234 (it was never planned)" in ran[1].stdout
+    assert sum(tenant.counts().values()) == 0
+
+
+def test_a_direct_push_applies_nothing_unless_direct_pushes_are_allowed(
+    store: dict[str, str], tenant: Tenant, installed: Installed, tmp_path: Path
+) -> None:
+    setup = manifests(tmp_path)
+    refused = merge_job(job_runner(tmp_path / "refused", store, installed, setup), None)
+    assert step_names(refused) == ["Find the reviewed plan", "Choose what to apply"]
+    assert refused[1].exit_code == 1
+    assert f"::error title=egain-provision::{MERGE_SHA} was pushed to main without a pull request" in refused[1].stdout
+    assert "set the variable EGAIN_APPLY_DIRECT_PUSHES to true" in refused[1].stdout
+    assert sum(tenant.counts().values()) == 0
+    allowed = {**store, "EGAIN_APPLY_DIRECT_PUSHES": "true"}
+    merge = job_runner(tmp_path / "merge", allowed, installed, setup)
     runs = passing(merge_job(merge, None))
     assert step_names(runs) == [
         "Find the reviewed plan",
@@ -415,9 +486,23 @@ def test_merge_without_a_reviewed_plan_plans_and_applies_main_afresh(
         "Apply",
         "Check that the tenant matches main",
     ]
-    assert f"::notice title=egain-provision::no reviewed plan for {MERGE_SHA}" in runs[1].stdout
+    assert f"{MERGE_SHA} was pushed without a pull request and EGAIN_APPLY_DIRECT_PUSHES is true" in runs[1].stdout
     assert "Plan: 9 to create" in runs[2].stderr
     assert tenant.names("accounts") == ["order-account"]
+    assert_no_secret_values(*(run.output for run in runs), *written_files(merge))
+
+
+def test_a_run_by_hand_plans_and_applies_main_afresh(
+    store: dict[str, str], tenant: Tenant, installed: Installed, tmp_path: Path
+) -> None:
+    """The way out after a refused or missing plan: no pull request is looked up, nothing is asked."""
+    merge = job_runner(tmp_path / "merge", store, installed, manifests(tmp_path))
+    merge.github["event_name"] = "workflow_dispatch"
+    runs = passing(merge_job(merge, None))
+    assert step_names(runs) == ["Choose what to apply", "Apply", "Check that the tenant matches main"]
+    assert f"run by hand: planning and applying main at {MERGE_SHA} afresh" in runs[0].stdout
+    assert "Plan: 9 to create" in runs[1].stderr
+    assert sum(tenant.counts().values()) == 9
     assert_no_secret_values(*(run.output for run in runs), *written_files(merge))
 
 
@@ -565,56 +650,81 @@ def merged_pull(number: int, merge_sha: str, head_sha: str) -> dict[str, Any]:
     }
 
 
+MERGE_CONTEXT = {"repo": {"owner": "acme", "repo": "egain-config"}, "sha": MERGE_SHA, "runId": 9000}
+
+
 def find_reviewed_plan(tmp_path: Path, responses: dict[str, Any]) -> dict[str, Any]:
-    context = {"repo": {"owner": "acme", "repo": "egain-config"}, "sha": MERGE_SHA, "runId": 9000}
-    return run_github_script(job_step("apply", step_id="reviewed"), context, responses, cwd=tmp_path, env={})
+    return run_github_script(job_step("apply", step_id="reviewed"), MERGE_CONTEXT, responses, cwd=tmp_path, env={})
+
+
+def pull_request_api(runs: list[dict[str, Any]], *, expired: bool = False) -> dict[str, Any]:
+    """The GitHub API after pull request #7 (planned at HEAD_SHA) was merged as MERGE_SHA, with `runs`
+    of the workflow for HEAD_SHA and an egain-plan artifact on each (expired or not)."""
+    return {
+        "repos.listPullRequestsAssociatedWithCommit": [merged_pull(7, MERGE_SHA, HEAD_SHA)],
+        "actions.getWorkflowRun": {"id": 9000, "workflow_id": 55},
+        "actions.listWorkflowRuns": [{"html_url": f"https://github.com/runs/{run['id']}", **run} for run in runs],
+        "actions.listWorkflowRunArtifacts": {"artifacts": [{"name": "egain-plan", "expired": expired}]},
+    }
+
+
+def find_plan(cwd: Path, responses: dict[str, Any]) -> Play:
+    """The "Find the reviewed plan" step itself, under node against `responses`, where the job stands."""
+
+    def play(runner: Runner, step: Mapping[str, Any]) -> StepRun:
+        result = run_github_script(step, MERGE_CONTEXT, responses, cwd=cwd, env=script_env(runner, step))
+        return StepRun("Find the reviewed plan", 0, "\n".join(result["notices"]), outputs=result["outputs"])
+
+    return play
 
 
 @needs_node
 def test_the_merge_finds_the_plan_of_the_merged_pull_requests_newest_successful_run(tmp_path: Path) -> None:
     merged = merged_pull(7, MERGE_SHA, HEAD_SHA)
     other = merged_pull(3, "f" * 40, "e" * 40)
+    passed = {"status": "completed", "conclusion": "success"}
     runs = [
-        {"id": 101, "created_at": "2025-01-02T08:00:00Z", "html_url": "https://github.com/runs/101"},
-        {"id": 102, "created_at": "2025-01-02T09:00:00Z", "html_url": "https://github.com/runs/102"},
+        {"id": 101, "created_at": "2025-01-02T08:00:00Z", **passed},
+        {"id": 102, "created_at": "2025-01-02T09:00:00Z", **passed},
     ]
-    result = find_reviewed_plan(
-        tmp_path,
-        {
-            "repos.listPullRequestsAssociatedWithCommit": [other, merged],
-            "actions.getWorkflowRun": {"id": 9000, "workflow_id": 55},
-            "actions.listWorkflowRuns": runs,
-            "actions.listWorkflowRunArtifacts": {"artifacts": [{"name": "egain-plan", "expired": False}]},
-        },
-    )
-    assert result["outputs"] == {"pull-number": "7", "run-id": "102"}
+    responses = pull_request_api(runs)
+    responses["repos.listPullRequestsAssociatedWithCommit"] = [other, merged]
+    result = find_reviewed_plan(tmp_path, responses)
+    assert result["outputs"] == {"pull-number": "7", "head-sha": HEAD_SHA, "run-id": "102"}
     listed = next(call["params"] for call in result["calls"] if call["method"] == "actions.listWorkflowRuns")
     assert listed["workflow_id"] == 55
     assert listed["event"] == "pull_request"
     assert listed["head_sha"] == HEAD_SHA
-    assert listed["status"] == "success"
+    assert "status" not in listed, "every run: the newest decides, whatever its outcome"
     artifacts = next(c["params"] for c in result["calls"] if c["method"] == "actions.listWorkflowRunArtifacts")
     assert artifacts["run_id"] == 102
     assert artifacts["name"] == job_step("apply", uses="actions/download-artifact")["with"]["name"]
 
 
 @needs_node
-def test_a_direct_push_or_an_expired_plan_leaves_the_merge_without_a_reviewed_plan(tmp_path: Path) -> None:
+def test_a_direct_push_or_a_plan_not_kept_leaves_the_merge_without_a_reviewed_plan(tmp_path: Path) -> None:
     direct = find_reviewed_plan(tmp_path, {"repos.listPullRequestsAssociatedWithCommit": []})
     assert direct["outputs"] == {}
-    assert "planned and applied afresh" in direct["notices"][0]
-    merged = merged_pull(7, MERGE_SHA, HEAD_SHA)
-    expired = find_reviewed_plan(
-        tmp_path,
-        {
-            "repos.listPullRequestsAssociatedWithCommit": [merged],
-            "actions.getWorkflowRun": {"id": 9000, "workflow_id": 55},
-            "actions.listWorkflowRuns": [{"id": 101, "created_at": "2025-01-02T08:00:00Z", "html_url": "u"}],
-            "actions.listWorkflowRunArtifacts": {"artifacts": [{"name": "egain-plan", "expired": True}]},
-        },
-    )
-    assert expired["outputs"] == {"pull-number": "7"}, "the summary still goes to the pull request"
-    assert "No plan kept for #7" in expired["notices"][0]
+    assert direct["notices"] == [f"{MERGE_SHA} was not merged from a pull request."]
+    passed = {"id": 101, "created_at": "2025-01-02T08:00:00Z", "status": "completed", "conclusion": "success"}
+    expired = find_reviewed_plan(tmp_path, pull_request_api([passed], expired=True))
+    assert expired["outputs"] == {
+        "pull-number": "7",  # the summary still goes to the pull request
+        "head-sha": HEAD_SHA,
+        "no-plan": "the plan of https://github.com/runs/101 was not kept or has expired",
+    }
+
+
+@needs_node
+def test_only_the_newest_plan_run_of_the_final_commit_counts(tmp_path: Path) -> None:
+    runs = [
+        {"id": 101, "created_at": "2025-01-02T08:00:00Z", "status": "completed", "conclusion": "success"},
+        {"id": 102, "created_at": "2025-01-02T09:00:00Z", "status": "completed", "conclusion": "cancelled"},
+    ]
+    result = find_reviewed_plan(tmp_path, pull_request_api(runs))
+    assert "run-id" not in result["outputs"]
+    assert result["outputs"]["no-plan"] == "its newest plan, https://github.com/runs/102, is cancelled"
+    assert "actions.listWorkflowRunArtifacts" not in [call["method"] for call in result["calls"]]
 
 
 def test_the_action_this_workflow_uses_is_the_one_at_the_repository_root() -> None:
