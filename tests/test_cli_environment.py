@@ -175,7 +175,8 @@ def test_the_command_table_summaries_are_the_commands_own() -> None:
 def test_a_safety_option_from_the_environment_is_named_on_stderr(tmp_path: Path) -> None:
     # A variable left in a profile must not drop the prompt or turn on deletes unseen.
     manifest = write_manifest(tmp_path)
-    env = {"EGAIN_PROVISION_AUTO_APPROVE": "1", "EGAIN_PROVISION_PRUNE": "yes", "EGAIN_SANDBOX_DB": str(tmp_path / "db")}
+    env = {"EGAIN_PROVISION_AUTO_APPROVE": "1", "EGAIN_PROVISION_PRUNE": "yes"}
+    env["EGAIN_SANDBOX_DB"] = str(tmp_path / "db")
     result = run_cli(["apply", str(manifest)], env=env)
     assert result.exit_code == 0, result.output
     assert "note: --auto-approve from the environment (EGAIN_PROVISION_AUTO_APPROVE)" in result.stderr
