@@ -10,7 +10,6 @@ import pytest
 from egain_provision.sandbox.testing import ServedSandbox
 from egain_provision.sandbox.variants import Variants
 
-
 CHECKOUT_STATE = Path(__file__).resolve().parents[1] / ".egain"
 
 
