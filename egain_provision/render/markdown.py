@@ -30,11 +30,11 @@ fits the default limit; a smaller `max_chars` that cannot hold it is a ValueErro
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable, Sequence
 
 from egain_provision.graph import plan_mermaid
 from egain_provision.plan import Action, ActionType, Plan, Unmanaged
+from egain_provision.render.markdown_text import BACKTICK_RUN, DEFAULT_MAX_CHARS, code, inline_text
 from egain_provision.render.values import (
     delete_limit_sentence,
     diff_lines,
@@ -45,7 +45,6 @@ from egain_provision.render.values import (
 )
 
 MARKER = "<!-- egain-provision:plan -->"
-DEFAULT_MAX_CHARS = 60_000
 # The routing diagram takes at most this much of the comment, and only room the names leave.
 DIAGRAM_MAX_CHARS = 15_000
 ROUTING_HEADING = "#### Routing this plan touches\n\n"
@@ -55,7 +54,6 @@ ROUTING_LEFT_OUT = (
 )
 # Lists outside the changes (warnings, unmanaged) are capped so they always fit.
 LIST_SHOWN = 20
-ITEM_CHARS = 300
 
 # Sections in order of risk: the order field values are shown in, and the reverse of the order names are cut in.
 SECTIONS: tuple[ActionType, ...] = ("delete", "update", "create")
@@ -64,35 +62,37 @@ _SUMMARY_ICONS: dict[ActionType, str] = {
     "update": "\N{PENCIL}\N{VARIATION SELECTOR-16}",
     "delete": "\N{WASTEBASKET}\N{VARIATION SELECTOR-16}",
 }
-_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-_BACKTICK_RUN = re.compile(r"`+")
 
 
 def render_markdown(plan: Plan, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     """The plan as a GitHub pull-request comment of at most `max_chars` characters (see the module docstring)."""
     layout = Layout(plan)
     names, blocks = len(layout.name_order), len(layout.risk_order)
-    whole = layout.compose(names, blocks)
-    if len(whole) <= max_chars:
-        return whole
+    # Blocks longer together than the limit cannot all be shown: then the whole is not even composed.
+    if layout.blocks_within(max_chars):
+        whole = layout.compose(names, blocks)
+        if len(whole) <= max_chars:
+            return whole
 
     def fits(named: int, detailed: int) -> bool:
         return len(layout.compose(named, detailed)) <= max_chars
 
-    if layout.diagram is not None and not fits(names, 0):
+    names_fit = fits(names, 0)
+    if not names_fit and layout.diagram is not None:
         # The diagram yields to the names: a note stands in for it.
         layout.diagram = None
-    if fits(names, 0):
-        return layout.compose(names, most(lambda detailed: fits(names, detailed), blocks))
+        names_fit = fits(names, 0)
+    if names_fit:
+        return layout.compose(names, most_from_below(lambda detailed: fits(names, detailed), blocks))
     frame = len(layout.compose(0, 0))
     if frame > max_chars:
         raise ValueError(f"max_chars {max_chars:,} cannot hold even the frame of this plan ({frame:,} characters)")
     return layout.compose(most(lambda named: fits(named, 0), names), 0)
 
 
-def most(fits: Callable[[int], bool], upper: int) -> int:
-    """The `n` below `upper` with `fits(n)` and not `fits(n + 1)`, given `fits(0)` and not `fits(upper)`."""
-    low, high = 0, upper
+def most(fits: Callable[[int], bool], upper: int, low: int = 0) -> int:
+    """The `n` in `low`..`upper` with `fits(n)` and not `fits(n + 1)`, given `fits(low)` and not `fits(upper)`."""
+    high = upper
     while high - low > 1:
         middle = (low + high) // 2
         if fits(middle):
@@ -100,6 +100,18 @@ def most(fits: Callable[[int], bool], upper: int) -> int:
         else:
             high = middle
     return low
+
+
+def most_from_below(fits: Callable[[int], bool], upper: int) -> int:
+    """`most`, galloping up from 1 (1, 2, 4, ...) first: it asks about no `n` over twice the answer.
+
+    For blocks, which are rendered when first asked about: of a large plan, only about as many as
+    the comment can show are ever rendered.
+    """
+    low, high = 0, 1
+    while high < upper and fits(high):
+        low, high = high, 2 * high
+    return most(fits, min(high, upper), low)
 
 
 class Layout:
@@ -110,7 +122,8 @@ class Layout:
         self.sections = {section: [item for item in plan.actions if item.action == section] for section in SECTIONS}
         updates = sorted(self.sections["update"], key=lambda item: -len(item.changes))
         self.risk_order = [*self.sections["delete"], *updates, *_round_robin(self.sections["create"])]
-        self.blocks = {item.address: object_block(item) for item in self.risk_order}
+        # Rendered when first shown (`block`): most of a large plan's blocks never are.
+        self._blocks: dict[str, str] = {}
         repeated = _repeated_deletes(self.sections["delete"])
         self.entries = {item.address: compact_entry(item, with_id=item.address in repeated) for item in plan.actions}
         self.name_order = [item for section in SECTIONS for item in _round_robin(self.sections[section])]
@@ -133,7 +146,7 @@ class Layout:
         names: dict[ActionType, int] = {}
         for section in SECTIONS:
             actions = self.sections[section]
-            blocks = [self.blocks[item.address] for item in shown if item.action == section]
+            blocks = [self.block(item) for item in shown if item.action == section]
             parts += blocks
             values[section] = len(actions) - len(blocks)
             # Deletes are all named in the warning above; the others are listed unless shown in full.
@@ -142,6 +155,22 @@ class Layout:
             if section != "delete" and listed:
                 parts.append(self._compact_section(section, listed, kept))
         return _join([*parts, *self.tail, abridgement_note(values, names)])
+
+    def block(self, item: Action) -> str:
+        """The object's `diff` block (`object_block`), rendered once, the first time it is asked for."""
+        rendered = self._blocks.get(item.address)
+        if rendered is None:
+            rendered = self._blocks[item.address] = object_block(item)
+        return rendered
+
+    def blocks_within(self, limit: int) -> bool:
+        """Whether all the blocks together take at most `limit` characters; renders only as many as it takes to tell."""
+        total = 0
+        for item in self.risk_order:
+            total += len(self.block(item))
+            if total > limit:
+                return False
+        return True
 
     def _delete_alert(self, kept: set[str]) -> str:
         deletes = self.sections["delete"]
@@ -155,7 +184,7 @@ class Layout:
             lines = []
             for kind, members in _by_kind(listed).items():
                 count = f" ({len(members):,})" if len(members) > 1 else ""
-                lines.append(f"- {_code(kind)}{count}:\n")
+                lines.append(f"- {code(kind)}{count}:\n")
                 named = [item for item in members if item.address in kept]
                 lines += [f"  - {self.entries[item.address]}\n" for item in named]
                 if len(named) < len(members):
@@ -172,7 +201,7 @@ class Layout:
             named = [self.entries[item.address] for item in members if item.address in kept]
             if len(named) < len(members):
                 named.append(_rest(len(members) - len(named), bool(named)))
-            lines.append(f"- {_code(kind)}{count}: {', '.join(named)}\n")
+            lines.append(f"- {code(kind)}{count}: {', '.join(named)}\n")
         return lines
 
 
@@ -185,13 +214,13 @@ def _rest(count: int, after_names: bool) -> str:
 
 def compact_entry(action: Action, *, with_id: bool = False) -> str:
     """How an object reads in a compact list: its name, a rename, a repeated name's id, an update's changed paths."""
-    entry = _code(action.natural_key)
+    entry = code(action.natural_key)
     if action.previous_key is not None:
-        entry += f" (renamed from {_code(action.previous_key)})"
+        entry += f" (renamed from {code(action.previous_key)})"
     if with_id and action.id:
-        entry += f" (id {_code(action.id)})"
+        entry += f" (id {code(action.id)})"
     if action.action == "update" and action.changes:
-        entry += ": " + ", ".join(_code(change.path) for change in action.changes)
+        entry += ": " + ", ".join(code(change.path) for change in action.changes)
     return entry
 
 
@@ -223,7 +252,7 @@ def object_block(action: Action) -> str:
     lines += [f"# note: {visible(note)}" for note in action.notes]
     content = "".join(f"{line}\n" for line in lines)
     # A fence longer than any backtick run in the content cannot be closed by it.
-    fence = "`" * max(3, 1 + max((len(run) for run in _BACKTICK_RUN.findall(content)), default=0))
+    fence = "`" * max(3, 1 + max((len(run) for run in BACKTICK_RUN.findall(content)), default=0))
     return f"<details><summary>{summary}</summary>\n\n{fence}diff\n{content}{fence}\n\n</details>\n\n"
 
 
@@ -234,7 +263,7 @@ def _join(parts: list[str]) -> str:
 
 def _head(plan: Plan) -> list[str]:
     counts = plan.summary
-    parts = [f"{MARKER}\n### egain-provision plan for {_inline_text(plan.target)}\n\n"]
+    parts = [f"{MARKER}\n### egain-provision plan for {inline_text(plan.target)}\n\n"]
     if plan.delete_limit_exceeded:
         parts.append(f"> [!CAUTION]\n> {delete_limit_sentence(plan)}\n\n")
     parts += [
@@ -250,7 +279,7 @@ def _head(plan: Plan) -> list[str]:
 def _tail(plan: Plan) -> list[str]:
     parts = []
     if plan.warnings:
-        warnings = [_inline_text(item) for item in plan.warnings[:LIST_SHOWN]]
+        warnings = [inline_text(item) for item in plan.warnings[:LIST_SHOWN]]
         parts.append("#### Warnings\n\n" + "".join(_capped_list(warnings, len(plan.warnings))) + "\n")
     if plan.unmanaged:
         count = len(plan.unmanaged)
@@ -259,10 +288,10 @@ def _tail(plan: Plan) -> list[str]:
             f"`--prune` would delete {'it' if count == 1 else 'them'}.\n\n" + "".join(_live_list(plan.unmanaged)) + "\n"
         )
     if plan.ignored:
-        counts = ", ".join(f"{_inline_text(kind)} {count}" for kind, count in plan.ignored.items())
+        counts = ", ".join(f"{inline_text(kind)} {count}" for kind, count in plan.ignored.items())
         parts.append(f"Ignored (match an ignore glob; never changed or deleted): {counts}.\n\n")
     if plan.out_of_scope:
-        counts = ", ".join(f"{_inline_text(kind)} {count}" for kind, count in plan.out_of_scope.items())
+        counts = ", ".join(f"{inline_text(kind)} {count}" for kind, count in plan.out_of_scope.items())
         parts.append(f"Out of scope (not owned by these manifests; never changed or deleted): {counts}.\n\n")
     return parts
 
@@ -295,7 +324,7 @@ def _count(count: int, noun: str) -> str:
 
 
 def _live_list(items: Sequence[Unmanaged]) -> list[str]:
-    shown = [_inline_text(live_label(item.kind, item.natural_key, item.id)) for item in items[:LIST_SHOWN]]
+    shown = [inline_text(live_label(item.kind, item.natural_key, item.id)) for item in items[:LIST_SHOWN]]
     return _capped_list(shown, len(items))
 
 
@@ -305,25 +334,6 @@ def _capped_list(shown: list[str], total: int) -> list[str]:
     if total > LIST_SHOWN:
         lines.append(f"- … and {total - LIST_SHOWN:,} more\n")
     return lines
-
-
-def _capped(text: str) -> str:
-    return text[:ITEM_CHARS] + "…" if len(text) > ITEM_CHARS else text
-
-
-def _code(text: str) -> str:
-    """User text as a Markdown code span: shown literally (no HTML, link, mention or emphasis), one line."""
-    content = visible(_capped(text))
-    fence = "`" * (1 + max((len(run) for run in _BACKTICK_RUN.findall(content)), default=0))
-    # A space on each side keeps a backtick at either end from joining the fence; one is stripped from each.
-    if content[:1] in ("`", " ") or content[-1:] in ("`", " "):
-        content = f" {content} "
-    return f"{fence}{content}{fence}"
-
-
-def _inline_text(text: str) -> str:
-    """User text in Markdown prose: every ASCII punctuation mark escaped, so it is only ever text."""
-    return _ASCII_PUNCTUATION.sub(r"\\\1", visible(_capped(text)))
 
 
 def _html_text(text: str) -> str:

@@ -1,126 +1,230 @@
-"""The apply summary as a pull-request comment: the totals, then every object by outcome, riskiest first.
+"""The apply summary, defined once and rendered three ways: text (the end of `apply`), JSON
+(`apply --format json`) and Markdown (`apply --format markdown`, a pull-request comment).
 
-It renders the summary document of `apply --format json` (a mapping, not the apply's own result
-types), so the comment and the machine-readable summary can never disagree.
+Everything here reads the summary document, the mapping `apply --format json` prints (not the
+apply's own result types): the outcome groups and their titles, the headline and the closing
+notes are decided once, below, so the three forms can never disagree. The closing note says
+nothing else was changed only when every action's outcome is known; otherwise it says how many
+actions may have changed the tenant.
 """
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from egain_provision.render.values import visible
+from egain_provision.render.markdown_text import DEFAULT_MAX_CHARS, code, inline_text
 
 MARKER = "<!-- egain-provision:apply -->"
-DEFAULT_MAX_CHARS = 60_000
-MESSAGE_CHARS = 300
 
+Summary = Mapping[str, Any]
 Outcome = Mapping[str, Any]
+Headline = Literal["interrupted", "nothing", "complete", "incomplete"]
 
-# Riskiest first, so that what failed or is unknown is always named, whatever the size of the apply.
-_GROUPS: list[tuple[str, Callable[[Outcome], bool]]] = [
-    ("Failed", lambda o: o["status"] in ("failed", "conflict")),
-    ("Unknown (could not be established; run plan again)", lambda o: o["status"] == "unknown"),
-    ("Deleted", lambda o: o["status"] == "done" and o["action"] == "delete"),
-    ("Updated", lambda o: o["status"] == "done" and o["action"] == "update"),
-    ("Created", lambda o: o["status"] == "done" and o["action"] == "create" and not o.get("adopted")),
-    ("Adopted (created identically by another run)", lambda o: bool(o.get("adopted"))),
-    ("Skipped (not attempted)", lambda o: o["status"] == "skipped"),
-]
-_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# The totals every summary states first, in this order.
+COUNTED = ("created", "updated", "deleted", "failed", "skipped")
+RETRY = "Run apply again to retry what failed or was skipped."
 
 
-def render_summary_markdown(summary: Mapping[str, Any], *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
-    """The summary document of `apply --format json` as Markdown of at most about `max_chars` characters.
+@dataclass(frozen=True)
+class Group:
+    """One outcome group: its name (as the totals say it), its title, and which outcomes belong to it."""
 
-    Objects are listed by outcome (failed, unknown, deleted, updated, created, adopted, skipped),
-    one line each with kind, name and id. When the lines do not all fit, the list stops cleanly
-    and a closing note counts, per outcome, the objects it does not name.
-    """
-    head, tail = _head(summary), _tail(summary)
-    budget = max_chars - sum(map(len, head)) - sum(map(len, tail)) - len(_unnamed_note({"created": 10**9}))
-    body: list[str] = []
-    unnamed: dict[str, int] = {}
-    for title, belongs in _GROUPS:
-        outcomes = [outcome for outcome in summary["outcomes"] if belongs(outcome)]
-        # Once one line did not fit, later (less risky) outcomes are only counted, never named out of order.
-        lines = _section(title, outcomes, budget) if not unnamed else []
-        body += lines
-        budget -= sum(map(len, lines))
-        named = max(0, len(lines) - 1)
-        if len(outcomes) > named:
-            unnamed[title.split(" (")[0].lower()] = len(outcomes) - named
-    note = [_unnamed_note(unnamed)] if unnamed else []
-    return "".join([*head, *body, *note, *tail])
+    name: str
+    title: str
+    belongs: Callable[[Outcome], bool]
 
 
-def _section(title: str, outcomes: Sequence[Outcome], budget: int) -> list[str]:
-    """The heading and the lines of one outcome that fit in `budget` characters (nothing when none fits)."""
-    lines = [f"\n**{title}: {len(outcomes)}**\n\n"]
-    used = len(lines[0])
-    for outcome in outcomes:
-        line = _line(outcome)
-        if used + len(line) > budget:
-            break
-        lines.append(line)
-        used += len(line)
-    return lines if len(lines) > 1 else []
+# In the order the text summary lists them; the Markdown comment lists them riskiest first (RISK_ORDER).
+GROUPS: tuple[Group, ...] = (
+    Group("created", "Created", lambda o: o["status"] == "done" and o["action"] == "create" and not o["adopted"]),
+    Group("adopted", "Adopted (created identically by another run)", lambda o: bool(o["adopted"])),
+    Group("updated", "Updated", lambda o: o["status"] == "done" and o["action"] == "update"),
+    Group("deleted", "Deleted", lambda o: o["status"] == "done" and o["action"] == "delete"),
+    Group("failed", "Failed", lambda o: o["status"] in ("failed", "conflict")),
+    Group("unknown", "Unknown (could not be established; run plan again)", lambda o: o["status"] == "unknown"),
+    Group("skipped", "Skipped (not attempted)", lambda o: o["status"] == "skipped"),
+)
+_BY_NAME = {group.name: group for group in GROUPS}
+# So that what failed or is unknown is always named in a comment, whatever the size of the apply.
+RISK_ORDER = tuple(
+    _BY_NAME[name] for name in ("failed", "unknown", "deleted", "updated", "created", "adopted", "skipped")
+)
 
 
-def _unnamed_note(unnamed: Mapping[str, int]) -> str:
-    counts = ", ".join(f"{count} {title}" for title, count in unnamed.items())
-    return f"\n_Not named here, to fit the comment: {counts}. The apply log and its journal name every one._\n"
+def grouped(summary: Summary, order: Sequence[Group] = GROUPS) -> list[tuple[Group, list[Outcome]]]:
+    """The groups of `order` that hold any outcome, each with its outcomes in plan order."""
+    found = [(group, [outcome for outcome in summary["outcomes"] if group.belongs(outcome)]) for group in order]
+    return [(group, outcomes) for group, outcomes in found if outcomes]
 
 
-def _head(summary: Mapping[str, Any]) -> list[str]:
-    totals = summary["totals"]
+def headline(summary: Summary) -> Headline:
+    """How the apply ended: interrupted, incomplete (something not done), complete, or nothing to apply."""
     if summary["interrupted"]:
-        title = "\N{BLACK SQUARE FOR STOP}\N{VARIATION SELECTOR-16} egain-provision: apply interrupted"
-    elif summary["ok"] and not summary["outcomes"]:
-        title = "\N{WHITE HEAVY CHECK MARK} egain-provision: nothing to apply"
-    elif summary["ok"]:
-        title = "\N{WHITE HEAVY CHECK MARK} egain-provision: applied"
-    else:
-        title = "\N{CROSS MARK} egain-provision: apply incomplete"
-    counts = ", ".join(
-        f"**{totals[name]} {name}**" if totals[name] else f"{totals[name]} {name}"
-        for name in ("created", "updated", "deleted", "failed", "skipped")
-    )
-    lines = [f"{MARKER}\n", f"### {title} on {_text(str(summary['target']))}\n\n", f"{counts}"]
-    lines.append(f" in {summary['wall_time_s']:.1f}s.\n")
-    if totals.get("unknown"):
-        lines.append(f"\n{totals['unknown']} with an unknown outcome: the next plan shows what happened.\n")
-    if totals.get("adopted"):
-        lines.append(f"\n{totals['adopted']} more already existed, created identically by another run.\n")
-    return lines
-
-
-def _tail(summary: Mapping[str, Any]) -> list[str]:
-    notes = []
-    if summary.get("journal_error"):
-        notes.append(
-            f"\nThe journal is incomplete ({_text(str(summary['journal_error']))}); nothing was sent after that.\n"
-        )
+        return "interrupted"
     if not summary["ok"]:
-        notes.append("\nNothing else was changed. Run apply again to retry what failed or was skipped.\n")
+        return "incomplete"
+    return "complete" if summary["outcomes"] else "nothing"
+
+
+def headline_notes(summary: Summary) -> list[str]:
+    """The sentences after the totals: outcomes not known, objects adopted."""
+    totals = summary["totals"]
+    notes = []
+    if totals["unknown"]:
+        notes.append(f"{totals['unknown']} with an unknown outcome (the next plan shows what happened).")
+    if totals["adopted"]:
+        notes.append(f"{totals['adopted']} more already existed, created identically by another run.")
     return notes
 
 
-def _line(outcome: Outcome) -> str:
-    ident = f" (`{_code(str(outcome['id']))}`)" if outcome.get("id") else ""
-    message = ""
-    if outcome.get("message") and outcome["status"] != "done":
-        text = str(outcome["message"])
-        message = ": " + _text(text[:MESSAGE_CHARS] + ("…" if len(text) > MESSAGE_CHARS else ""))
-    return f"- {_text(str(outcome['kind']))} **{_text(str(outcome['natural_key']))}**{ident}{message}\n"
+def closing_notes(summary: Summary, escape: Callable[[str], str] = str) -> list[str]:
+    """The sentences the summary ends with: the journal's state, then what else was (or may have been) changed.
+
+    `escape` renders the journal's error message (tenant or system text) for the output format.
+    """
+    notes = []
+    if summary["journal_error"] is not None:
+        error = escape(str(summary["journal_error"]))
+        notes.append(f"The journal is incomplete ({error}); nothing was sent after that.")
+    if not summary["ok"]:
+        unknown = summary["totals"]["unknown"]
+        if not unknown:
+            notes.append(f"Nothing else was changed. {RETRY}")
+        else:
+            # A lost answer or an action abandoned in flight may have changed the tenant: never claim it did not.
+            actions = "1 action has" if unknown == 1 else f"{unknown} actions have"
+            notes.append(f"{actions} an unknown outcome: the tenant may have changed; run plan to see. {RETRY}")
+    return notes
 
 
-def _text(text: str) -> str:
-    """Tenant or manifest text in Markdown prose: every ASCII punctuation mark escaped, so it is only ever text."""
-    return _ASCII_PUNCTUATION.sub(r"\\\1", visible(text))
+_TEXT_TITLES: dict[Headline, str] = {
+    "interrupted": "Apply interrupted",
+    "incomplete": "Apply incomplete",
+    "complete": "Apply complete",
+    "nothing": "Apply complete",
+}
 
 
-def _code(text: str) -> str:
-    """An id inside a code span: backticks cannot end it early, nothing else needs escaping there."""
-    return visible(text).replace("`", "'")
+def render_summary_text(summary: Summary) -> str:
+    """The summary for people: totals and notes on one line, then every object by outcome, with names and ids."""
+    totals = summary["totals"]
+    head = _TEXT_TITLES[headline(summary)]
+    counts = ", ".join(f"{totals[name]} {name}" for name in COUNTED)
+    first = f"{head} on {summary['target']}: {counts} in {summary['wall_time_s']:.1f}s."
+    if summary["requests"]:
+        first += (
+            f" {summary['requests']} requests ({summary['throttled']} answered 429), "
+            f"{summary['waited_s']:.1f}s waiting for the tenant."
+        )
+    lines = [" ".join([first, *headline_notes(summary)])]
+    for group, outcomes in grouped(summary):
+        lines.append(f"\n{group.title}:")
+        lines += [f"  {_text_line(outcome)}" for outcome in outcomes]
+    lines += [f"\n{note}" for note in closing_notes(summary)]
+    return "\n".join(lines) + "\n"
+
+
+def render_summary_json(summary: Summary) -> str:
+    """The summary for machines: the document itself, indented, newline-terminated."""
+    return json.dumps(summary, indent=2) + "\n"
+
+
+def render_summary_markdown(summary: Summary, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """The summary as a pull-request comment of at most `max_chars` characters.
+
+    Objects are listed riskiest first (failed, unknown, deleted, updated, created, adopted,
+    skipped), one line each with kind, name and id. When the lines do not all fit, the list stops
+    cleanly: the most lines, in that order, that fit together with a closing note counting, per
+    outcome, exactly the objects not named. A `max_chars` that cannot hold the totals, the notes
+    and that count is a ValueError; the default always can (every text in them is capped).
+    """
+    head = "".join(_markdown_head(summary))
+    tail = "".join(f"\n{note}\n" for note in closing_notes(summary, inline_text))
+    sections = [_Section(group, outcomes) for group, outcomes in grouped(summary, RISK_ORDER)]
+    named = _named(sections, max_chars - len(head) - len(tail))
+    if named is None:
+        frame = len(head) + len(_unnamed_note(sections, [0] * len(sections))) + len(tail)
+        raise ValueError(f"max_chars {max_chars:,} cannot hold even the frame of this summary ({frame:,} characters)")
+    body = "".join(section.text(count) for section, count in zip(sections, named, strict=True))
+    return head + body + _unnamed_note(sections, named) + tail
+
+
+class _Section:
+    """One outcome group in the comment: its heading and one line per object."""
+
+    def __init__(self, group: Group, outcomes: Sequence[Outcome]) -> None:
+        self.group = group
+        self.heading = f"\n**{group.title}: {len(outcomes)}**\n\n"
+        self.lines = [_markdown_line(outcome) for outcome in outcomes]
+
+    def text(self, named: int) -> str:
+        """The heading and the first `named` lines; nothing when none is named."""
+        return self.heading + "".join(self.lines[:named]) if named else ""
+
+
+def _named(sections: Sequence[_Section], room: int) -> list[int] | None:
+    """How many lines of each section to name: the longest run, riskiest first, whose text and note fit `room`.
+
+    The note shrinks as more is named (a group fully named leaves it), so every length is tried
+    until the named lines alone overflow; None when not even the note for naming nothing fits.
+    """
+    named = [0] * len(sections)
+    best = list(named) if len(_unnamed_note(sections, named)) <= room else None
+    used = 0
+    for index, length in ((index, len(line)) for index, section in enumerate(sections) for line in section.lines):
+        used += length + (0 if named[index] else len(sections[index].heading))
+        if used > room:
+            break
+        named[index] += 1
+        if used + len(_unnamed_note(sections, named)) <= room:
+            best = list(named)
+    return best
+
+
+def _unnamed_note(sections: Sequence[_Section], named: Sequence[int]) -> str:
+    """The closing count of the objects not named, per outcome; empty when every one is."""
+    counts = [
+        f"{len(section.lines) - count} {section.group.name}"
+        for section, count in zip(sections, named, strict=True)
+        if count < len(section.lines)
+    ]
+    if not counts:
+        return ""
+    return (
+        f"\n_Not named here, to fit the comment: {', '.join(counts)}. "
+        "The apply log and its journal name every one._\n"
+    )
+
+
+_MARKDOWN_TITLES: dict[Headline, str] = {
+    "interrupted": "\N{BLACK SQUARE FOR STOP}\N{VARIATION SELECTOR-16} egain-provision: apply interrupted",
+    "nothing": "\N{WHITE HEAVY CHECK MARK} egain-provision: nothing to apply",
+    "complete": "\N{WHITE HEAVY CHECK MARK} egain-provision: applied",
+    "incomplete": "\N{CROSS MARK} egain-provision: apply incomplete",
+}
+
+
+def _markdown_head(summary: Summary) -> list[str]:
+    totals = summary["totals"]
+    counts = ", ".join(f"**{totals[name]} {name}**" if totals[name] else f"{totals[name]} {name}" for name in COUNTED)
+    return [
+        f"{MARKER}\n",
+        f"### {_MARKDOWN_TITLES[headline(summary)]} on {inline_text(str(summary['target']))}\n\n",
+        f"{counts} in {summary['wall_time_s']:.1f}s.\n",
+        *(f"\n{note}\n" for note in headline_notes(summary)),
+    ]
+
+
+def _text_line(outcome: Outcome) -> str:
+    ident = f" ({outcome['id']})" if outcome["id"] else ""
+    detail = f": {outcome['message']}" if outcome["message"] and outcome["status"] != "done" else ""
+    return f'{outcome["kind"]} "{outcome["natural_key"]}"{ident}{detail}'
+
+
+def _markdown_line(outcome: Outcome) -> str:
+    ident = f" ({code(str(outcome['id']))})" if outcome["id"] else ""
+    message = f": {inline_text(str(outcome['message']))}" if outcome["message"] and outcome["status"] != "done" else ""
+    return f"- {inline_text(str(outcome['kind']))} **{inline_text(str(outcome['natural_key']))}**{ident}{message}\n"

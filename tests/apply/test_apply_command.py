@@ -212,6 +212,28 @@ def test_text_summary_names_what_failed_and_what_was_skipped(
     failed_section = result.stdout[result.stdout.index("Failed:") :]
     assert 'participants "order-bot"' in failed_section
     assert "skipped: participants/order-bot failed" in result.stdout
+    # Every outcome is known (a refusal changes nothing): the summary can say so.
+    assert result.stdout.endswith(
+        "\n\nNothing else was changed. Run apply again to retry what failed or was skipped.\n"
+    )
+
+
+def test_a_summary_with_unknown_outcomes_never_says_nothing_else_was_changed(
+    clean_sandbox: ServedSandbox, tmp_path: Path
+) -> None:
+    # Every answer to a write is lost and new objects are listed a minute late: no create can be settled.
+    clean_sandbox.set_options(list_lag=60)
+    clean_sandbox.set_faults(lost_answer_rate=1)
+    result = apply(clean_sandbox, str(write_manifest(tmp_path)), "--read-after-write", "0")
+    assert result.exit_code == 1, result.output
+    unknown = result.stdout.count("outcome unknown: the create's answer was lost")
+    assert unknown >= 2, result.stdout
+    assert f"{unknown} with an unknown outcome" in result.stdout
+    assert "Nothing else was changed" not in result.stdout
+    assert result.stdout.endswith(
+        f"\n\n{unknown} actions have an unknown outcome: the tenant may have changed; run plan to see. "
+        "Run apply again to retry what failed or was skipped.\n"
+    )
 
 
 def test_lost_answers_never_create_duplicates(tmp_path: Path) -> None:

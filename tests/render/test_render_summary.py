@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from egain_provision.render.summary import MARKER, render_summary_markdown
 from egain_provision.sandbox.testing import ServedSandbox
@@ -80,38 +83,59 @@ def test_a_failed_apply_names_what_failed_first_and_why(sandbox: ServedSandbox, 
     assert "Run apply again to retry" in text
 
 
-def big_summary(creates: int, failures: int) -> dict[str, Any]:
-    """A summary document as `apply --format json` writes it (data, built directly)."""
+def outcome(action: str, name: str, status: str, message: str | None = None) -> dict[str, Any]:
+    """One outcome as the summary document holds it."""
+    return {
+        "address": f"channels/{name}",
+        "action": action,
+        "kind": "channels",
+        "natural_key": name,
+        "id": f"id-{name}",
+        "status": status,
+        "message": message,
+        "code": None,
+        "duration_ms": 5.0,
+        "adopted": False,
+    }
 
-    def outcome(action: str, name: str, status: str, message: str | None = None) -> Mapping[str, Any]:
-        return {
-            "address": f"channels/{name}",
-            "action": action,
-            "kind": "channels",
-            "natural_key": name,
-            "id": f"id-{name}",
-            "status": status,
-            "message": message,
-            "code": None,
-            "duration_ms": 5.0,
-            "adopted": False,
-        }
 
-    outcomes = [outcome("create", f"custom.web-{n:04d}", "done") for n in range(creates)]
-    outcomes += [outcome("update", f"broken-{n}", "failed", "400 refused `x`") for n in range(failures)]
-    totals = {"created": creates, "updated": 0, "deleted": 0, "failed": failures, "skipped": 0}
+def summary_of(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
+    """A summary document as `apply --format json` writes it (data, built directly), totals counted from `outcomes`."""
+
+    def count(action: str | None, *statuses: str) -> int:
+        return sum(1 for o in outcomes if o["status"] in statuses and action in (None, o["action"]))
+
+    totals = {
+        "created": count("create", "done"),
+        "updated": count("update", "done"),
+        "deleted": count("delete", "done"),
+        "failed": count(None, "failed", "conflict"),
+        "skipped": count(None, "skipped"),
+        "unknown": count(None, "unknown"),
+        "adopted": 0,
+    }
     return {
         "target": "https://api.example.com/v3",
-        "ok": failures == 0,
+        "ok": all(o["status"] == "done" for o in outcomes),
         "interrupted": False,
-        "totals": {**totals, "unknown": 0, "adopted": 0},
+        "totals": totals,
         "journal_error": None,
         "wall_time_s": 12.5,
-        "requests": creates + failures,
+        "requests": len(outcomes),
         "throttled": 0,
         "waited_s": 0.0,
         "outcomes": outcomes,
     }
+
+
+def big_summary(creates: int, failures: int, *, updates: int = 0, deletes: int = 0, unknown: int = 0) -> dict[str, Any]:
+    """Outcomes of every group asked for, in plan order (creates first), riskiest named last."""
+    outcomes = [outcome("create", f"custom.web-{n:04d}", "done") for n in range(creates)]
+    outcomes += [outcome("update", f"changed-{n:04d}", "done") for n in range(updates)]
+    outcomes += [outcome("delete", f"gone-{n:04d}", "done") for n in range(deletes)]
+    outcomes += [outcome("create", f"lost-{n:04d}", "unknown", "answer lost") for n in range(unknown)]
+    outcomes += [outcome("update", f"broken-{n}", "failed", "400 refused `x`") for n in range(failures)]
+    return summary_of(outcomes)
 
 
 def test_a_large_apply_fits_the_comment_names_every_failure_and_counts_what_it_leaves_out() -> None:
@@ -134,3 +158,103 @@ def test_the_markdown_is_the_json_summary_rendered(sandbox: ServedSandbox, tmp_p
     rendered = render_summary_markdown(document)
     for outcome in document["outcomes"]:
         assert f"(`{outcome['id']}`)" in rendered
+
+
+NOTE = re.compile(r"_Not named here, to fit the comment: ([^.]+)\. ")
+COUNTS = re.compile(r"^\*\*([A-Z][a-z]+)[^:\n]*: (\d+)\*\*$", re.MULTILINE)
+RISK = ("failed", "unknown", "deleted", "updated", "created")
+
+
+def read_comment(text: str) -> tuple[dict[str, int], dict[str, int], dict[str, int], list[str]]:
+    """Per group: its heading's count, the names listed under it, the note's count; and the groups in order."""
+    headings = {title.lower(): int(count) for title, count in COUNTS.findall(text)}
+    named = {group: 0 for group in headings}
+    group = ""
+    for line in text.splitlines():
+        found = COUNTS.match(line)
+        if found:
+            group = found[1].lower()
+        elif line.startswith("- ") and group:
+            named[group] += 1
+    note = NOTE.search(text)
+    counted = {}
+    for clause in note[1].split(", ") if note else []:
+        count, title = clause.split(" ")
+        counted[title] = int(count)
+    return headings, named, counted, list(headings)
+
+
+def test_several_groups_cut_still_fit_exactly_and_count_exactly_what_is_not_named() -> None:
+    summary = big_summary(3000, 400, updates=3000, deletes=3000, unknown=200)
+    for limit in (4_000, 4_321, 9_999, 20_000):
+        text = render_summary_markdown(summary, max_chars=limit)
+        assert len(text) <= limit
+        headings, named, counted, _ = read_comment(text)
+        sizes = {"failed": 400, "unknown": 200, "deleted": 3000, "updated": 3000, "created": 3000}
+        # Every group is either under a heading with its full count, or only in the note, or both (cut in it).
+        for group, size in sizes.items():
+            assert named.get(group, 0) + counted.get(group, 0) == size, (limit, group)
+            assert headings.get(group, size) == size
+        assert len(counted) >= 3, counted  # several groups are cut: the note counts each one
+
+
+def test_a_limit_too_small_for_the_totals_and_the_note_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_chars 300 cannot hold"):
+        render_summary_markdown(big_summary(50, 5, updates=5), max_chars=300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.tuples(*(st.integers(0, 300) for _ in RISK)),
+    limit=st.integers(1_500, 40_000),
+    long_names=st.booleans(),
+)
+def test_the_comment_never_exceeds_its_limit_and_counts_what_it_leaves_out(
+    sizes: tuple[int, ...], limit: int, long_names: bool
+) -> None:
+    failed, unknown, deleted, updated, created = sizes
+    summary = big_summary(created, failed, updates=updated, deletes=deleted, unknown=unknown)
+    if long_names:
+        for item in summary["outcomes"]:
+            item["natural_key"] = item["natural_key"] * 12
+    text = render_summary_markdown(summary, max_chars=limit)
+    assert len(text) <= limit
+    headings, named, counted, order = read_comment(text)
+    for group, size in zip(RISK, sizes, strict=True):
+        assert named.get(group, 0) + counted.get(group, 0) == size
+        assert headings.get(group, size) == size
+    # Names stop cleanly: riskiest first, and only the last group named may be cut.
+    assert order == [group for group in RISK if group in order]
+    assert all(group not in counted for group in order[:-1])
+    assert all(named[group] > 0 for group in order)
+    whole = render_summary_markdown(summary, max_chars=10**7)
+    if len(whole) <= limit:
+        assert text == whole
+
+
+def test_unknown_outcomes_from_a_real_apply_are_never_called_unchanged(
+    clean_sandbox: ServedSandbox, tmp_path: Path
+) -> None:
+    # Every answer to a write is lost and new objects are listed a minute late: no create can be settled.
+    clean_sandbox.set_options(list_lag=60)
+    clean_sandbox.set_faults(lost_answer_rate=1)
+    manifest = str(write_manifest(tmp_path))
+    applied = cli(clean_sandbox, "apply", "--auto-approve", "--read-after-write", "0", "--format", "json", manifest)
+    assert applied.exit_code == 1, applied.output
+    document = json.loads(applied.stdout)
+    unknown = document["totals"]["unknown"]
+    assert unknown >= 2 and unknown == sum(1 for o in document["outcomes"] if o["status"] == "unknown")
+    text = render_summary_markdown(document)
+    assert f"**Unknown (could not be established; run plan again): {unknown}**" in text
+    assert "Nothing else was changed" not in text
+    assert text.endswith(
+        f"\n{unknown} actions have an unknown outcome: the tenant may have changed; run plan to see. "
+        "Run apply again to retry what failed or was skipped.\n"
+    )
+
+
+def test_a_failed_apply_whose_outcomes_are_all_known_says_nothing_else_was_changed() -> None:
+    summary = big_summary(3, 1)
+    assert render_summary_markdown(summary).endswith(
+        "\nNothing else was changed. Run apply again to retry what failed or was skipped.\n"
+    )
