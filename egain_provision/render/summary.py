@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from egain_provision.render.markdown_text import DEFAULT_MAX_CHARS, code, inline_text
+from egain_provision.render.values import visible
 
 MARKER = "<!-- egain-provision:apply -->"
 
@@ -219,9 +220,10 @@ def _markdown_head(summary: Summary) -> list[str]:
 
 
 def _text_line(outcome: Outcome) -> str:
-    ident = f" ({outcome['id']})" if outcome["id"] else ""
-    detail = f": {outcome['message']}" if outcome["message"] and outcome["status"] != "done" else ""
-    return f'{outcome["kind"]} "{outcome["natural_key"]}"{ident}{detail}'
+    # Names, ids and messages come from manifests and the tenant: no control character reaches the terminal.
+    ident = f" ({visible(str(outcome['id']))})" if outcome["id"] else ""
+    detail = f": {visible(str(outcome['message']))}" if outcome["message"] and outcome["status"] != "done" else ""
+    return f'{visible(str(outcome["kind"]))} "{visible(str(outcome["natural_key"]))}"{ident}{detail}'
 
 
 def _markdown_line(outcome: Outcome) -> str:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from egain_provision.render.summary import MARKER, render_summary_markdown
+from egain_provision.render.summary import MARKER, render_summary_markdown, render_summary_text
 from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import FULL_SETUP, FULL_SETUP_ORDER, CliResult, Tenant, run_cli, target_env, write_manifest
 
@@ -258,3 +258,10 @@ def test_a_failed_apply_whose_outcomes_are_all_known_says_nothing_else_was_chang
     assert render_summary_markdown(summary).endswith(
         "\nNothing else was changed. Run apply again to retry what failed or was skipped.\n"
     )
+
+
+def test_the_text_summary_writes_control_characters_as_escapes() -> None:
+    # A tenant's error message (or a name) must not move the cursor or retitle the terminal.
+    text = render_summary_text(summary_of([outcome("create", "web\x1b[2J", "failed", "refused\x1b]0;pwned\x07")]))
+    assert "\x1b" not in text and "\x07" not in text
+    assert "web\\u001b[2J" in text and "refused\\u001b]0;pwned\\u0007" in text
