@@ -9,6 +9,7 @@ import pytest
 
 from egain_provision.sandbox.testing import ServedSandbox
 from egain_provision.sandbox.variants import Variants
+from tests.support import Tenant
 
 CHECKOUT_STATE = Path(__file__).resolve().parents[1] / ".egain"
 
@@ -33,6 +34,14 @@ def sandbox(tmp_path: Path) -> Iterator[ServedSandbox]:
     """A fresh sandbox with its own database, served for one test."""
     with ServedSandbox(db_path=str(tmp_path / "sandbox.db")) as served:
         yield served
+
+
+@pytest.fixture
+def tenant(sandbox: ServedSandbox) -> Iterator[Tenant]:
+    """Raw HTTP access to `sandbox`, for arranging and inspecting the tenant behind the tool's back."""
+    client = Tenant(sandbox)
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -28,13 +28,6 @@ FULL_SETUP_VARIABLES = {
     "EGAIN_VAR_AUTHENTICATION_BOT_CALLBACK_OAUTH2_PAYLOAD": SECRET_ENV["EGAIN_VAR_BOT_TOKEN_PAYLOAD"],
     "EGAIN_VAR_AUTHENTICATION_AGENT_BASIC_BASICAUTH_PASSWORD": PASSWORD_SECRET,
 }
-
-
-@pytest.fixture
-def tenant(sandbox: ServedSandbox) -> Iterator[Tenant]:
-    client = Tenant(sandbox)
-    yield client
-    client.close()
 
 
 def cli(sandbox: ServedSandbox, *args: str, env: Mapping[str, str | None] | None = None) -> CliResult:

@@ -6,11 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import jsonschema
-import pytest
 
 from egain_provision.sandbox.testing import ServedSandbox
 from egain_provision.schemas import load_schema
@@ -26,13 +25,6 @@ from tests.support import (
     target_env,
     write_manifest,
 )
-
-
-@pytest.fixture
-def tenant(sandbox: ServedSandbox) -> Iterator[Tenant]:
-    client = Tenant(sandbox)
-    yield client
-    client.close()
 
 
 def plan(sandbox: ServedSandbox, *args: str, env: Mapping[str, str | None] | None = None) -> tuple[int, str, str]:

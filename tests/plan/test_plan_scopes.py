@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +31,6 @@ DECLARED = {
     "accounts": 1,
 }
 PASSWORD = "${env:EGAIN_VAR_AGENT_PASSWORD}"  # tests.support sets it for every run_cli
-
-
-@pytest.fixture
-def tenant(sandbox: ServedSandbox) -> Iterator[Tenant]:
-    client = Tenant(sandbox)
-    yield client
-    client.close()
 
 
 @pytest.fixture(autouse=True)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import PASSWORD_SECRET, Tenant, run_cli, target_env, write_manifest
@@ -55,13 +52,6 @@ accounts:
 """
 ACTIVE = {"active": True}
 POLICY_DEFAULTS = {"enabled": True, "maxSize": 10485760}
-
-
-@pytest.fixture
-def tenant(sandbox: ServedSandbox) -> Iterator[Tenant]:
-    client = Tenant(sandbox)
-    yield client
-    client.close()
 
 
 def role(name: str, host: str, **extra: Any) -> dict[str, Any]:
