@@ -24,7 +24,7 @@ from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, Reference
 from egain_provision.manifest.checks import check_declared
 from egain_provision.manifest.declared import Declared, Document, under
 from egain_provision.manifest.interpolate import InterpolationError, Interpolator, UnsetValue, has_expression
-from egain_provision.manifest.ownership import ScopeReader, outside_scope
+from egain_provision.manifest.ownership import ScopeReader, outside_scope, plain_globs
 from egain_provision.manifest.reading import Unreadable, read_regular_file
 from egain_provision.manifest.validation import document_problems, object_problems
 from egain_provision.manifest.yamlnodes import NodeReader, compose_documents, decode_text, mark_location
@@ -260,7 +260,7 @@ class _Loading:
             )
         if not isinstance(document.value, dict):
             return
-        self.collect_ignore(document.value.get("ignore"))
+        self.collect_ignore(document)
         self.scopes.read(document)
         for kind_name in SETUP_ORDER:
             items = document.value.get(kind_name)
@@ -293,12 +293,14 @@ class _Loading:
         for list_path, names in document.marked.items():
             self.marked.setdefault(list_path, set()).update(names)
 
-    def collect_ignore(self, ignore: Any) -> None:
+    def collect_ignore(self, document: Document) -> None:
+        ignore = document.value.get("ignore")
         if not isinstance(ignore, dict):
             return
         for kind_name, globs in ignore.items():
             if kind_name in KINDS_BY_NAME and isinstance(globs, list):
-                self.ignore.setdefault(kind_name, []).extend(glob for glob in globs if isinstance(glob, str))
+                usable = plain_globs(document, "ignore", kind_name, globs, self.diagnostics)
+                self.ignore.setdefault(kind_name, []).extend(usable)
 
 
 def desired_object(

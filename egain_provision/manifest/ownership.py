@@ -37,34 +37,45 @@ class ScopeReader:
 
     def _usable_globs(self, document: Document, scope: dict[str, object]) -> dict[str, list[str]]:
         """Each entry's string globs; one from ${env:...} is an error and left out."""
-        usable: dict[str, list[str]] = {}
-        for entry, values in scope.items():
-            if not isinstance(values, list):
-                continue
-            usable[entry] = []
-            for index, glob in enumerate(values):
-                path = join_path(join_path("scope", entry), index)
-                if not isinstance(glob, str):
-                    continue
-                if path in document.env_paths:
-                    self.diagnostics.append(
-                        Diagnostic(
-                            "error",
-                            document.locate(path),
-                            path,
-                            "a scope glob cannot come from ${env:...}: environment values are never shown, "
-                            "and a plan must show which objects it owns",
-                            "use ${var:NAME} with --var or --var-file",
-                        )
-                    )
-                    continue
-                usable[entry].append(glob)
-        return usable
+        return {
+            entry: plain_globs(document, "scope", entry, values, self.diagnostics)
+            for entry, values in scope.items()
+            if isinstance(values, list)
+        }
 
     def ownership(self) -> Ownership:
         if self.globs is None:
             return Ownership()
         return Ownership({kind: tuple(dict.fromkeys(globs)) for kind, globs in self.globs.items()})
+
+
+def plain_globs(
+    document: Document, section: str, entry: str, values: list[object], diagnostics: list[Diagnostic]
+) -> list[str]:
+    """The string globs of `section.entry` (`scope:` or `ignore:`); one from ${env:...} is an error, left out.
+
+    Environment values are never shown, and a plan must show which objects it owns or leaves alone.
+    """
+    globs = []
+    for index, glob in enumerate(values):
+        path = join_path(join_path(section, entry), index)
+        if not isinstance(glob, str):
+            continue
+        if path in document.env_paths:
+            diagnostics.append(
+                Diagnostic(
+                    "error",
+                    document.locate(path),
+                    path,
+                    f"{'a scope' if section == 'scope' else 'an ignore'} glob cannot come from ${{env:...}}: "
+                    "environment values are never shown, and a plan must show which objects it "
+                    f"{'owns' if section == 'scope' else 'leaves alone'}",
+                    "use ${var:NAME} with --var or --var-file",
+                )
+            )
+            continue
+        globs.append(glob)
+    return globs
 
 
 def outside_scope(declared: Sequence[Declared], ownership: Ownership) -> list[Diagnostic]:

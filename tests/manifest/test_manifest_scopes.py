@@ -116,6 +116,14 @@ def test_an_unset_variable_in_a_scope_glob_is_reported_where_it_is_written(ws: W
     assert errors(ws) == [("error", ws.at("m.yaml", '"shop-'), "scope.*[0]", "variable 'ENV' is not set")]
 
 
+def test_an_ignore_glob_from_the_environment_is_an_error_too(ws: Workspace) -> None:
+    ws.write("m.yaml", 'version: 1\nignore:\n  accounts: ["${env:EGAIN_VAR_TEAM}-*", legacy-*]\n')
+    [row] = errors(ws, env={"EGAIN_VAR_TEAM": "team-a"})
+    assert row[1:3] == (ws.at("m.yaml", '"${env'), "ignore.accounts[0]")
+    assert row[3].startswith("an ignore glob cannot come from ${env:...}")
+    assert "team-a" not in " ".join(map(str, row))
+
+
 def test_a_scope_glob_from_the_environment_is_an_error(ws: Workspace) -> None:
     ws.write("m.yaml", 'version: 1\nscope:\n  "*": ["${env:EGAIN_VAR_TEAM}-*"]\n')
     [row] = errors(ws, env={"EGAIN_VAR_TEAM": "team-a"})
