@@ -339,3 +339,27 @@ def assert_no_secrets(texts: Iterable[str]) -> None:
     for text in texts:
         for secret in SECRETS:
             assert secret not in text, f"secret value leaked: {secret!r}"
+
+
+def apply_after_an_application_vanished(
+    sandbox: ServedSandbox, tenant: Tenant, directory: Path, *options: str
+) -> CliResult:
+    """A saved plan whose participant names, by literal id, an application deleted after planning.
+
+    The plan checks the objects it changes, not every object it references, so only the server
+    can tell: the participant's create fails.
+    """
+    role = {
+        "name": "custom_bot",
+        "version": "v3",
+        "callback": "https://doomed.example.com/egain/callback",
+        "notificationEmail": "ops@example.com",
+    }
+    doomed = tenant.create("clientApplications", {"name": "doomed-app", "roles": [role]})
+    broken = FULL_SETUP.replace("    application: order-bot-app\n", f'    application: {{id: "{doomed}"}}\n')
+    saved = str(directory / "broken-plan.json")
+    target = ["--target", sandbox.base_url]
+    manifest = str(write_manifest(directory / "broken", broken))
+    assert run_cli(["plan", *target, manifest, "--out", saved], env=target_env(sandbox)).exit_code == 0
+    assert tenant.http.delete(f"/clientapplications/{doomed}").status_code == 204
+    return run_cli(["apply", *target, saved, *options], env=target_env(sandbox))

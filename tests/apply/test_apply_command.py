@@ -23,6 +23,7 @@ from tests.support import (
     SECRET_ENV,
     CliResult,
     Tenant,
+    apply_after_an_application_vanished,
     assert_no_secrets,
     create_full_setup,
     run_cli,
@@ -136,28 +137,6 @@ def test_saved_plan_is_refused_when_an_object_to_create_now_exists(
     assert result.exit_code == 1
     assert 'channels "custom.web" now exists' in result.stderr
     assert tenant.counts()["authentications"] == 0
-
-
-def apply_after_an_application_vanished(
-    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path, *options: str
-) -> CliResult:
-    """A saved plan whose participant names, by literal id, an application deleted after planning.
-
-    The plan checks the objects it changes, not every object it references, so only the server
-    can tell: the participant's create fails.
-    """
-    role = {
-        "name": "custom_bot",
-        "version": "v3",
-        "callback": "https://doomed.example.com/egain/callback",
-        "notificationEmail": "ops@example.com",
-    }
-    doomed = tenant.create("clientApplications", {"name": "doomed-app", "roles": [role]})
-    broken = FULL_SETUP.replace("    application: order-bot-app\n", f'    application: {{id: "{doomed}"}}\n')
-    saved = str(tmp_path / "broken-plan.json")
-    assert cli(sandbox, "plan", str(write_manifest(tmp_path / "broken", broken)), "--out", saved).exit_code == 0
-    assert tenant.http.delete(f"/clientapplications/{doomed}").status_code == 204
-    return cli(sandbox, "apply", saved, *options)
 
 
 def test_a_failure_skips_dependents_keeps_independent_work_and_reports_exactly(

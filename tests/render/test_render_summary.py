@@ -13,7 +13,15 @@ from hypothesis import strategies as st
 
 from egain_provision.render.summary import MARKER, render_summary_markdown, render_summary_text
 from egain_provision.sandbox.testing import ServedSandbox
-from tests.support import FULL_SETUP, FULL_SETUP_ORDER, CliResult, Tenant, run_cli, target_env, write_manifest
+from tests.support import (
+    FULL_SETUP_ORDER,
+    CliResult,
+    Tenant,
+    apply_after_an_application_vanished,
+    run_cli,
+    target_env,
+    write_manifest,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -53,18 +61,7 @@ def test_a_converged_tenant_has_nothing_to_apply(sandbox: ServedSandbox, tmp_pat
 
 
 def test_a_failed_apply_names_what_failed_first_and_why(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
-    role = {
-        "name": "custom_bot",
-        "version": "v3",
-        "callback": "https://doomed.example.com/egain/callback",
-        "notificationEmail": "ops@example.com",
-    }
-    doomed = tenant.create("clientApplications", {"name": "doomed-app", "roles": [role]})
-    broken = FULL_SETUP.replace("    application: order-bot-app\n", f'    application: {{id: "{doomed}"}}\n')
-    saved = str(tmp_path / "plan.json")
-    assert cli(sandbox, "plan", str(write_manifest(tmp_path / "broken", broken)), "--out", saved).exit_code == 0
-    assert tenant.http.delete(f"/clientapplications/{doomed}").status_code == 204
-    result = cli(sandbox, "apply", saved, "--format", "markdown")
+    result = apply_after_an_application_vanished(sandbox, tenant, tmp_path, "--format", "markdown")
     assert result.exit_code == 1
     text = result.stdout
     assert "apply incomplete" in text
