@@ -8,6 +8,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -48,8 +49,6 @@ class Sandbox:
         self.tokens = TokenIssuer(config.client_id, config.client_secret, config.token_lifetime)
         self.store = Store(config.db_path)
         self.store.keep_history = self.variants.list_lag_writes
-        # Another client's churns still to come (`churn_between_pages` sets the budget).
-        self.churns_left = self.variants.churn_between_pages
         self.log = RequestLog()
 
     # --- token ---------------------------------------------------------------------------
@@ -149,7 +148,7 @@ class Sandbox:
             pagenum, pagesize = 1, 0
         else:
             pagenum, pagesize = _paging(request)
-        if pagenum > 1 and self.churns_left > 0:
+        if pagenum > 1 and variants.churn_between_pages > 0:
             self._churn(resource, (pagenum - 1) * page_size(variants, pagesize, 1), request)
         if variants.list_lag_writes:
             objects = self.store.listed_at(resource, _now_ms() - round(variants.list_lag * 1000))
@@ -163,7 +162,8 @@ class Sandbox:
         """Another client deletes an object from an earlier page and creates one, before this page is read."""
         churned = self.store.churn(resource, earlier, lambda n: f"{resource.singular}-of-another-client-{n}")
         if churned:
-            self.churns_left -= 1
+            # The option counts the churns still to come, so the admin endpoint shows what is left.
+            self.variants = replace(self.variants, churn_between_pages=self.variants.churn_between_pages - 1)
             request.scope.setdefault("state", {})[CHURNED] = True
 
     def _render(self, resource: Resource, obj: StoredObject, *, listed: bool = False) -> dict[str, Any]:
@@ -206,8 +206,6 @@ class Sandbox:
                 raise ApiFailure(failures.BAD_ADMIN_SETTINGS, str(exc)) from None
             self.options, self.variants = options, variants
             self.store.keep_history = variants.list_lag_writes
-            if "churn_between_pages" in variant_changes:
-                self.churns_left = variants.churn_between_pages
         return JSONResponse({**self.options.as_json(), **self.variants.as_json()})
 
     async def requests_endpoint(self, request: Request) -> Response:

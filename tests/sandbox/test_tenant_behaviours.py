@@ -199,6 +199,7 @@ def test_churn_between_pages_keeps_the_count_and_hides_an_object(
     again = api.get("/authentications", params={"$pagenum": 2, "$pagesize": 3}).json()["authentication"]
     assert [item["name"] for item in again] == ["a4", "a5", "authentication-of-another-client-1"]  # budget spent
     assert [entry["fault"] for entry in clean_sandbox.requests()].count("churn") == 1
+    assert clean_sandbox.set_options()["churn_between_pages"] == 0
 
 
 def test_churn_spares_referenced_objects(clean_sandbox: ServedSandbox, api: httpx.Client) -> None:
@@ -206,6 +207,7 @@ def test_churn_spares_referenced_objects(clean_sandbox: ServedSandbox, api: http
     _application(api, authentication={"id": auth_ids[0]})
     clean_sandbox.set_options(churn_between_pages=5)
     api.get("/authentications", params={"$pagenum": 2, "$pagesize": 2})
+    assert clean_sandbox.set_options()["churn_between_pages"] == 4  # the churns still to come
     assert _names(api, "authentications", "authentication") == ["a0", "a2", "authentication-of-another-client-1"]
 
 
