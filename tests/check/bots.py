@@ -46,6 +46,8 @@ class Bot:
     token_status: int = 200
     # The JSON (or raw bytes) the token endpoint answers to its nth request.
     token_answer: Callable[[int], Any] = lambda n: {"accessToken": issued_token(n), "expiresIn": 3600}
+    # Sent as the token answer's Location header, for a redirect.
+    token_location: str | None = None
     callback_status: int = 202
     # Authorization values the callback answers 401 to; `refuse_every_token` answers 401 to all.
     refused: set[str] = field(default_factory=set)
@@ -73,8 +75,10 @@ def _handler(bot: Bot) -> type[BaseHTTPRequestHandler]:
             bot.received.append(received)
             return received
 
-        def _answer(self, status: int, body: bytes = b"") -> None:
+        def _answer(self, status: int, body: bytes = b"", location: str | None = None) -> None:
             self.send_response(status)
+            if location is not None:
+                self.send_header("Location", location)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -83,7 +87,7 @@ def _handler(bot: Bot) -> type[BaseHTTPRequestHandler]:
         def _token(self) -> None:
             answer = bot.token_answer(len(bot.requests_to(TOKEN_PATH)))
             body = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
-            self._answer(bot.token_status, body)
+            self._answer(bot.token_status, body, bot.token_location)
 
         def _callback(self, received: Received) -> None:
             if bot.hold_callback:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from egain_provision.check.hub import MAX_ANSWER_BYTES
 from tests.check.bots import CALLBACK_PATH, TOKEN_PATH, Bot, issued_token, serve_bot
 from tests.check.manifests import write_setup
 from tests.support import (
@@ -323,3 +324,23 @@ def test_invalid_manifests_are_reported_and_nothing_is_sent(bot: Bot, tmp_path: 
     assert result.exit_code == 1
     assert "error in the manifests" in result.stderr
     assert bot.received == []
+
+
+def test_a_token_endpoint_redirect_is_not_followed(bot: Bot, tmp_path: Path) -> None:
+    with serve_bot() as other:
+        bot.token_status = 302
+        bot.token_location = other.url + TOKEN_PATH
+        result = check(write_setup(tmp_path, bot), "--format", "json")
+        assert other.received == []
+    assert result.exit_code == 1
+    assert steps(result)["token_endpoint"]["hint"] == "redirects are not followed: set tokenRequestUrl to the final URL"
+
+
+def test_a_token_answer_over_the_size_limit_is_not_read_further(bot: Bot, tmp_path: Path) -> None:
+    bot.token_answer = lambda n: {"accessToken": "t" * (MAX_ANSWER_BYTES + 1)}
+    result = check(write_setup(tmp_path, bot), "--format", "json")
+    assert result.exit_code == 1
+    assert steps(result)["token_path"]["detail"] == (
+        f"authentication `bot-auth`: the token answer is over {MAX_ANSWER_BYTES} bytes"
+    )
+    assert bot.requests_to(CALLBACK_PATH) == []
