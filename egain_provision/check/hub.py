@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import httpx
 
 from egain_provision.check.hosts import HostPolicy, host_of
-from egain_provision.check.report import STEPS, RoleResult, Status, Step
+from egain_provision.check.report import STEPS, RoleResult, Step
 from egain_provision.check.roles import Authentication, CallbackRole
 from egain_provision.check.tokenpath import TokenPathError, find_token, parse_token_path
 
@@ -205,8 +205,9 @@ class Hub:
                 Step("renewal", "fail", f"{role.label}: a fresh token did not help", hint),
             ]
         retried = self._answered(role, second, after="after a 401 and a fresh token, ")
-        recovered: Status = "pass" if retried.status == "pass" else "fail"
-        return [retried, Step("renewal", recovered, f"{role.label}: answered 401, then the retry with a fresh token")]
+        if retried.status == "pass":
+            return [retried, Step("renewal", "pass", f"{role.label}: after a 401, a fresh token was accepted")]
+        return [retried, Step("renewal", "fail", f"{role.label}: after a 401 and a fresh token, the retry failed too")]
 
     def _answered(self, role: CallbackRole, answer: Answer | Unanswered, after: str = "") -> Step:
         """The callback step for one answer (or none)."""

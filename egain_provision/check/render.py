@@ -52,7 +52,7 @@ def _styled(status: Status, color: bool) -> str:
 
 def render_markdown(report: CheckReport) -> str:
     """A table of roles by step, then each failure with what to fix."""
-    lines = ["<!-- egain-provision:check -->", "### egain-provision check", "", inline_text(report.summary), ""]
+    lines = ["<!-- egain-provision:check -->", "### egain-provision check", "", report.summary, ""]
     if report.results:
         lines.append("| role | " + " | ".join(STEPS.values()) + " |")
         lines.append("|---" * (len(STEPS) + 1) + "|")
