@@ -229,7 +229,9 @@ class Hub:
         return Step("callback", "fail", f"{label}: {after}answered {status}", _callback_status_hint(status))
 
     def _post(self, role: CallbackRole, authorization: str | None) -> Answer | Unanswered:
-        headers = [("Content-Type", "application/json"), *role.headers]
+        headers = list(role.headers)
+        if not any(name.lower() == "content-type" for name, _ in headers):
+            headers.insert(0, ("Content-Type", "application/json"))
         if authorization is not None:
             headers = [(name, value) for name, value in headers if name.lower() != "authorization"]
             headers.append(("Authorization", authorization))

@@ -344,3 +344,28 @@ def test_a_token_answer_over_the_size_limit_is_not_read_further(bot: Bot, tmp_pa
         f"authentication `bot-auth`: the token answer is over {MAX_ANSWER_BYTES} bytes"
     )
     assert bot.requests_to(CALLBACK_PATH) == []
+
+
+def test_each_role_of_each_application_is_reported_and_one_failure_fails_the_run(bot: Bot, tmp_path: Path) -> None:
+    manifest = write_setup(tmp_path, bot)
+    unreachable = f"http://127.0.0.1:{closed_port()}/customer"
+    manifest.write_text(
+        manifest.read_text("utf-8")
+        + f"""\
+  - name: web-front-end
+    roles:
+      - name: customer
+        version: v1
+        callback: {unreachable}
+        notificationEmail: ops@example.com
+""",
+        "utf-8",
+    )
+    result = check(manifest, "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert [(r["application"], r["role"], r["status"]) for r in report["results"]] == [
+        ("order-bot-app", "custom_bot", "pass"),
+        ("web-front-end", "customer", "fail"),
+    ]
+    assert report["summary"] == "check: 2 roles: 1 passed, 1 failed, 0 unknown"
