@@ -114,12 +114,12 @@ class Hub:
                 )
             ]
         refused = self._refusals(role)
-        if refused:
-            return refused
         if auth is None or auth.type != "oauth2":
             without = "basic authentication" if auth else "no authentication declared"
             skipped = [Step(key, "skip", f"{without}: no token") for key in ("token_endpoint", "token_path")]
-            return skipped + self._deliver(role, _basic(auth) if auth else None, renew=None)
+            return skipped + (refused or self._deliver(role, None if auth is None else _basic(auth), renew=None))
+        if refused:
+            return refused
         fetched, token = self.fetch_token(auth)
         if token is None:
             return fetched
@@ -292,7 +292,7 @@ def _refused(key: str, what: str, host: str) -> Step:
         key,
         "fail",
         f"{what} is on host `{host}`, which is not loopback and not allowed: nothing was sent to it",
-        f"if you trust `{host}` with these credentials, run check with --allow-host {host} "
+        f"if you trust `{host}` with what the Hub would send it, run check with --allow-host {host} "
         "(or EGAIN_PROVISION_ALLOW_HOST)",
     )
 

@@ -237,7 +237,7 @@ def test_a_host_that_is_not_loopback_is_refused_and_nothing_is_sent_to_it(bot: B
         "nothing was sent to it"
     )
     assert token["hint"] == (
-        "if you trust `0.0.0.0` with these credentials, run check with --allow-host 0.0.0.0 "
+        "if you trust `0.0.0.0` with what the Hub would send it, run check with --allow-host 0.0.0.0 "
         "(or EGAIN_PROVISION_ALLOW_HOST)"
     )
     assert steps(result)["callback"]["detail"].startswith("order-bot-app/custom_bot: callback is on host `0.0.0.0`")
