@@ -369,3 +369,12 @@ def test_each_role_of_each_application_is_reported_and_one_failure_fails_the_run
         ("web-front-end", "customer", "fail"),
     ]
     assert report["summary"] == "check: 2 roles: 1 passed, 1 failed, 0 unknown"
+
+
+def test_a_role_without_authentication_on_a_refused_host_is_refused_too(bot: Bot, tmp_path: Path) -> None:
+    manifest = write_setup(tmp_path, bot, auth="none", callback_url=f"http://0.0.0.0:{bot.port}{CALLBACK_PATH}")
+    result = check(manifest, "--format", "json")
+    assert result.exit_code == 1
+    assert bot.received == []
+    assert steps(result)["token_endpoint"]["detail"] == "no authentication declared: no token"
+    assert "callback is on host `0.0.0.0`" in steps(result)["callback"]["detail"]
