@@ -31,6 +31,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "export": ("live", "normalize"),
     "targets": ("client", "sandbox"),
     "apply": (*TENANT, "journal", "targets", "manifest.interpolate"),
+    # The Hub's side of each callback, from desired objects; its own reading, apart from the sandbox's hub.
+    "check": ("manifest", "render"),
 }
 # Everything else (context, workflow, progress, commands, cli, schemagen) wires stages together.
 

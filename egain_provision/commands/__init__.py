@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "egain_provision.commands.export:export_command",
         "Write the live tenant as manifests into --out, ready for git.",
     ),
+    "check": (
+        "egain_provision.commands.check:check_command",
+        "Act as the Conversation Hub toward every callback the manifests in PATHS declare, and report.",
+    ),
     "graph": (
         "egain_provision.commands.graph:graph_command",
         "Draw the routing the manifests declare: objects grouped by kind, references as labelled arrows.",

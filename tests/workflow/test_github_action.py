@@ -192,7 +192,7 @@ def test_several_manifest_paths_one_per_line_and_extra_arguments(job: Runner) ->
 def test_an_unknown_command_is_refused(job: Runner) -> None:
     run = use(job, command="destroy", manifests="manifests")
     assert run.exit_code == 1
-    assert "command must be validate, plan or apply, not 'destroy'" in run.stdout
+    assert "command must be validate, plan, check or apply, not 'destroy'" in run.stdout
 
 
 def test_a_plan_refused_for_too_many_deletes_outputs_4_and_fails_unless_told_not_to(

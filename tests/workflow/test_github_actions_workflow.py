@@ -22,6 +22,8 @@ from egain_provision.render.markdown import MARKER
 from egain_provision.render.summary import MARKER as APPLY_MARKER
 from egain_provision.sandbox.auth import DEFAULT_SCOPE
 from egain_provision.sandbox.testing import ServedSandbox
+from tests.check.bots import CALLBACK_PATH, TOKEN_PATH, serve_bot
+from tests.check.manifests import write_setup
 from tests.support import FULL_SETUP, FULL_SETUP_ORDER, SECRET_ENV, Tenant, create_full_setup
 from tests.workflow.ci_support import CONNECTION_SECRETS, HEAD_SHA, MERGE_SHA, REPO, assert_no_secret_values
 from tests.workflow.conftest import Installed
@@ -196,6 +198,7 @@ def test_pull_requests_plan_and_pushes_to_main_apply() -> None:
     assert "pull_request" in on
     jobs = workflow()["jobs"]
     assert "pull_request" in jobs["plan"]["if"]
+    assert jobs["check"]["if"] == jobs["plan"]["if"], "the callbacks are checked on the pull requests planned"
     assert "github.ref == 'refs/heads/main'" in jobs["apply"]["if"]
 
 
@@ -211,6 +214,7 @@ def test_each_job_asks_for_the_token_permissions_it_needs_and_no_more() -> None:
     jobs = workflow()["jobs"]
     assert jobs["plan"]["permissions"] == {"contents": "read", "pull-requests": "write"}
     assert jobs["apply"]["permissions"] == {"contents": "read", "actions": "read", "pull-requests": "write"}
+    assert jobs["check"]["permissions"] == {"contents": "read"}
 
 
 def test_target_and_credentials_come_from_the_secret_store() -> None:
@@ -224,7 +228,7 @@ def test_target_and_credentials_come_from_the_secret_store() -> None:
 
 def test_egain_provision_runs_through_the_action_and_no_script_holds_an_expression() -> None:
     uses = [s for job in workflow()["jobs"].values() for s in job["steps"] if THIS_ACTION.match(str(s.get("uses", "")))]
-    assert [s["with"]["command"] for s in uses] == ["validate", "plan", "apply"]
+    assert [s["with"]["command"] for s in uses] == ["validate", "plan", "check", "apply"]
     assert all(s["uses"] == "<owner>/egain-provision@v1" for s in uses), "the ADAPT placeholder users replace"
     assert workflow()["defaults"]["run"]["shell"] == "bash"
     assert "pip install" not in WORKFLOW_FILE.read_text("utf-8"), "the action installs the tool"
@@ -538,6 +542,49 @@ def test_the_workflow_as_written_plans_and_applies_its_example_manifests(
     merged = passing(merge_job(merge, keep["egain-plan"], **{"actions/checkout": checkout(declared["MANIFESTS"])}))
     assert sum(tenant.counts().values()) > 0
     assert_no_secret_values(*(run.output for run in runs + merged), *written_files(pr, merge))
+
+
+# The check job: the bots the manifests name, called as the Conversation Hub would.
+
+
+def bot_setup(tmp_path: Path) -> Path:
+    directory = tmp_path / "setup"
+    directory.mkdir()
+    return directory
+
+
+def test_the_check_job_calls_the_declared_callbacks_and_passes(installed: Installed, tmp_path: Path) -> None:
+    with serve_bot() as bot:
+        pr = job_runner(tmp_path / "pr", SECRET_ENV, installed, write_setup(bot_setup(tmp_path), bot).parent)
+        pr.github = {"event_name": "pull_request", "sha": HEAD_SHA}
+        runs = passing(pr.run_job("check"))
+    assert by_name(runs, "Check the callbacks").outputs["exitcode"] == "0"
+    assert len(bot.requests_to(CALLBACK_PATH)) == 1
+    assert_no_secret_values(*[run.output for run in runs])
+
+
+def test_the_check_job_sends_nothing_to_a_host_the_variable_does_not_allow(
+    installed: Installed, tmp_path: Path
+) -> None:
+    with serve_bot() as bot:
+        elsewhere = f"http://0.0.0.0:{bot.port}"
+        setup = write_setup(
+            bot_setup(tmp_path), bot, token_url=elsewhere + TOKEN_PATH, callback_url=elsewhere + CALLBACK_PATH
+        )
+        refused = job_runner(tmp_path / "refused", SECRET_ENV, installed, setup.parent)
+        runs = refused.run_job("check")
+        assert bot.received == []
+        allowed = job_runner(
+            tmp_path / "allowed", {**SECRET_ENV, "EGAIN_PROVISION_ALLOW_HOST": "0.0.0.0"}, installed, setup.parent
+        )
+        passing(allowed.run_job("check"))
+        assert len(bot.requests_to(CALLBACK_PATH)) == 1
+    step = by_name(runs, "Check the callbacks")
+    assert step.exit_code == 1
+    assert re.search(
+        r"^::error file=manifests/setup.yaml,line=\d+,col=\d+,title=check order-bot-app/custom_bot::", step.stdout, re.M
+    )
+    assert "--allow-host 0.0.0.0" in step.stdout
 
 
 # The github-script steps, against a recording fake of the GitHub API.

@@ -25,7 +25,9 @@ import yaml
 
 from egain_provision.render.markdown import MARKER
 from egain_provision.sandbox.testing import ServedSandbox
-from tests.support import FULL_SETUP, Tenant, create_full_setup
+from tests.check.bots import CALLBACK_PATH, TOKEN_PATH, serve_bot
+from tests.check.manifests import write_setup
+from tests.support import FULL_SETUP, SECRET_ENV, Tenant, create_full_setup
 from tests.workflow.ci_support import (
     BASH,
     CONNECTION_SECRETS,
@@ -227,6 +229,41 @@ def request_bodies(fake: FakeGitLab) -> list[str]:
 
 
 # The file itself.
+
+
+def test_merge_requests_check_their_callbacks_on_the_allowed_hosts_only(
+    fake: FakeGitLab, project: dict[str, str], tmp_path: Path
+) -> None:
+    assert (
+        GitLabJob(
+            tmp_path / "fork", "egain-check", {}, merge_request_variables(fake, HEAD_SHA, source_project=99)
+        ).would_run()
+        is False
+    )
+    assert GitLabJob(tmp_path / "main", "egain-check", {}, branch_variables(fake, MERGE_SHA)).would_run() is False
+    with serve_bot() as bot:
+        elsewhere = f"http://0.0.0.0:{bot.port}"
+        setup = tmp_path / "setup"
+        setup.mkdir()
+        write_setup(setup, bot, token_url=elsewhere + TOKEN_PATH, callback_url=elsewhere + CALLBACK_PATH)
+        variables = {**project, **SECRET_ENV}
+        refused = GitLabJob(tmp_path / "refused", "egain-check", variables, merge_request_variables(fake, HEAD_SHA))
+        refused.checkout(setup)
+        refused_run = refused.run()
+        assert bot.received == []
+        allowed = GitLabJob(
+            tmp_path / "allowed",
+            "egain-check",
+            {**variables, "EGAIN_PROVISION_ALLOW_HOST": "0.0.0.0"},
+            merge_request_variables(fake, HEAD_SHA),
+        )
+        allowed.checkout(setup)
+        allowed_run = allowed.run()
+        assert len(bot.requests_to(CALLBACK_PATH)) == 1
+    assert refused_run.exit_code == 1
+    assert "--allow-host 0.0.0.0" in refused_run.log
+    assert allowed_run.exit_code == 0, allowed_run.log
+    assert_no_secret_values(refused_run.log, allowed_run.log)
 
 
 def test_merge_requests_plan_and_the_default_branch_applies(fake: FakeGitLab, tmp_path: Path) -> None:
