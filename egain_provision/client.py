@@ -10,6 +10,7 @@ limit (limits.py, shared with apply's scheduler) bounds the work in flight and h
 from __future__ import annotations
 
 import asyncio
+import datetime
 import email.utils
 import logging
 import re
@@ -70,6 +71,10 @@ def says_nothing_exists(error: ApiError) -> bool:
 
 class AnswerTooLarge(ApiError):
     """An answer over MAX_ANSWER_BYTES: refused rather than held in memory."""
+
+
+class RunOutOfTime(ProvisionerError):
+    """A retry would wait past the run's deadline (RunDeadline): the outcome is unknown, not failed."""
 
 
 class EgainClient:
@@ -361,9 +366,9 @@ class Tokens:
             self._stop(
                 TargetError(
                     f"the access token (EGAIN_ACCESS_TOKEN) was refused as expired or invalid ({refusal.message}); "
-                    "a ready token cannot be renewed, so nothing more is sent",
-                    hint="set EGAIN_TOKEN_URL, EGAIN_CLIENT_ID and EGAIN_CLIENT_SECRET (client credentials) so the "
-                    "tool fetches and renews its own token, or export a fresh EGAIN_ACCESS_TOKEN",
+                    "a ready token cannot be renewed, so nothing more is sent. To let the tool renew its token, "
+                    "set EGAIN_TOKEN_URL, EGAIN_CLIENT_ID and EGAIN_CLIENT_SECRET (client credentials) instead; "
+                    "else export a fresh EGAIN_ACCESS_TOKEN and run again"
                 )
             )
         async with self._token_lock:
@@ -377,9 +382,9 @@ class Tokens:
                 self._stop(
                     TargetError(
                         f"the tenant refused {self._fresh_refusals} fresh tokens in a row, each before any request "
-                        f"succeeded with it ({refusal.message}); nothing more is sent",
-                        hint="check that EGAIN_TOKEN_URL issues tokens for this API (EGAIN_API_URL) and that "
-                        "EGAIN_SCOPE grants the Conversation Manager permissions",
+                        f"succeeded with it ({refusal.message}); nothing more is sent. Check that EGAIN_TOKEN_URL "
+                        "issues tokens for this API (the target) and that EGAIN_SCOPE grants the Conversation "
+                        "Manager permissions"
                     )
                 )
             await self._renew_locked()
@@ -455,7 +460,7 @@ class Tokens:
 
 def _copy(error: TargetError) -> TargetError:
     """A new exception for each raise: one instance raised in concurrent requests would chain their tracebacks."""
-    return TargetError(error.message, hint=error.hint)
+    return TargetError(error.message)
 
 
 def token_answer_fields(response: httpx.Response) -> dict[str, Any] | None:
@@ -534,7 +539,7 @@ class RunDeadline:
     """When a whole run must end (monotonic clock), and the option that says so: no retry waits past it."""
 
     at: float
-    option: str
+    option: str  # e.g. "doctor's --time-budget of 60 s"
 
 
 class RetryBudget:
@@ -558,6 +563,7 @@ class RetryBudget:
         self.stats = stats or RequestStats()
         self.deadline = time.monotonic() + policy.budget
         self.limit = f"the retry budget of {policy.budget:g} s (--retry-budget)"
+        self.run_deadline = run_deadline
         if run_deadline is not None and run_deadline.at < self.deadline:
             self.deadline = run_deadline.at
             self.limit = f"the time left of {run_deadline.option}"
@@ -588,6 +594,8 @@ class RetryBudget:
                     f" (gave up after {self.attempt + 1} attempts: {reason}; the next wait of {delay:.2f} s "
                     f"is beyond {self.limit})"
                 )
+            if self.run_deadline is not None and self.deadline == self.run_deadline.at:
+                raise RunOutOfTime(failure.message, hint=f"give the run more time ({self.run_deadline.option})")
             raise failure
         log.debug("%s: %s: waiting %.2f s before retrying", self.what, reason, delay)
         if delay >= NOTICEABLE_WAIT and self.notice is not None:
@@ -630,7 +638,7 @@ def parse_retry_after(value: str, now: float) -> float | None:
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
         if when.tzinfo is None:
-            return None  # RFC 9110 dates are always GMT; one without a zone is not one
+            when = when.replace(tzinfo=datetime.UTC)  # the asctime form names no zone: HTTP-dates are GMT
         seconds = when.timestamp() - now
     return min(seconds, MAX_RETRY_AFTER) if seconds > 0 else None
 
