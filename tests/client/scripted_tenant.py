@@ -51,12 +51,15 @@ def scripted_tenant(script: Script) -> Iterator[ScriptedTenant]:
             status, headers, body = script(self.command, path, self.headers.get("Authorization", ""))
             with lock:
                 tenant.seen.append(Seen(self.command, path, self.headers.get("Authorization", ""), status))
-            self.send_response(status)
-            for name, value in {"Content-Type": "application/json", **headers}.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(status)
+                for name, value in {"Content-Type": "application/json", **headers}.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except ConnectionError:
+                pass  # the client hung up (a run cut off at its deadline): nothing to answer
 
         do_GET = do_POST = do_PUT = do_DELETE = _answer
 

@@ -74,6 +74,29 @@ def test_a_request_renews_its_token_each_time_it_expires_during_its_429_retries(
     assert issued == ["token-1", "token-2", "token-3", "token-4"]
 
 
+def test_a_request_whose_renewed_tokens_keep_expiring_gives_up_within_its_retry_budget() -> None:
+    issued: list[str] = []
+    uses: dict[str, int] = {}
+
+    def server(request: httpx.Request) -> httpx.Response:
+        # Every token works once (throttled), then is expired: renewals alone never end this.
+        if request.url.path == "/oauth2/token":
+            issued.append(f"token-{len(issued) + 1}")
+            return httpx.Response(200, json={"access_token": issued[-1], "token_type": "Bearer"})
+        token = request.headers["Authorization"].removeprefix("Bearer ")
+        uses[token] = uses.get(token, 0) + 1
+        if uses[token] == 1:
+            return httpx.Response(429, headers={"Retry-After": "0.05"}, json={"code": "429-101"})
+        return httpx.Response(401, json={"code": "401-104", "developerMessage": "expired"})
+
+    budget = 0.3
+    [error] = list_channels(server, retry=RetryPolicy(budget=budget))
+    assert isinstance(error, ApiError) and error.status in (401, 429)
+    assert "gave up" in error.message
+    # Each token costs one wait of at least the floor: the budget bounds the renewals.
+    assert 2 <= len(issued) <= budget / FLOOR + 1
+
+
 def test_concurrent_requests_refused_with_one_expired_token_share_one_renewal() -> None:
     issued: list[str] = []
 
