@@ -190,13 +190,14 @@ class EgainClient:
         url = self.base_url + path
         budget = RetryBudget(self.retry, f"{method} {path}", self.pacer.notice, self.stats, self.run_deadline)
         while True:
-            token, generation = await self.tokens.current()
             started = time.monotonic()
-            self.stats.requests += 1
             try:
                 async with self.limit.request():
                     # Paced inside the room: requests that queued for it must not go out together.
                     await self.pacer.take()
+                    # Read after those waits, which may outlast a token read before them.
+                    token, generation = await self.tokens.current()
+                    self.stats.requests += 1
                     response = await self._exchange(method, url, params=params, json=json, token=token)
             except (httpx.TransportError, OSError, TimeoutError) as exc:
                 log.debug("%s %s failed after %.0f ms: %s", method, path, _ms(started), type(exc).__name__)
@@ -255,10 +256,10 @@ class EgainClient:
 
     async def probe(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
         """One authenticated GET whose answer, whatever its status, is returned as is (for `doctor`)."""
-        token, _ = await self.tokens.current()
         await self.pacer.take()
-        self.stats.requests += 1
         async with self.limit.request():
+            token, _ = await self.tokens.current()
+            self.stats.requests += 1
             return await self._exchange("GET", self.base_url + path, params=params, json=None, token=token)
 
     async def token_for(self, scope: str) -> httpx.Response:
