@@ -191,11 +191,13 @@ class EgainClient:
         budget = RetryBudget(self.retry, f"{method} {path}", self.pacer.notice, self.stats, self.run_deadline)
         while True:
             started = time.monotonic()
+            # Fetched before the pace: requests that waited for the first token must not go out together.
+            await self.tokens.current()
             try:
                 async with self.limit.request():
                     # Paced inside the room: requests that queued for it must not go out together.
                     await self.pacer.take()
-                    # Read after those waits, which may outlast a token read before them.
+                    # Read again after those waits, which may outlast a token read before them.
                     token, generation = await self.tokens.current()
                     self.stats.requests += 1
                     response = await self._exchange(method, url, params=params, json=json, token=token)
@@ -256,6 +258,7 @@ class EgainClient:
 
     async def probe(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
         """One authenticated GET whose answer, whatever its status, is returned as is (for `doctor`)."""
+        await self.tokens.current()
         await self.pacer.take()
         async with self.limit.request():
             token, _ = await self.tokens.current()
