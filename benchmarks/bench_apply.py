@@ -96,7 +96,9 @@ def main() -> None:
     print(f"  ratio to bound         {figures['ratio_to_bound']:.2f}  (target <= 1.3)")
     print(f"  parallelism 1          {figures['serial_s']:.2f} s")
     print(f"  speed-up               {figures['speedup_vs_parallelism_1']:.1f}x  (target >= 7)")
-    print(f"  requests per action    {figures['requests_per_action']:.3f}  (target <= 1.05, verification reads included)")
+    print(
+        f"  requests per action    {figures['requests_per_action']:.3f}  (target <= 1.05, verification reads included)"
+    )
 
 
 if __name__ == "__main__":

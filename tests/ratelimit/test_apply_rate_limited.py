@@ -110,6 +110,8 @@ def test_an_unpaced_apply_converges_through_429s_and_reports_them(
         "skipped": 0,
         "unknown": 0,
         "adopted": 0,
+        "differs": 0,
+        "unverified": 0,
     }
     # The summary counts the apply's own requests (not the plan's reads before it): at most the log's.
     assert 0 < summary["throttled"] <= refused

@@ -1,0 +1,174 @@
+"""What the tenant stored, field by field, against what a write sent: the differences a re-read finds.
+
+Both sides are compared as the plan compares them (`comparable`: defaults, keyed lists, sets),
+after the tenant's own additions are set aside the way the plan sets them aside (server fields,
+fields no manifest can hold, references answered as `{id, name}`, masked secrets). Secret and
+opaque values are compared by token: a difference there names the field, never the values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterator
+from typing import Any
+
+from egain_provision.apply.outcome import Difference
+from egain_provision.kinds import Kind, Reference
+from egain_provision.normalize import (
+    align_paths,
+    comparable,
+    is_masked,
+    is_sensitive_token,
+    known_only,
+    mark_sensitive,
+)
+from egain_provision.paths import get_concrete, get_path, join_path, set_concrete, set_path
+from egain_provision.plan import SENSITIVE_DISPLAY
+from egain_provision.references import KEEP, rewrite_references
+from egain_provision.sensitive import opaque_paths, secret_paths
+
+# The longest rendering of one value in a difference: enough to see a trailing slash or a blank.
+SHOWN_CHARS = 120
+
+
+def stored_differences(
+    kind: Kind,
+    stored: dict[str, Any],
+    sent: dict[str, Any],
+    *,
+    sensitive: Collection[str] = (),
+    removed: Collection[str] = (),
+) -> list[Difference]:
+    """Each field the tenant holds otherwise than `sent`; `removed` are paths the write meant to remove."""
+    wanted = {key: value for key, value in sent.items() if key not in kind.server_fields}
+    known, _ = known_only(kind, stored)
+    live = {key: value for key, value in known.items() if key not in kind.server_fields}
+    rewrite_references(kind, live, _by_id)
+    _unmask(kind, live, wanted)
+    hidden = sorted({*sensitive, *secret_paths(kind, wanted), *opaque_paths(kind, wanted)})
+    mark_sensitive(wanted, hidden)
+    live_hidden = {*align_paths(kind, hidden, sent, live), *secret_paths(kind, live), *opaque_paths(kind, live)}
+    mark_sensitive(live, sorted(live_hidden))
+    return [
+        _difference(path, sent_value, stored_value, removed)
+        for path, sent_value, stored_value in _walk(comparable(kind, wanted), comparable(kind, live), "")
+    ]
+
+
+def _by_id(reference: Reference, value: Any) -> Any:
+    object_id = reference.id_in(value)
+    return KEEP if object_id is None else reference.api_value(object_id)
+
+
+def _unmask(kind: Kind, live: dict[str, Any], wanted: dict[str, Any]) -> None:
+    """A secret the tenant answers masked is taken as what was sent: it cannot be compared."""
+    for path in kind.secret_fields:
+        if is_masked(get_path(live, path)) and get_path(wanted, path) is not None:
+            set_path(live, path, get_path(wanted, path))
+    for path in secret_paths(kind, wanted):
+        if path in kind.secret_fields:
+            continue
+        for live_path in align_paths(kind, [path], wanted, live):
+            if is_masked(get_concrete(live, live_path)):
+                set_concrete(live, live_path, get_concrete(wanted, path))
+
+
+_ABSENT: Any = object()
+
+
+def _walk(sent: Any, stored: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
+    """(path, sent, stored) of each differing value: mappings by key, equally long lists of mappings by
+    position, anything else whole (a list in another order is one difference)."""
+    if sent == stored:
+        return
+    if isinstance(sent, dict) and isinstance(stored, dict):
+        for key in [*sent, *(key for key in stored if key not in sent)]:
+            yield from _walk(sent.get(key, _ABSENT), stored.get(key, _ABSENT), join_path(path, key))
+    elif (
+        isinstance(sent, list)
+        and isinstance(stored, list)
+        and len(sent) == len(stored)
+        and all(isinstance(item, dict) for item in [*sent, *stored])
+        and not _same_items(sent, stored)
+    ):
+        for index, (mine, theirs) in enumerate(zip(sent, stored, strict=True)):
+            yield from _walk(mine, theirs, join_path(path, index))
+    else:
+        yield path, sent, stored
+
+
+def _same_items(sent: list[Any], stored: list[Any]) -> bool:
+    """Whether two lists hold the same items in another order."""
+    key = lambda item: json.dumps(item, sort_keys=True, default=str)  # noqa: E731
+    return sorted(map(key, sent)) == sorted(map(key, stored))
+
+
+def _difference(path: str, sent: Any, stored: Any, removed: Collection[str]) -> Difference:
+    secret = any(is_sensitive_token(value) or _holds_token(value) for value in (sent, stored))
+    kind_of = classify(sent, stored, path in removed)
+    return Difference(
+        path=path,
+        sent=None if sent is _ABSENT else _shown(sent, secret),
+        stored=None if stored is _ABSENT else _shown(stored, secret),
+        kind_of=kind_of,
+        fix=fix_for(kind_of, path, None if secret or stored is _ABSENT else stored),
+        absent="sent" if sent is _ABSENT else "stored" if stored is _ABSENT else None,
+    )
+
+
+def _holds_token(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_token(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_token(item) for item in value)
+    return is_sensitive_token(value)
+
+
+def _shown(value: Any, secret: bool) -> Any:
+    """The value as the summary may show it: secrets never, long values cut."""
+    if secret:
+        return SENSITIVE_DISPLAY
+    if isinstance(value, dict):
+        value = {key.strip("[]") if key.startswith("[") else key: item for key, item in value.items()}
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return value if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
+
+
+def classify(sent: Any, stored: Any, removed: bool) -> str:
+    """The kind of normalisation a stored value looks like; "other value" when none fits."""
+    if sent is _ABSENT:
+        return "kept after removal" if removed else "default added"
+    if stored is _ABSENT:
+        return "not stored"
+    if isinstance(sent, str) and isinstance(stored, str):
+        return _text_class(sent, stored)
+    if isinstance(sent, int | float) and not isinstance(sent, bool) and isinstance(stored, str):
+        return "number as string" if stored.strip() == json.dumps(sent) else "other value"
+    if isinstance(sent, list) and isinstance(stored, list) and _same_items(sent, stored):
+        return "order"
+    return "other value"
+
+
+def _text_class(sent: str, stored: str) -> str:
+    if sent.strip() == stored.strip():
+        return "surrounding blanks"
+    if sent.casefold() == stored.casefold():
+        return "case"
+    if sent.rstrip("/") == stored.rstrip("/"):
+        return "trailing slash"
+    return "other value"
+
+
+def fix_for(kind_of: str, path: str, stored: Any) -> str:
+    """The manifest change that would make the next plan agree with the tenant (or why none can)."""
+    value = "" if stored is None else f" {json.dumps(stored, ensure_ascii=False, default=str)}"
+    fixes = {
+        "kept after removal": f"a PUT cannot remove {path} on this tenant: declare it{value} in the manifest, "
+        "or remove it in the eGain console",
+        "default added": f"declare {path}{value} in the manifest (the value the tenant adds)",
+        "not stored": f"the tenant does not keep {path}: remove it from the manifest",
+        "number as string": f"none in the manifest: the tenant answers {path} as text; the next plan compares "
+        "it by meaning",
+        "order": f"list {path} in the order the tenant keeps it:{value}",
+    }
+    return fixes.get(kind_of, f"declare {path} as the tenant stores it:{value}" if value else f"check {path}")
