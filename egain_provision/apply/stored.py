@@ -13,7 +13,9 @@ from collections.abc import Collection, Iterator
 from typing import Any
 
 from egain_provision.apply.outcome import Difference
+from egain_provision.diff import pattern_of
 from egain_provision.kinds import Kind, Reference
+from egain_provision.normalisation import Normalisation, classify
 from egain_provision.normalize import (
     align_paths,
     comparable,
@@ -23,7 +25,7 @@ from egain_provision.normalize import (
     mark_sensitive,
 )
 from egain_provision.paths import get_concrete, get_path, join_path, set_concrete, set_path
-from egain_provision.plan import SENSITIVE_DISPLAY
+from egain_provision.plan import MISSING, SENSITIVE_DISPLAY
 from egain_provision.references import KEEP, rewrite_references
 from egain_provision.sensitive import opaque_paths, secret_paths
 
@@ -50,7 +52,7 @@ def stored_differences(
     live_hidden = {*align_paths(kind, hidden, sent, live), *secret_paths(kind, live), *opaque_paths(kind, live)}
     mark_sensitive(live, sorted(live_hidden))
     return [
-        _difference(path, sent_value, stored_value, removed)
+        _difference(kind, path, sent_value, stored_value, removed)
         for path, sent_value, stored_value in _walk(comparable(kind, wanted), comparable(kind, live), "")
     ]
 
@@ -73,9 +75,6 @@ def _unmask(kind: Kind, live: dict[str, Any], wanted: dict[str, Any]) -> None:
                 set_concrete(live, live_path, get_concrete(wanted, path))
 
 
-_ABSENT: Any = object()
-
-
 def _walk(sent: Any, stored: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
     """(path, sent, stored) of each differing value: mappings by key, equally long lists of mappings by
     position, anything else whole (a list in another order is one difference)."""
@@ -83,7 +82,7 @@ def _walk(sent: Any, stored: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
         return
     if isinstance(sent, dict) and isinstance(stored, dict):
         for key in [*sent, *(key for key in stored if key not in sent)]:
-            yield from _walk(sent.get(key, _ABSENT), stored.get(key, _ABSENT), join_path(path, key))
+            yield from _walk(sent.get(key, MISSING), stored.get(key, MISSING), join_path(path, key))
     elif (
         isinstance(sent, list)
         and isinstance(stored, list)
@@ -103,17 +102,35 @@ def _same_items(sent: list[Any], stored: list[Any]) -> bool:
     return sorted(map(key, sent)) == sorted(map(key, stored))
 
 
-def _difference(path: str, sent: Any, stored: Any, removed: Collection[str]) -> Difference:
+def _difference(kind: Kind, path: str, sent: Any, stored: Any, removed: Collection[str]) -> Difference:
     secret = any(is_sensitive_token(value) or _holds_token(value) for value in (sent, stored))
-    kind_of = classify(sent, stored, path in removed)
+    kind_of, fix = _named(kind, path, sent, stored, removed, secret)
     return Difference(
         path=path,
-        sent=None if sent is _ABSENT else _shown(sent, secret),
-        stored=None if stored is _ABSENT else _shown(stored, secret),
+        sent=None if sent is MISSING else _shown(sent, secret),
+        stored=None if stored is MISSING else _shown(stored, secret),
         kind_of=kind_of,
-        fix=fix_for(kind_of, path, None if secret or stored is _ABSENT else stored),
-        absent="sent" if sent is _ABSENT else "stored" if stored is _ABSENT else None,
+        fix=fix,
+        absent="sent" if sent is MISSING else "stored" if stored is MISSING else None,
     )
+
+
+def _named(kind: Kind, path: str, sent: Any, stored: Any, removed: Collection[str], secret: bool) -> tuple[str, str]:
+    """The class of one difference and the manifest change that would converge (never showing a secret)."""
+    if stored is MISSING:
+        return "not stored", f"the tenant does not keep {path}: remove it from the manifest"
+    if secret:
+        return "other value", f"the tenant stores another value at {path} (not shown): check what it keeps there"
+    found = classify(sent, stored, kind.defaults.get(pattern_of(path), MISSING))
+    if found is None:
+        return "other value", f"declare {path} as the tenant stores it: {json.dumps(stored, ensure_ascii=False)}"
+    if found.normalisation is Normalisation.KEPT_AFTER_REMOVAL and path not in removed:
+        # Nothing asked to remove it: the tenant added it (a default of its own, not the spec's).
+        return (
+            Normalisation.DEFAULT_ADDED.value,
+            f"{path}: declare {json.dumps(stored, ensure_ascii=False)} to converge",
+        )
+    return found.normalisation.value, f"{path}: {found.fix}"
 
 
 def _holds_token(value: Any) -> bool:
@@ -132,43 +149,3 @@ def _shown(value: Any, secret: bool) -> Any:
         value = {key.strip("[]") if key.startswith("[") else key: item for key, item in value.items()}
     text = json.dumps(value, ensure_ascii=False, default=str)
     return value if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
-
-
-def classify(sent: Any, stored: Any, removed: bool) -> str:
-    """The kind of normalisation a stored value looks like; "other value" when none fits."""
-    if sent is _ABSENT:
-        return "kept after removal" if removed else "default added"
-    if stored is _ABSENT:
-        return "not stored"
-    if isinstance(sent, str) and isinstance(stored, str):
-        return _text_class(sent, stored)
-    if isinstance(sent, int | float) and not isinstance(sent, bool) and isinstance(stored, str):
-        return "number as string" if stored.strip() == json.dumps(sent) else "other value"
-    if isinstance(sent, list) and isinstance(stored, list) and _same_items(sent, stored):
-        return "order"
-    return "other value"
-
-
-def _text_class(sent: str, stored: str) -> str:
-    if sent.strip() == stored.strip():
-        return "surrounding blanks"
-    if sent.casefold() == stored.casefold():
-        return "case"
-    if sent.rstrip("/") == stored.rstrip("/"):
-        return "trailing slash"
-    return "other value"
-
-
-def fix_for(kind_of: str, path: str, stored: Any) -> str:
-    """The manifest change that would make the next plan agree with the tenant (or why none can)."""
-    value = "" if stored is None else f" {json.dumps(stored, ensure_ascii=False, default=str)}"
-    fixes = {
-        "kept after removal": f"a PUT cannot remove {path} on this tenant: declare it{value} in the manifest, "
-        "or remove it in the eGain console",
-        "default added": f"declare {path}{value} in the manifest (the value the tenant adds)",
-        "not stored": f"the tenant does not keep {path}: remove it from the manifest",
-        "number as string": f"none in the manifest: the tenant answers {path} as text; the next plan compares "
-        "it by meaning",
-        "order": f"list {path} in the order the tenant keeps it:{value}",
-    }
-    return fixes.get(kind_of, f"declare {path} as the tenant stores it:{value}" if value else f"check {path}")

@@ -13,7 +13,7 @@ APPS = KINDS_BY_NAME["clientApplications"]
 AUTHS = KINDS_BY_NAME["authentications"]
 SENT: dict[str, Any] = {
     "name": "agent-desk",
-    "description": "Agents",
+    "description": "Agents ",
     "roles": [
         {
             "name": "custom_agent",
@@ -39,20 +39,18 @@ def test_an_object_stored_as_sent_has_no_difference() -> None:
 def test_each_normalisation_is_named_with_field_values_class_and_fix() -> None:
     def normalise(stored: dict[str, Any]) -> None:
         role = stored["roles"][0]
-        stored["description"] = " Agents "
+        stored["description"] = "Agents"
         role["callback"] += "/"
         role["notificationEmail"] = role["notificationEmail"].lower()
 
     found = {item.path: item for item in stored_differences(APPS, stored_with(normalise), SENT)}
     assert set(found) == {"description", "roles[custom_agent].callback", "roles[custom_agent].notificationEmail"}
-    assert (found["description"].sent, found["description"].stored) == ("Agents", " Agents ")
+    assert (found["description"].sent, found["description"].stored) == ("Agents ", "Agents")
     assert found["description"].kind_of == "surrounding blanks"
     slash = found["roles[custom_agent].callback"]
     assert (slash.kind_of, slash.stored) == ("trailing slash", "https://agents.example.com/egain/callback/")
-    assert (
-        slash.fix
-        == 'declare roles[custom_agent].callback as the tenant stores it: "https://agents.example.com/egain/callback/"'
-    )
+    callback = '`"https://agents.example.com/egain/callback/"`'
+    assert slash.fix == f"roles[custom_agent].callback: write {callback} in the manifest to converge"
     assert found["roles[custom_agent].notificationEmail"].kind_of == "case"
 
 
@@ -62,7 +60,7 @@ def test_a_field_the_tenant_adds_or_keeps_after_its_removal_is_named_as_such() -
     assert [(item.path, item.kind_of, item.absent) for item in added] == [("description", "default added", "sent")]
     kept = stored_differences(APPS, stored_with(lambda stored: None), sent, removed={"description"})
     assert kept[0].kind_of == "kept after removal"
-    assert kept[0].fix.startswith("a PUT cannot remove description on this tenant")
+    assert kept[0].fix.startswith("description: a PUT cannot remove it on this tenant")
 
 
 def test_a_number_answered_as_text_and_an_ordered_list_reversed_are_classed() -> None:
@@ -77,7 +75,7 @@ def test_a_number_answered_as_text_and_an_ordered_list_reversed_are_classed() ->
     reversed_intents["intents"]["intent"].reverse()
     found = stored_differences(participants, reversed_intents, bot)
     assert [(item.path, item.kind_of) for item in found] == [("intents.intent", "order")]
-    assert found[0].fix == 'list intents.intent in the order the tenant keeps it: ["cancel", "refund", "order"]'
+    assert found[0].fix == 'intents.intent: write `["cancel", "refund", "order"]` in the manifest to converge'
 
 
 def test_a_secret_stored_otherwise_is_named_without_either_value() -> None:
