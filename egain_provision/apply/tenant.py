@@ -35,8 +35,8 @@ class TenantView:
         self.read_after_write = read_after_write
         self.lag = 0.0
         self._listings: dict[str, tuple[float, asyncio.Task[list[dict[str, Any]]]]] = {}
-        # Created objects not listed yet: (kind, id) -> (when the create answered, whether a later listing missed it).
-        self._unseen: dict[tuple[str, str], tuple[float, bool]] = {}
+        # Created objects not listed yet, by kind: id -> (when the create answered, whether a later listing missed it).
+        self._unseen: dict[str, dict[str, tuple[float, bool]]] = {}
 
     @property
     def window(self) -> float:
@@ -45,23 +45,26 @@ class TenantView:
 
     def created(self, kind: Kind, object_id: str) -> None:
         """A create answered with `object_id` now: the listings to come measure how late they show it."""
-        self._unseen[(kind.name, object_id)] = (time.monotonic(), False)
+        self._unseen.setdefault(kind.name, {})[object_id] = (time.monotonic(), False)
 
     def not_shown_after(self, waited: float) -> None:
         """A write was still not shown after `waited` seconds: the lag is at least that."""
         self.lag = max(self.lag, waited)
 
     def _measure(self, kind: Kind, started: float, items: list[dict[str, Any]]) -> None:
+        unseen = self._unseen.get(kind.name)
+        if not unseen:
+            return
         listed = {str(item.get("id")) for item in items if isinstance(item, dict)}
-        for key, (answered, missed) in list(self._unseen.items()):
-            if key[0] != kind.name or answered > started:
+        for object_id, (answered, missed) in list(unseen.items()):
+            if answered > started:
                 continue
-            if key[1] in listed:
-                del self._unseen[key]
+            if object_id in listed:
+                del unseen[object_id]
                 if missed:
                     self.lag = max(self.lag, started - answered)
             elif not missed:
-                self._unseen[key] = (answered, True)
+                unseen[object_id] = (answered, True)
 
     async def settled_identical(self, kind: Kind, natural_key: str, body: dict[str, Any]) -> list[LiveObject]:
         """Like `identical_named`, but an empty answer is believed only once the read-after-write window passed."""
