@@ -29,9 +29,6 @@ from egain_provision.plan import MISSING, SENSITIVE_DISPLAY
 from egain_provision.references import KEEP, rewrite_references
 from egain_provision.sensitive import opaque_paths, secret_paths
 
-# The longest rendering of one value in a difference: enough to see a trailing slash or a blank.
-SHOWN_CHARS = 120
-
 
 def stored_differences(
     kind: Kind,
@@ -128,19 +125,17 @@ def _difference(kind: Kind, path: str, sent: Any, stored: Any, removed: Collecti
 def _named(kind: Kind, path: str, sent: Any, stored: Any, removed: Collection[str], secret: bool) -> tuple[str, str]:
     """The class of one difference and the manifest change that would converge (never showing a secret)."""
     if stored is MISSING:
-        return "not stored", f"the tenant does not keep {path}: remove it from the manifest"
+        return "not stored", "the tenant does not keep it: remove it from the manifest"
     if secret:
-        return "other value", f"the tenant stores another value at {path} (not shown): check what it keeps there"
+        return "other value", "the tenant stores another value (not shown): check what it keeps there"
     found = classify(sent, stored, kind.defaults.get(pattern_of(path), MISSING))
+    kept = f"`{json.dumps(stored, ensure_ascii=False)}`"
     if found is None:
-        return "other value", f"declare {path} as the tenant stores it: {json.dumps(stored, ensure_ascii=False)}"
+        return "other value", f"write {kept} in the manifest to converge, or find out why the tenant changes it"
     if found.normalisation is Normalisation.KEPT_AFTER_REMOVAL and path not in removed:
         # Nothing asked to remove it: the tenant added it (a default of its own, not the spec's).
-        return (
-            Normalisation.DEFAULT_ADDED.value,
-            f"{path}: declare {json.dumps(stored, ensure_ascii=False)} to converge",
-        )
-    return found.normalisation.value, f"{path}: {found.fix}"
+        return Normalisation.DEFAULT_ADDED.value, f"declare {kept} (the tenant's default) to converge"
+    return found.normalisation.value, found.fix
 
 
 def _holds_token(value: Any) -> bool:
@@ -152,10 +147,5 @@ def _holds_token(value: Any) -> bool:
 
 
 def _shown(value: Any, secret: bool) -> Any:
-    """The value as the summary may show it: secrets never, long values cut."""
-    if secret:
-        return SENSITIVE_DISPLAY
-    if isinstance(value, dict):
-        value = {key.strip("[]") if key.startswith("[") else key: item for key, item in value.items()}
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return value if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
+    """The value as the summary may show it: a secret never."""
+    return SENSITIVE_DISPLAY if secret else value

@@ -289,5 +289,10 @@ def _difference_texts(outcome: Outcome, escape: Callable[[str], str]) -> list[st
     return texts
 
 
+# The longest rendering of one value in a difference: enough to see a trailing slash or a blank.
+SHOWN_CHARS = 120
+
+
 def _value(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."

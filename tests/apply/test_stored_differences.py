@@ -50,7 +50,7 @@ def test_each_normalisation_is_named_with_field_values_class_and_fix() -> None:
     slash = found["roles[custom_agent].callback"]
     assert (slash.kind_of, slash.stored) == ("trailing slash", "https://agents.example.com/egain/callback/")
     callback = '`"https://agents.example.com/egain/callback/"`'
-    assert slash.fix == f"roles[custom_agent].callback: write {callback} in the manifest to converge"
+    assert slash.fix == f"write {callback} in the manifest to converge"
     assert found["roles[custom_agent].notificationEmail"].kind_of == "case"
 
 
@@ -60,7 +60,7 @@ def test_a_field_the_tenant_adds_or_keeps_after_its_removal_is_named_as_such() -
     assert [(item.path, item.kind_of, item.absent) for item in added] == [("description", "default added", "sent")]
     kept = stored_differences(APPS, stored_with(lambda stored: None), sent, removed={"description"})
     assert kept[0].kind_of == "kept after removal"
-    assert kept[0].fix.startswith("description: a PUT cannot remove it on this tenant")
+    assert kept[0].fix.startswith("a PUT cannot remove it on this tenant")
 
 
 def test_a_number_answered_as_text_and_an_ordered_list_reversed_are_classed() -> None:
@@ -75,7 +75,7 @@ def test_a_number_answered_as_text_and_an_ordered_list_reversed_are_classed() ->
     reversed_intents["intents"]["intent"].reverse()
     found = stored_differences(participants, reversed_intents, bot)
     assert [(item.path, item.kind_of) for item in found] == [("intents.intent", "order")]
-    assert found[0].fix == 'intents.intent: write `["cancel", "refund", "order"]` in the manifest to converge'
+    assert found[0].fix == 'write `["cancel", "refund", "order"]` in the manifest to converge'
 
 
 def test_a_secret_stored_otherwise_is_named_without_either_value() -> None:
