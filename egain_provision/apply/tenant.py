@@ -49,7 +49,11 @@ class TenantView:
 
     def not_shown_after(self, waited: float) -> None:
         """A write was still not shown after `waited` seconds: the lag is at least that."""
-        self.lag = max(self.lag, waited)
+        self.saw_lag(waited)
+
+    def saw_lag(self, seconds: float) -> None:
+        """A write was shown (or still not) `seconds` after its answer."""
+        self.lag = max(self.lag, seconds)
 
     def _measure(self, kind: Kind, started: float, items: list[dict[str, Any]]) -> None:
         unseen = self._unseen.get(kind.name)
@@ -62,7 +66,7 @@ class TenantView:
             if object_id in listed:
                 del unseen[object_id]
                 if missed:
-                    self.lag = max(self.lag, started - answered)
+                    self.saw_lag(started - answered)
             elif not missed:
                 unseen[object_id] = (answered, True)
 
@@ -92,9 +96,12 @@ class TenantView:
         started = time.monotonic()
         deadline = started + self.window
         pause = 0.25
+        looked = started
         while True:
             found = await look()
             if enough(found):
+                if looked > started:
+                    self.saw_lag(looked - started)  # an earlier look missed it: the tenant showed it this late
                 return found
             if time.monotonic() >= deadline:
                 if exists:
@@ -102,6 +109,7 @@ class TenantView:
                 return found
             await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
             pause *= 2
+            looked = time.monotonic()
 
     async def identical_named(self, kind: Kind, natural_key: str, body: dict[str, Any]) -> list[LiveObject]:
         """The live objects named `natural_key` that hold exactly `body`, oldest first."""

@@ -31,6 +31,7 @@ class Written:
 
     outcome: Outcome
     sent: dict[str, object] | None
+    answered: float
 
 
 class Verifier:
@@ -52,7 +53,7 @@ class Verifier:
         """One action of the graph ended; the last one of its kind starts that kind's check."""
         kind = outcome.action.kind
         if outcome.status == "done" and outcome.id is not None:
-            self.written.setdefault(kind, []).append(Written(outcome, sent))
+            self.written.setdefault(kind, []).append(Written(outcome, sent, time.monotonic()))
         self.remaining[kind] -= 1
         if self.remaining[kind] == 0 and self.written.get(kind):
             self.tasks.append(asyncio.ensure_future(self.check(KINDS_BY_NAME[kind], self.written.pop(kind))))
@@ -79,7 +80,11 @@ class Verifier:
                     self.unverified(write, f"written; re-reading it failed ({exc.message})")
                 return
             by_id = {obj.id: obj for obj in map(lambda item: to_live_object(kind, item), listing) if obj is not None}
-            waiting = [write for write in waiting if not self.judge(kind, write, by_id)]
+            shown = [write for write in waiting if self.judge(kind, write, by_id)]
+            if since > started:
+                # Missed by an earlier listing: the tenant took this long to show them.
+                self.tenant.saw_lag(max(since - write.answered for write in shown) if shown else 0.0)
+            waiting = [write for write in waiting if write not in shown]
             elapsed = time.monotonic() - started
             if not waiting or elapsed >= self.tenant.window:
                 break

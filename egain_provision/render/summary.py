@@ -102,11 +102,14 @@ def headline_notes(summary: Summary) -> list[str]:
         notes.append(f"{totals['unknown']} with an unknown outcome (the next plan shows what happened).")
     if totals["adopted"]:
         notes.append(f"{totals['adopted']} more already existed, created identically by another run.")
-    if summary.get("lag_s") is not None:
+    lag, window = summary.get("lag_s"), summary.get("read_after_write_s")
+    if lag:
         notes.append(
-            f"The tenant listed this run's writes up to {summary['lag_s']:.1f}s after they were answered "
-            f"(apply waited up to {summary['read_after_write_s']:.1f}s for them)."
+            f"The tenant showed this run's writes in its lists up to {lag:.1f}s after they were answered "
+            f"(apply waited up to {window:.1f}s for them)."
         )
+    elif lag is not None:
+        notes.append("The tenant showed every write in its lists at once.")
     return notes
 
 

@@ -70,7 +70,7 @@ def test_a_number_answered_as_text_and_an_ordered_list_reversed_are_classed() ->
     stored = {"id": "c-1", "type": "custom.web", "restrictions": {"inbound": {"maxTextLength": "500"}}}
     found = stored_differences(channels, stored, sent)
     assert [(item.path, item.kind_of) for item in found] == [("restrictions.inbound.maxTextLength", "number as string")]
-    bot = {"name": "bot", "type": "bot", "intents": {"intent": ["order", "refund", "cancel"]}}
+    bot: dict[str, Any] = {"name": "bot", "type": "bot", "intents": {"intent": ["order", "refund", "cancel"]}}
     reversed_intents = {"id": "p-1", **copy.deepcopy(bot)}
     reversed_intents["intents"]["intent"].reverse()
     found = stored_differences(participants, reversed_intents, bot)
@@ -79,7 +79,11 @@ def test_a_number_answered_as_text_and_an_ordered_list_reversed_are_classed() ->
 
 
 def test_a_secret_stored_otherwise_is_named_without_either_value() -> None:
-    sent = {"name": "agent-basic", "type": "basic", "basicAuth": {"username": "egain", "password": "pw-Qw3-secret"}}
+    sent: dict[str, Any] = {
+        "name": "agent-basic",
+        "type": "basic",
+        "basicAuth": {"username": "egain", "password": "pw-Qw3-secret"},
+    }
     stored = {"id": "a-1", **copy.deepcopy(sent)}
     stored["basicAuth"]["password"] = "pw-Qw3-secret "
     found = stored_differences(AUTHS, stored, sent)
