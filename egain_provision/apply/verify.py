@@ -79,12 +79,16 @@ class Verifier:
                 for write in waiting:
                     self.unverified(write, f"written; re-reading it failed ({exc.message})")
                 return
-            by_id = {obj.id: obj for obj in map(lambda item: to_live_object(kind, item), listing) if obj is not None}
-            shown = [write for write in waiting if self.judge(kind, write, by_id)]
-            if since > started:
+            live = (to_live_object(kind, item) for item in listing)
+            by_id = {obj.id: obj for obj in live if obj is not None}
+            shown: list[Written] = []
+            missing: list[Written] = []
+            for write in waiting:
+                (shown if self.judge(kind, write, by_id) else missing).append(write)
+            if since > started and shown:
                 # Missed by an earlier listing: the tenant took this long to show them.
-                self.tenant.saw_lag(max(since - write.answered for write in shown) if shown else 0.0)
-            waiting = [write for write in waiting if write not in shown]
+                self.tenant.saw_lag(max(since - write.answered for write in shown))
+            waiting = missing
             elapsed = time.monotonic() - started
             if not waiting or elapsed >= self.tenant.window:
                 break
