@@ -129,6 +129,11 @@ def test_a_merging_put_keeps_what_it_omits(clean_sandbox: ServedSandbox, api: ht
     assert api.put(f"/clientapplications/{app_id}", json={"name": "renamed", "roles": [ROLE]}).status_code == 204
     got = api.get(f"/clientapplications/{app_id}").json()
     assert (got["name"], got["description"]) == ("renamed", "kept")
+    oauth2 = {"tokenRequestUrl": "https://t", "method": "POST", "headers": [{"name": "h", "value": "v"}]}
+    oauth2 |= {"payload": "p", "accessTokenPath": "$.t"}
+    auth_id = _create(api, "authentications", AUTH)
+    switched = api.put(f"/authentications/{auth_id}", json={"name": "a", "type": "oauth2", "oauth2": oauth2})
+    assert (switched.status_code, switched.json()["code"]) == (400, "400-420")  # basicAuth kept: not an oauth2 body
     clean_sandbox.set_options(put_merges=False)
     assert api.put(f"/clientapplications/{app_id}", json={"name": "renamed", "roles": [ROLE]}).status_code == 204
     assert "description" not in api.get(f"/clientapplications/{app_id}").json()
@@ -219,6 +224,7 @@ def test_a_delete_answered_202_stays_a_while(clean_sandbox: ServedSandbox, api: 
     clean_sandbox.set_options(delete_delay=SHORT)
     assert api.delete(f"/authentications/{auth_id}").status_code == 202
     assert api.get(f"/authentications/{auth_id}").status_code == 200
+    assert api.delete(f"/authentications/{auth_id}").status_code == 202
     assert _names(api, "authentications", "authentication") == ["a"]
     refused = api.post(
         "/clientapplications", json={"name": "app", "roles": [{**ROLE, "authentication": {"id": auth_id}}]}
