@@ -146,6 +146,8 @@ def apply_stage(
     done = sum(summary["totals"][key] for key in ("created", "updated", "deleted"))
     if not summary["ok"] or done != len(plan.actions):
         raise SystemExit(f"{name} at {tenant.objects} objects: {summary['totals']}, planned {len(plan.actions)}")
+    if plan.actions:
+        print(f"    {requests / len(plan.actions):.3f} requests per action (verification reads included)", flush=True)
     execution = execution_rounds(plan, parallelism) * suite.latency_s
     bound = read_rounds(counts, parallelism) * suite.latency_s + execution
     return Row(name, tenant.objects, len(plan.actions), requests, run, bound, summary["wall_time_s"], execution)

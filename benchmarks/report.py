@@ -92,14 +92,15 @@ def render_report(
         "",
         "## Stages",
         "",
-        "| objects | stage | actions | HTTP requests | wall s | CPU s | peak RSS MiB | bound s | wall / bound"
-        " | executor s | executor / bound |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| objects | stage | actions | HTTP requests | requests / action | wall s | CPU s | peak RSS MiB | bound s"
+        " | wall / bound | executor s | executor / bound |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         run = row.run
         lines.append(
-            f"| {row.objects or ''} | {row.stage} | {_int(row.actions)} | {_int(row.requests)} | {run.wall_s:.2f}"
+            f"| {row.objects or ''} | {row.stage} | {_int(row.actions)} | {_int(row.requests)}"
+            f" | {_per_action(row.requests, row.actions)} | {run.wall_s:.2f}"
             f" | {run.cpu_s:.2f} | {run.peak_rss_mib:.0f} | {_seconds(row.bound_s)}"
             f" | {_ratio(run.wall_s, row.bound_s)} | {_seconds(row.exec_s)} | {_ratio(row.exec_s, row.exec_bound_s)} |"
         )
@@ -127,7 +128,9 @@ def render_report(
         "- Every stage is one `python -m egain_provision.cli` process against the sandbox served by another"
         " process; wall time, CPU time (user + system) and peak RSS are that CLI process's own (`os.wait4`),"
         " so they include the interpreter start-up and imports shown in the first row.",
-        "- HTTP requests: the sandbox's request log, cleared before the stage (API requests plus one token request).",
+        "- HTTP requests: the sandbox's request log, cleared before the stage (API requests plus one token request)."
+        " Requests / action: those requests over the actions applied, the plan's reads, the lookups and the"
+        " verification reads after the writes included (target for apply from empty: at most 1.05).",
         "- Bound, plan: the list pages fetched in parallel rounds (every kind's first page at once, then every"
         " remaining page at once, at most `parallelism` in flight), times the latency.",
         "- Bound, apply/update/prune: those read rounds (the CLI reads the tenant before it plans) plus"
@@ -142,6 +145,10 @@ def render_report(
 
 def _int(value: int | None) -> str:
     return "" if value is None else str(value)
+
+
+def _per_action(requests: int | None, actions: int | None) -> str:
+    return "" if requests is None or not actions else f"{requests / actions:.3f}"
 
 
 def _seconds(value: float | None) -> str:

@@ -70,6 +70,7 @@ def summary_document(result: ApplyResult, target: str) -> dict[str, Any]:
     return {
         "target": target,
         "ok": result.ok,
+        "converged": result.converged,
         "interrupted": result.interrupted,
         "totals": result.totals,
         "journal_error": result.journal_error,
@@ -77,6 +78,9 @@ def summary_document(result: ApplyResult, target: str) -> dict[str, Any]:
         "requests": result.requests,
         "throttled": result.throttled,
         "waited_s": round(result.waited, 3),
+        # How late the tenant listed this run's own writes, and how long apply waited for them.
+        "lag_s": None if result.lag is None else round(result.lag, 3),
+        "read_after_write_s": None if result.window is None else round(result.window, 3),
         "outcomes": [outcome.to_json() for outcome in result.outcomes],
     }
 

@@ -16,6 +16,7 @@ from egain_provision.apply.outcome import ApplyResult, Outcome
 from egain_provision.apply.runners import runners
 from egain_provision.apply.scheduler import Scheduler
 from egain_provision.apply.tenant import DEFAULT_READ_AFTER_WRITE, TenantView
+from egain_provision.apply.verify import Verifier
 from egain_provision.client import EgainClient
 from egain_provision.errors import ApiError, ConflictError, PlanError, ProvisionerError, StaleWrite
 from egain_provision.journal import Journal
@@ -46,6 +47,14 @@ class JournalObserver:
         self._record("intent", action, id=action.id)
         if self.error is not None:
             raise ProvisionerError(f"not attempted: {self.error}")
+
+    def verification(self, outcome: Outcome) -> None:
+        """What the re-read found: the fields stored otherwise and their class, never their values."""
+        differences = [{"path": item.path, "class": item.kind_of} for item in outcome.differences]
+        fields: dict[str, Any] = {"message": outcome.message if outcome.verification == "unverified" else None}
+        if differences:
+            fields["differences"] = differences
+        self._record("verify", outcome.action, id=outcome.id, outcome=outcome.verification, **fields)
 
     def outcome(self, outcome: Outcome) -> None:
         action = outcome.action
@@ -86,21 +95,32 @@ class Executor:
         self.redact = client.redact
         for secret in sorted(self.plan.secrets):
             self.redact.add(secret)
-        self.runners = runners(TenantView(client, read_after_write))
+        self.tenant = TenantView(client, read_after_write)
+        self.runners = runners(self.tenant)
         self.created_ids: dict[tuple[str, str], str] = {}
+        self.sent: dict[str, dict[str, Any]] = {}
+        self.verifier = Verifier(self.tenant, self.verified)
         self.scheduler = Scheduler(client.limit, self.perform, self.finish)
 
     async def run(self) -> ApplyResult:
-        """Apply every action; never raises for an action's failure (its outcome says it)."""
+        """Apply every action, then re-read each kind it wrote; never raises for an action's failure."""
         started = time.monotonic()
         actions = self.plan.actions
-        await self.scheduler.run([action for action in actions if action.action != "delete"])
-        await self.scheduler.run([action for action in actions if action.action == "delete"])
+        for phase in ("write", "delete"):
+            graph = [action for action in actions if (action.action == "delete") == (phase == "delete")]
+            # Each kind is re-read as soon as its last action ended, while the other kinds are still written.
+            self.verifier.expect(graph)
+            await self.scheduler.run(graph)
+            await self.verifier.finished(abandon=self.scheduler.interrupted)
+        outcomes = [self.scheduler.outcomes[action.address] for action in actions]
+        checked = any(outcome.verification is not None for outcome in outcomes)
         return ApplyResult(
-            outcomes=[self.scheduler.outcomes[action.address] for action in actions],
+            outcomes=outcomes,
             wall_time=time.monotonic() - started,
             journal_error=self.journal.error if self.journal is not None else None,
             interrupted=self.scheduler.interrupted,
+            lag=self.tenant.lag if checked else None,
+            window=self.tenant.window if checked else None,
         )
 
     def interrupt(self) -> None:
@@ -114,6 +134,11 @@ class Executor:
             observer.outcome(outcome)
         if self.on_outcome is not None:
             self.on_outcome(outcome)
+        self.verifier.settled(outcome, self.sent.pop(outcome.action.address, None))
+
+    def verified(self, outcome: Outcome) -> None:
+        if self.journal is not None:
+            self.journal.verification(outcome)
 
     async def perform(self, action: Action) -> Outcome:
         """One action, its failure turned into its outcome (never raised)."""
@@ -124,6 +149,8 @@ class Executor:
             if runner is None:
                 raise PlanError(f"{action.address}: unknown action {action.action!r}")
             body = self.materialize(kind, action)
+            if body is not None:
+                self.sent[action.address] = body
             for observer in self.observers:
                 observer.intent(action)
             outcome = await runner(kind, action, body)

@@ -22,23 +22,23 @@ class Runner(Protocol):
     async def __call__(self, kind: Kind, action: Action, body: dict[str, Any] | None) -> Outcome: ...
 
 
-# A create whose answer was lost is sent again only after the tenant showed it absent, and only once:
-# a tenant slower to show new objects than the read-after-write window must not get copies.
-CREATE_SENDS = 2
-
-
-def unknown(action: Action, attempts: int, why: str) -> Outcome:
-    """An outcome the tool cannot establish: never reported as done or failed."""
+def unknown(action: Action, why: str) -> Outcome:
+    """An outcome the tool cannot establish: never reported as done or failed, and never sent again this run."""
     return Outcome(
         action,
         "unknown",
-        attempts=attempts,
-        message=f"outcome unknown: the create's answer was lost {why}; the next plan shows whether it exists",
+        message=f"outcome unknown: the create's answer was lost {why}; not sent again (a copy could result), "
+        "the next plan shows whether it exists and adopts it once the tenant lists it",
     )
 
 
 class CreateRunner:
-    """POST, adopting an identical object another run created and deduplicating non-unique names."""
+    """POST once, adopting an identical object another run created and deduplicating non-unique names.
+
+    A create whose answer was lost is looked up for as long as the tenant takes to show writes; what
+    the lookup does not find stays unknown. It is not sent again: a tenant slower to list new objects
+    than any window would otherwise get copies (orchestration names are not unique).
+    """
 
     def __init__(self, tenant: TenantView) -> None:
         self.tenant = tenant
@@ -46,39 +46,31 @@ class CreateRunner:
 
     async def __call__(self, kind: Kind, action: Action, body: dict[str, Any] | None) -> Outcome:
         assert body is not None
-        for attempt in range(1, CREATE_SENDS + 1):
-            try:
-                object_id = await self.client.create(kind, body)
-            except NameTaken:
-                # Taken since the plan: by another run creating the same object, or by someone else, or (after a
-                # lost answer) by our own first send, which a lagging list may not show yet.
-                lost_before = attempt > 1
-                look = self.tenant.settled_identical if lost_before else self.tenant.identical_named
-                same = await look(kind, action.natural_key, body)
-                if same:
-                    message = "created (answer was lost)" if lost_before else ADOPTED
-                    return Outcome(
-                        action, "done", id=same[0].id, attempts=attempt, message=message, adopted=not lost_before
-                    )
-                if lost_before:
-                    return unknown(action, attempt, "and the name is now taken by an object that is not what was sent")
+        try:
+            object_id = await self.client.create(kind, body)
+        except NameTaken:
+            # Taken since the plan: by another run creating the same object, or by someone else.
+            same = await self.tenant.identical_named(kind, action.natural_key, body)
+            if same:
+                return Outcome(action, "done", id=same[0].id, message=ADOPTED, adopted=True)
+            raise
+        except (TransportError, ApiError) as exc:
+            if not ambiguous(exc):
                 raise
-            except (TransportError, ApiError) as exc:
-                if not ambiguous(exc):
-                    raise
-                try:
-                    found = await self.after_lost_answer(kind, action, body, attempt)
-                except ProvisionerError as lookup:
-                    return unknown(action, attempt, f"and looking it up failed too ({lookup.message})")
-                if found is not None:
-                    return found
-                continue
-            if not kind.unique_natural_key:
-                return await self.deduplicate(kind, action, body, object_id, attempt)
-            return Outcome(action, "done", id=object_id, attempts=attempt)
-        return unknown(action, CREATE_SENDS, "twice, and the tenant does not show it")
+            try:
+                found = await self.after_lost_answer(kind, action, body)
+            except ProvisionerError as lookup:
+                return unknown(action, f"and looking it up failed too ({lookup.message})")
+            if found is not None:
+                return found
+            window = self.tenant.window
+            return unknown(action, f"and the tenant does not list it within {window:.1f} s")
+        self.tenant.created(kind, object_id)
+        if not kind.unique_natural_key:
+            return await self.deduplicate(kind, action, body, object_id)
+        return Outcome(action, "done", id=object_id)
 
-    async def after_lost_answer(self, kind: Kind, action: Action, body: dict[str, Any], attempt: int) -> Outcome | None:
+    async def after_lost_answer(self, kind: Kind, action: Action, body: dict[str, Any]) -> Outcome | None:
         """The create may have been stored: look for it (as long as the tenant may take to show it)."""
         same = await self.tenant.settled_identical(kind, action.natural_key, body)
         if not same:
@@ -89,13 +81,9 @@ class CreateRunner:
             for twin in same[1:]:
                 await self.tenant.delete_id(kind, twin.id)
                 removed.append(twin.id)
-        return Outcome(
-            action, "done", id=same[0].id, attempts=attempt, message="created (answer was lost)", removed=tuple(removed)
-        )
+        return Outcome(action, "done", id=same[0].id, message="created (answer was lost)", removed=tuple(removed))
 
-    async def deduplicate(
-        self, kind: Kind, action: Action, body: dict[str, Any], object_id: str, attempt: int
-    ) -> Outcome:
+    async def deduplicate(self, kind: Kind, action: Action, body: dict[str, Any], object_id: str) -> Outcome:
         """The API lets two runs create objects of this kind under one name: the first one created stays.
 
         Every run looks after its own create; the oldest object (creation time, then list order)
@@ -106,20 +94,14 @@ class CreateRunner:
         except ProvisionerError as exc:
             # Created for certain; only the check for a twin another run made at the same moment failed.
             return Outcome(
-                action,
-                "done",
-                id=object_id,
-                attempts=attempt,
-                message=f"created; the check for a twin failed ({exc.message})",
+                action, "done", id=object_id, message=f"created; the check for a twin failed ({exc.message})"
             )
         if len(existing) <= 1 or existing[0].id == object_id:
-            return Outcome(action, "done", id=object_id, attempts=attempt)
+            return Outcome(action, "done", id=object_id)
         winner = existing[0]
         await self.tenant.delete_id(kind, object_id)
         if same_content(kind, winner.body, body):
-            return Outcome(
-                action, "done", id=winner.id, attempts=attempt, message=ADOPTED, adopted=True, removed=(object_id,)
-            )
+            return Outcome(action, "done", id=winner.id, message=ADOPTED, adopted=True, removed=(object_id,))
         return Outcome(
             action,
             "conflict",

@@ -21,17 +21,58 @@ DEFAULT_READ_AFTER_WRITE = 5.0
 
 
 class TenantView:
-    """The tenant as apply's runners see it; owns the listings they share."""
+    """The tenant as apply's runners see it; owns the listings they share, and learns how late they show writes.
+
+    Every listing tells how long the tenant took to show the objects this run created: the lag is
+    the time from a create's answer to the start of the first listing that showed it, counted when an
+    earlier listing started after the answer did not. Lookups wait that long (and a half) when it is
+    more than `--read-after-write`, up to the retry budget of one request.
+    """
 
     def __init__(self, client: EgainClient, read_after_write: float = DEFAULT_READ_AFTER_WRITE) -> None:
         self.client = client
         self.retry = client.retry
         self.read_after_write = read_after_write
+        self.lag = 0.0
         self._listings: dict[str, tuple[float, asyncio.Task[list[dict[str, Any]]]]] = {}
+        # Created objects not listed yet, by kind: id -> (when the create answered, whether a later listing missed it).
+        self._unseen: dict[str, dict[str, tuple[float, bool]]] = {}
+
+    @property
+    def window(self) -> float:
+        """How long a lookup waits for the tenant to show a write: the option, or the lag seen and a half."""
+        return min(max(self.read_after_write, self.lag * 1.5), max(self.read_after_write, self.retry.budget))
+
+    def created(self, kind: Kind, object_id: str) -> None:
+        """A create answered with `object_id` now: the listings to come measure how late they show it."""
+        self._unseen.setdefault(kind.name, {})[object_id] = (time.monotonic(), False)
+
+    def not_shown_after(self, waited: float) -> None:
+        """A write was still not shown after `waited` seconds: the lag is at least that."""
+        self.saw_lag(waited)
+
+    def saw_lag(self, seconds: float) -> None:
+        """A write was shown (or still not) `seconds` after its answer."""
+        self.lag = max(self.lag, seconds)
+
+    def _measure(self, kind: Kind, started: float, items: list[dict[str, Any]]) -> None:
+        unseen = self._unseen.get(kind.name)
+        if not unseen:
+            return
+        listed = {str(item.get("id")) for item in items if isinstance(item, dict)}
+        for object_id, (answered, missed) in list(unseen.items()):
+            if answered > started:
+                continue
+            if object_id in listed:
+                del unseen[object_id]
+                if missed:
+                    self.saw_lag(started - answered)
+            elif not missed:
+                unseen[object_id] = (answered, True)
 
     async def settled_identical(self, kind: Kind, natural_key: str, body: dict[str, Any]) -> list[LiveObject]:
         """Like `identical_named`, but an empty answer is believed only once the read-after-write window passed."""
-        return await self._settled(lambda: self.identical_named(kind, natural_key, body), bool)
+        return await self._settled(lambda: self.identical_named(kind, natural_key, body), bool, exists=False)
 
     async def settled_same_named(self, kind: Kind, natural_key: str, own_id: str) -> list[LiveObject]:
         """Like `same_named`, once the listing shows `own_id` itself (or the read-after-write window passed):
@@ -39,21 +80,36 @@ class TenantView:
         return await self._settled(
             lambda: self.same_named(kind, natural_key, time.monotonic()),
             lambda found: any(obj.id == own_id for obj in found),
+            exists=True,
         )
 
     async def _settled(
-        self, look: Callable[[], Awaitable[list[LiveObject]]], enough: Callable[[list[LiveObject]], bool]
+        self,
+        look: Callable[[], Awaitable[list[LiveObject]]],
+        enough: Callable[[list[LiveObject]], bool],
+        *,
+        exists: bool,
     ) -> list[LiveObject]:
         """Look until `enough` holds or the read-after-write window has passed, a little later each time:
-        a tenant may list a new object only some time after its create."""
-        deadline = time.monotonic() + self.read_after_write
+        a tenant may list a new object only some time after its create. When what is looked for `exists`
+        for certain, not finding it in time shows the tenant's lag is longer still."""
+        started = time.monotonic()
+        deadline = started + self.window
         pause = 0.25
+        looked = started
         while True:
             found = await look()
-            if enough(found) or time.monotonic() >= deadline:
+            if enough(found):
+                if looked > started:
+                    self.saw_lag(looked - started)  # an earlier look missed it: the tenant showed it this late
+                return found
+            if time.monotonic() >= deadline:
+                if exists:
+                    self.not_shown_after(time.monotonic() - started)
                 return found
             await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
             pause *= 2
+            looked = time.monotonic()
 
     async def identical_named(self, kind: Kind, natural_key: str, body: dict[str, Any]) -> list[LiveObject]:
         """The live objects named `natural_key` that hold exactly `body`, oldest first."""
@@ -67,7 +123,7 @@ class TenantView:
         The caller's action gives its room back meanwhile: waiting for a shared listing is not work.
         """
         async with self.client.limit.paused():
-            listing = await self._list_since(kind, since)
+            listing = await self.listing_since(kind, since)
         found = []
         for position, item in enumerate(listing):
             obj = to_live_object(kind, item)
@@ -75,7 +131,7 @@ class TenantView:
                 found.append((str(obj.body.get("created") or ""), position, obj))
         return [obj for _, _, obj in sorted(found, key=lambda entry: entry[:2])]
 
-    async def _list_since(self, kind: Kind, since: float) -> list[dict[str, Any]]:
+    async def listing_since(self, kind: Kind, since: float) -> list[dict[str, Any]]:
         """Every object of `kind`, read by a listing that started no earlier than `since`.
 
         At most one listing per kind is in flight: checks that arrive while it runs (it began too
@@ -96,7 +152,10 @@ class TenantView:
             return await asyncio.shield(task)
 
     async def _items(self, kind: Kind) -> list[dict[str, Any]]:
-        return (await self.client.list_all(kind)).items
+        started = time.monotonic()
+        items = (await self.client.list_all(kind)).items
+        self._measure(kind, started, items)
+        return items
 
     async def delete_id(self, kind: Kind, object_id: str) -> tuple[int, bool]:
         """Delete by id, resending after ambiguous failures (DELETE is idempotent); a 404 means gone.

@@ -24,6 +24,7 @@ from egain_provision.plan import Plan
 from egain_provision.planner import DEFAULT_MAX_DELETES, PlanOptions
 from egain_provision.progress import Progress, echo_summary
 from egain_provision.render import render_text
+from egain_provision.render.summary import DIFFERS_EXIT
 from egain_provision.targets import Target, resolve_target
 from egain_provision.workflow import (
     compute_plan,
@@ -37,6 +38,8 @@ from egain_provision.workflow import (
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+# Every action carried out, but the re-read found the tenant holding something else, or not showing it yet.
+EXIT_DIFFERS = DIFFERS_EXIT
 EXIT_INTERRUPTED = 130
 
 
@@ -70,8 +73,9 @@ EXIT_INTERRUPTED = 130
     default=DEFAULT_READ_AFTER_WRITE,
     show_default=True,
     metavar="SECONDS",
-    help="How long the tenant may take to list a new object: after a create whose answer was lost, apply looks "
-    "for it this long before sending it again (once).",
+    help="How long the tenant may take to show a write in its lists: apply re-reads what it wrote, and looks "
+    "for a create whose answer was lost, this long (longer when the tenant is seen to lag more); a create "
+    "still not found is reported unknown, never sent again.",
 )
 @click.option("--no-color", is_flag=True, help="No colour in the plan shown before applying.")
 def apply_command(
@@ -131,7 +135,9 @@ def apply_command(
     echo_summary(result, context.target.label, fmt)
     if result.interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_OK if result.ok else EXIT_FAILED
+    if not result.ok:
+        return EXIT_FAILED
+    return EXIT_OK if result.converged else EXIT_DIFFERS
 
 
 def refuse_planning_options(*, kinds: tuple[str, ...], prune: bool, max_deletes: int, rotate_secrets: bool) -> None:

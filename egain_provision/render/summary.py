@@ -22,11 +22,18 @@ MARKER = "<!-- egain-provision:apply -->"
 
 Summary = Mapping[str, Any]
 Outcome = Mapping[str, Any]
-Headline = Literal["interrupted", "nothing", "complete", "incomplete"]
+Headline = Literal["interrupted", "nothing", "complete", "differs", "incomplete"]
 
 # The totals every summary states first, in this order.
 COUNTED = ("created", "updated", "deleted", "failed", "skipped")
 RETRY = "Run apply again to retry what failed or was skipped."
+# Exit code of an apply that carried out every action but found the tenant holding something else (commands/apply.py).
+DIFFERS_EXIT = 5
+
+
+def _plain(outcome: Outcome) -> bool:
+    """Done, and the re-read found it as written (or did not re-read it)."""
+    return outcome["status"] == "done" and outcome.get("verification") in (None, "verified")
 
 
 @dataclass(frozen=True)
@@ -40,10 +47,20 @@ class Group:
 
 # In the order the text summary lists them; the Markdown comment lists them riskiest first (RISK_ORDER).
 GROUPS: tuple[Group, ...] = (
-    Group("created", "Created", lambda o: o["status"] == "done" and o["action"] == "create" and not o["adopted"]),
-    Group("adopted", "Adopted (created identically by another run)", lambda o: bool(o["adopted"])),
-    Group("updated", "Updated", lambda o: o["status"] == "done" and o["action"] == "update"),
-    Group("deleted", "Deleted", lambda o: o["status"] == "done" and o["action"] == "delete"),
+    Group("created", "Created", lambda o: _plain(o) and o["action"] == "create" and not o["adopted"]),
+    Group("adopted", "Adopted (created identically by another run)", lambda o: _plain(o) and bool(o["adopted"])),
+    Group("updated", "Updated", lambda o: _plain(o) and o["action"] == "update"),
+    Group("deleted", "Deleted", lambda o: _plain(o) and o["action"] == "delete"),
+    Group(
+        "differs",
+        "Written, but stored differently (the tenant now differs from the manifests)",
+        lambda o: o["status"] == "done" and o.get("verification") == "differs",
+    ),
+    Group(
+        "unverified",
+        "Written, not yet verified (the tenant does not show it yet)",
+        lambda o: o["status"] == "done" and o.get("verification") == "unverified",
+    ),
     Group("failed", "Failed", lambda o: o["status"] in ("failed", "conflict")),
     Group("unknown", "Unknown (could not be established; run plan again)", lambda o: o["status"] == "unknown"),
     Group("skipped", "Skipped (not attempted)", lambda o: o["status"] == "skipped"),
@@ -51,7 +68,8 @@ GROUPS: tuple[Group, ...] = (
 _BY_NAME = {group.name: group for group in GROUPS}
 # So that what failed or is unknown is always named in a comment, whatever the size of the apply.
 RISK_ORDER = tuple(
-    _BY_NAME[name] for name in ("failed", "unknown", "deleted", "updated", "created", "adopted", "skipped")
+    _BY_NAME[name]
+    for name in ("failed", "unknown", "differs", "unverified", "deleted", "updated", "created", "adopted", "skipped")
 )
 
 
@@ -67,17 +85,31 @@ def headline(summary: Summary) -> Headline:
         return "interrupted"
     if not summary["ok"]:
         return "incomplete"
+    if not summary.get("converged", True):
+        return "differs"
     return "complete" if summary["outcomes"] else "nothing"
 
 
 def headline_notes(summary: Summary) -> list[str]:
-    """The sentences after the totals: outcomes not known, objects adopted."""
+    """The sentences after the totals: writes stored differently or not shown yet, outcomes not known, adoptions."""
     totals = summary["totals"]
     notes = []
+    if totals.get("differs"):
+        notes.append(f"{totals['differs']} written but stored differently by the tenant.")
+    if totals.get("unverified"):
+        notes.append(f"{totals['unverified']} written but not yet verified (the tenant does not show them yet).")
     if totals["unknown"]:
         notes.append(f"{totals['unknown']} with an unknown outcome (the next plan shows what happened).")
     if totals["adopted"]:
         notes.append(f"{totals['adopted']} more already existed, created identically by another run.")
+    lag, window = summary.get("lag_s"), summary.get("read_after_write_s")
+    if lag:
+        notes.append(
+            f"The tenant showed this run's writes in its lists up to {lag:.1f}s after they were answered "
+            f"(apply waited up to {window:.1f}s for them)."
+        )
+    elif lag is not None:
+        notes.append("The tenant showed every write in its lists at once.")
     return notes
 
 
@@ -98,6 +130,12 @@ def closing_notes(summary: Summary, escape: Callable[[str], str] = str) -> list[
             # A lost answer or an action abandoned in flight may have changed the tenant: never claim it did not.
             actions = "1 action has" if unknown == 1 else f"{unknown} actions have"
             notes.append(f"{actions} an unknown outcome: the tenant may have changed; run plan to see. {RETRY}")
+    elif not summary.get("converged", True):
+        notes.append(
+            f"Every action was carried out, but the tenant does not hold exactly what was written (exit code "
+            f"{DIFFERS_EXIT}): apply the fix each difference names, or wait for what the tenant does not show yet, "
+            "then run plan again."
+        )
     return notes
 
 
@@ -105,6 +143,7 @@ _TEXT_TITLES: dict[Headline, str] = {
     "interrupted": "Apply interrupted",
     "incomplete": "Apply incomplete",
     "complete": "Apply complete",
+    "differs": "Applied, but the tenant differs",
     "nothing": "Apply complete",
 }
 
@@ -123,7 +162,9 @@ def render_summary_text(summary: Summary) -> str:
     lines = [" ".join([first, *headline_notes(summary)])]
     for group, outcomes in grouped(summary):
         lines.append(f"\n{group.title}:")
-        lines += [f"  {_text_line(outcome)}" for outcome in outcomes]
+        for outcome in outcomes:
+            lines.append(f"  {_text_line(outcome)}")
+            lines += [f"    {text}" for text in _difference_texts(outcome, visible)]
     lines += [f"\n{note}" for note in closing_notes(summary)]
     return "\n".join(lines) + "\n"
 
@@ -195,8 +236,7 @@ def _unnamed_note(sections: Sequence[_Section], named: Sequence[int]) -> str:
     if not counts:
         return ""
     return (
-        f"\n_Not named here, to fit the comment: {', '.join(counts)}. "
-        "The apply log and its journal name every one._\n"
+        f"\n_Not named here, to fit the comment: {', '.join(counts)}. The apply log and its journal name every one._\n"
     )
 
 
@@ -204,6 +244,7 @@ _MARKDOWN_TITLES: dict[Headline, str] = {
     "interrupted": "\N{BLACK SQUARE FOR STOP}\N{VARIATION SELECTOR-16} egain-provision: apply interrupted",
     "nothing": "\N{WHITE HEAVY CHECK MARK} egain-provision: nothing to apply",
     "complete": "\N{WHITE HEAVY CHECK MARK} egain-provision: applied",
+    "differs": "\N{WARNING SIGN}\N{VARIATION SELECTOR-16} egain-provision: applied, but the tenant differs",
     "incomplete": "\N{CROSS MARK} egain-provision: apply incomplete",
 }
 
@@ -222,11 +263,39 @@ def _markdown_head(summary: Summary) -> list[str]:
 def _text_line(outcome: Outcome) -> str:
     # Names, ids and messages come from manifests and the tenant: no control character reaches the terminal.
     ident = f" ({visible(str(outcome['id']))})" if outcome["id"] else ""
-    detail = f": {visible(str(outcome['message']))}" if outcome["message"] and outcome["status"] != "done" else ""
+    detail = f": {visible(str(outcome['message']))}" if _says_why(outcome) else ""
     return f'{visible(str(outcome["kind"]))} "{visible(str(outcome["natural_key"]))}"{ident}{detail}'
 
 
 def _markdown_line(outcome: Outcome) -> str:
     ident = f" ({code(str(outcome['id']))})" if outcome["id"] else ""
-    message = f": {inline_text(str(outcome['message']))}" if outcome["message"] and outcome["status"] != "done" else ""
-    return f"- {inline_text(str(outcome['kind']))} **{inline_text(str(outcome['natural_key']))}**{ident}{message}\n"
+    message = f": {inline_text(str(outcome['message']))}" if _says_why(outcome) else ""
+    differences = "".join(f"  - {text}\n" for text in _difference_texts(outcome, inline_text))
+    return (
+        f"- {inline_text(str(outcome['kind']))} **{inline_text(str(outcome['natural_key']))}**{ident}{message}\n"
+        + differences
+    )
+
+
+def _says_why(outcome: Outcome) -> bool:
+    """A message is shown for what did not simply succeed: not done, or not (yet) found as written."""
+    return bool(outcome["message"]) and (outcome["status"] != "done" or outcome.get("verification") == "unverified")
+
+
+def _difference_texts(outcome: Outcome, escape: Callable[[str], str]) -> list[str]:
+    """One sentence per field stored differently: field, sent, stored, class, and the fix."""
+    texts = []
+    for item in outcome.get("differences") or ():
+        sent = "nothing" if item["absent"] == "sent" else _value(item["sent"])
+        stored = "nothing" if item["absent"] == "stored" else _value(item["stored"])
+        texts.append(escape(f"{item['path']}: sent {sent}, stored {stored} ({item['class']}); fix: {item['fix']}"))
+    return texts
+
+
+# The longest rendering of one value in a difference: enough to see a trailing slash or a blank.
+SHOWN_CHARS = 120
+
+
+def _value(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."

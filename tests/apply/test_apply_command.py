@@ -160,6 +160,8 @@ def test_a_failure_skips_dependents_keeps_independent_work_and_reports_exactly(
         "skipped": 2,
         "unknown": 0,
         "adopted": 0,
+        "differs": 0,
+        "unverified": 0,
     }
     assert tenant.counts() == {
         "authentications": 2,

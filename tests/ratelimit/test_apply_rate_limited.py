@@ -110,6 +110,8 @@ def test_an_unpaced_apply_converges_through_429s_and_reports_them(
         "skipped": 0,
         "unknown": 0,
         "adopted": 0,
+        "differs": 0,
+        "unverified": 0,
     }
     # The summary counts the apply's own requests (not the plan's reads before it): at most the log's.
     assert 0 < summary["throttled"] <= refused
@@ -133,11 +135,15 @@ def test_a_retry_after_beyond_the_retry_budget_fails_that_request_and_the_summar
     totals = summary["totals"]
     failed = [o for o in summary["outcomes"] if o["status"] == "failed"]
     assert totals["failed"] == len(failed) > 0
-    assert totals["created"] + totals["failed"] + totals["skipped"] == 9
+    # The two creates were carried out, but the re-read of their kind was refused too: not yet verified.
+    assert (totals["created"], totals["unverified"]) == (0, 2)
+    assert totals["unverified"] + totals["failed"] + totals["skipped"] == 9
     assert (totals["updated"], totals["deleted"], totals["unknown"], totals["adopted"]) == (0, 0, 0, 0)
-    # Each failed action asked once and was told to wait the 100 s to the next token: refused at once.
-    assert statuses.count(429) == totals["failed"] == summary["throttled"]
+    # Each failed action and the re-read asked once and were told to wait the 100 s to the next token.
+    assert statuses.count(429) == totals["failed"] + 1 == summary["throttled"]
     for outcome in failed:
         assert "the tenant asks to wait 100 s (Retry-After), beyond the retry budget of 5 s" in outcome["message"]
+    unverified = [o for o in summary["outcomes"] if o["verification"] == "unverified"]
+    assert all("re-reading it failed" in outcome["message"] for outcome in unverified)
     clean_sandbox.set_faults(rate_limit=None)
-    assert sum(tenant.counts().values()) == totals["created"] == 2
+    assert sum(tenant.counts().values()) == totals["unverified"] == 2

@@ -1,13 +1,13 @@
 """A tenant that lists new objects 3 s late, losing answers to creates: no duplicate, and it converges.
 
-`--read-after-write 4` outlasts the lag, so a create whose answer was lost is found before it
-could be sent again. The plan after the apply waits out the lag once: that is the tenant's
-documented behaviour (the sandbox's own clock), not a race in the tool.
+`--read-after-write 4` outlasts the lag, so a create whose answer was lost (stored, then its
+answer dropped) is found by its lookup, and every write is verified by a listing that shows it:
+the plan right after the apply has nothing to do, with no wait. (A create refused with a 5xx
+before it was stored is unknown and never resent: test_read_after_write.py.)
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -27,20 +27,17 @@ MORE = """\
 def test_lost_creates_on_a_lagging_tenant_leave_no_duplicate(tmp_path: Path, seed: int) -> None:
     path = manifest(tmp_path, SMALL + MORE)
     with variant_sandbox(tmp_path, list_lag=LAG) as sandbox:
-        sandbox.set_faults(lost_answer_rate=0.6, error_rate=0.1, seed=seed)
+        sandbox.set_faults(lost_answer_rate=0.6, seed=seed)
         applied = cli(sandbox, "apply", path, "--read-after-write", "4")
         lost = [entry for entry in sandbox.requests() if entry["fault"] == "lost_answer"]
         assert applied.exit_code == 0, applied.output
         assert lost, "no answer was lost: the test did not test anything"
-        # Each create processed once (an injected error refuses before processing): a lost one was found, not re-sent.
-        processed = [
-            entry["path"]
-            for entry in sandbox.requests()
-            if entry["method"] == "POST" and entry["path"].startswith(BASE_PATH) and entry["fault"] != "error"
+        # Each create sent once: a lost one was found, not sent again.
+        posts = [
+            entry for entry in sandbox.requests() if entry["method"] == "POST" and entry["path"].startswith(BASE_PATH)
         ]
-        assert len(processed) == 5, processed
+        assert len(posts) == 5, posts
         sandbox.clear_faults()
-        time.sleep(LAG)
         assert live_names(sandbox) == {**DECLARED, "orchestrations": ["agents-only", "agents-two"]}
         replanned = cli(sandbox, "plan", path, "--detailed-exitcode")
         assert replanned.exit_code == 0, replanned.output

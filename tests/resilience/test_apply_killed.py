@@ -99,6 +99,6 @@ def test_a_torn_last_journal_line_does_not_swallow_the_next_runs_first_entry(tmp
     assert result.exit_code == 0, result.output
     events = [(entry["event"], entry["natural_key"]) for entry in read_journal(journal)]
     assert sorted(events) == sorted(
-        [("intent", name) for _, _, name in FULL_SETUP_ORDER] + [("create", name) for _, _, name in FULL_SETUP_ORDER]
+        (event, name) for _, _, name in FULL_SETUP_ORDER for event in ("intent", "create", "verify")
     )
     assert_no_secrets_in([result.stdout, result.stderr, journal.read_text()])

@@ -1,7 +1,9 @@
 """A 200-object apply through 5xx, 429, lost answers and jittered latency: exact tenant, exact summary, empty plan.
 
-A create whose answer is lost twice is reported unknown (never failed, never sent a third
-time); the next run settles it. Updates and deletes can always be settled in one run.
+A create whose answer is lost and that its lookup does not find (a 5xx before it was stored,
+here) is reported unknown, never failed and never sent again in that run; what depends on it
+waits for a later run, which adopts it or creates it. With 10 % of answers failing along chains
+five creates deep, a few runs settle the tenant. Updates and deletes can always be settled in one run.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from tests.resilience.resilience_support import (
 )
 
 SETUPS = 25  # 200 objects
+RUNS = 8  # enough for 10 % failing creates along chains five deep; each run must make progress
 FAULTS = {
     "error_rate": 0.1,
     "throttle_rate": 0.05,
@@ -44,7 +47,7 @@ SUMMARY = re.compile(
 
 
 @pytest.mark.parametrize("seed", [101, 202, 303])
-def test_apply_through_injected_faults_settles_within_three_runs_with_exactly_the_declared_objects(
+def test_apply_through_injected_faults_settles_within_a_few_runs_with_exactly_the_declared_objects(
     tmp_path: Path, seed: int
 ) -> None:
     document = generated_tenant(SETUPS)
@@ -52,7 +55,7 @@ def test_apply_through_injected_faults_settles_within_three_runs_with_exactly_th
     journal = tmp_path / "journal.jsonl"
     with served(tmp_path / "sandbox.db", seed=seed, **FAULTS) as sandbox:
         runs = []
-        for _ in range(3):
+        for _ in range(RUNS):
             applied = apply_in_process(sandbox, manifest, journal, "--read-after-write", "0.5")
             runs.append(applied)
             found = SUMMARY.search(applied.stdout)
@@ -60,6 +63,7 @@ def test_apply_through_injected_faults_settles_within_three_runs_with_exactly_th
             if applied.exit_code == 0:
                 break
             assert int(found.group(3) or 0) > 0, applied.output
+            assert int(found.group(1)) > 0, applied.output  # progress: every run creates something
         assert applied.exit_code == 0, applied.output
         # Faults still on: the plan's reads go through 5xx and 429 and must be retried.
         replanned_through_faults = plan_in_process(sandbox, manifest)
