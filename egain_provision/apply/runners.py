@@ -48,7 +48,7 @@ class CreateRunner:
         assert body is not None
         for attempt in range(1, CREATE_SENDS + 1):
             try:
-                object_id = await self.client.create(kind, body)
+                object_id = await self.tenant.create(kind, body)
             except NameTaken:
                 # Taken since the plan: by another run creating the same object, or by someone else, or (after a
                 # lost answer) by our own first send, which a lagging list may not show yet.
