@@ -3,8 +3,11 @@
 The spec declares no query parameter on any list and every example omits `paginationInfo`, so
 the reader pages by what the server does, not by what it asked for: the page size is the
 server's `paginationInfo.pagesize`, else the first page's length; it reads on until `count` is
-reached or a page comes back short, empty or with nothing new; it de-duplicates by id and
-stops with an error when the ids it holds are not the `count` the server reported. A list that
+reached or a page comes back short, empty or with nothing new; it de-duplicates by id. When the
+ids it holds are not the `count` the server reported, or the count moved between pages, it reads
+the whole list again (another client wrote meanwhile), and stops with an error when that keeps
+happening or two reads fail alike. The run's own writes (`OwnWrites`) may explain such a
+difference: a lookup during apply accepts as much of it as they overlapped. A list that
 refuses query parameters (400-101) is read again without them, and taken as complete only when
 it holds `count` items (or, with no `paginationInfo`, with a warning).
 """

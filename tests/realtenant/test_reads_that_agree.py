@@ -16,12 +16,21 @@ import pytest
 from egain_provision.client import Credentials, EgainClient
 from egain_provision.context import RunContext
 from egain_provision.kinds import KINDS_BY_NAME, Kind
-from egain_provision.listing import IncompleteRead, Page, read_kind
+from egain_provision.listing import IncompleteRead, OwnWrites, Page, read_kind
 from egain_provision.planner import PlanOptions
 from egain_provision.sandbox.testing import ServedSandbox
 from egain_provision.targets import url_target
 from egain_provision.workflow import compute_plan, execute, load_valid_manifests, prepare_saved_plan
 from tests.realtenant.realtenant_support import ROLE, manifest
+from tests.resilience.resilience_support import (
+    apply_in_process,
+    declared_names,
+    generated_tenant,
+    live_names,
+    open_tenant,
+    served,
+    write_document,
+)
 from tests.support import Tenant
 
 ORCHESTRATIONS = KINDS_BY_NAME["orchestrations"]
@@ -186,3 +195,41 @@ def test_a_count_that_keeps_moving_stops_the_read_saying_the_tenant_kept_changin
     sandbox, tenant = paged
     with pytest.raises(IncompleteRead, match="the tenant kept changing its Orchestration list while it was read"):
         _read(sandbox, tenant, add_one, reads=3)
+
+
+def test_a_lookup_takes_the_runs_own_create_during_its_read_for_what_it_is(paged: tuple[ServedSandbox, Tenant]) -> None:
+    sandbox, tenant = paged
+    own = OwnWrites()
+
+    def our_create(tenant: Tenant, read: int) -> None:
+        with own.writing(ORCHESTRATIONS):
+            add_one(tenant, read)
+
+    async def go() -> tuple[list[str], int]:
+        client = ChurnedClient(sandbox, tenant, our_create, reads=1)
+        async with client:
+            listing = await read_kind(ORCHESTRATIONS, client.list_page, own)
+            return sorted(item["name"] for item in listing.items), client.whole_reads
+
+    names, reads = asyncio.run(go())
+    # Read once: the count moved by exactly the run's own create, which the listing already shows.
+    assert reads == 1
+    assert names == sorted(["x-extra", *LISTED, "x-added-1"])
+
+
+LOSSY = {"lost_answer_rate": 0.08, "paging": "fixed:10", "seed": 3}
+
+
+def test_lost_creates_are_looked_up_while_the_runs_own_creates_change_the_list(tmp_path: Path) -> None:
+    document = generated_tenant(10)
+    path = write_document(tmp_path / "tenant.yaml", document)
+    with served(tmp_path / "sandbox.db", **LOSSY) as sandbox:
+        applied = apply_in_process(sandbox, path, tmp_path / "journal.jsonl", "--read-after-write", "0.5")
+        lost = [entry for entry in sandbox.requests() if entry["fault"] == "lost_answer"]
+        sandbox.clear_faults()
+        sandbox.set_options(paging="honour")
+        with open_tenant(sandbox) as live:
+            assert live_names(live) == declared_names(document)
+    assert lost, "no answer was lost: the test did not test anything"
+    assert "cannot be read whole" not in applied.output
+    assert applied.exit_code == 0, applied.output
