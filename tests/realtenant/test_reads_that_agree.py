@@ -7,6 +7,7 @@ to it between two page reads of ours, the way another tool or person would at th
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ from egain_provision.planner import PlanOptions
 from egain_provision.sandbox.testing import ServedSandbox
 from egain_provision.targets import url_target
 from egain_provision.workflow import compute_plan, execute, load_valid_manifests, prepare_saved_plan
-from tests.realtenant.realtenant_support import ROLE, manifest
+from tests.realtenant.realtenant_support import BASE_PATH, ROLE, SMALL, cli, manifest, writes
+from tests.realtenant.stand_ins import STAND_INS, stand_in
 from tests.resilience.resilience_support import (
     apply_in_process,
     declared_names,
@@ -35,27 +37,34 @@ from tests.support import Tenant
 
 ORCHESTRATIONS = KINDS_BY_NAME["orchestrations"]
 LISTED = [f"o{number:02d}" for number in range(12)]
+
+
+def _orchestration_line(name: str, agent: str = "agent-desk") -> str:
+    return f"  - name: {name}\n    applications:\n      agentConfiguration:\n        agents: [{agent}]\n"
+
+
 DECLARED = f"""\
 version: 1
 clientApplications:
   - name: agent-desk
     roles:
 {ROLE}orchestrations:
-""" + "".join(
-    f"  - name: {name}\n    applications:\n      agentConfiguration:\n        agents: [agent-desk]\n"
-    for name in [*LISTED, "o-new"]
-)
+""" + "".join(_orchestration_line(name) for name in [*LISTED, "o-new"])
+MORE_ORCHESTRATIONS = "".join(_orchestration_line(name, "spare-desk") for name in ("agents-two", "agents-three"))
 # Another client's write, made between two of our page reads of one whole read.
 Churn = Callable[[Tenant, int], None]
 
 
 @pytest.fixture
 def paged(tmp_path: Path) -> Iterator[tuple[ServedSandbox, Tenant]]:
-    """Pages of 5: `x-extra` (not declared), then the 12 declared orchestrations o00..o11, as the tool made them."""
+    """Pages of 5: `x-extra` and `x-spare` (not declared), then the declared orchestrations o00..o11.
+
+    The sandbox's churn replaces the first object of the pages read by a copy at the end: first x-extra, then x-spare.
+    """
     with ServedSandbox(db_path=str(tmp_path / "sandbox.db"), paging="fixed:5") as served:
         tenant = Tenant(served)
         app = tenant.create("clientApplications", {"name": "agent-desk", "roles": [_role()]})
-        for name in ["x-extra", *LISTED]:
+        for name in ["x-extra", "x-spare", *LISTED]:
             tenant.create("orchestrations", _orchestration(name, app))
         try:
             yield served, tenant
@@ -138,7 +147,7 @@ def test_a_swap_between_page_reads_plans_and_applies_no_create_of_a_live_object(
     sandbox.set_options(paging="honour")  # our raw reader takes a short page for the last one
     names = tenant.names("orchestrations")
     assert sorted(set(names)) == names, names  # no name twice
-    assert set(names) == {*LISTED, "o-new", "x-other-1"}
+    assert set(names) == {*LISTED, "o-new", "x-spare", "x-other-1"}
 
 
 def test_a_tenant_that_changes_on_every_read_stops_the_plan_before_any_write(
@@ -159,7 +168,7 @@ def test_a_tenant_that_changes_on_every_read_stops_the_plan_before_any_write(
 
 def test_a_converged_tenant_is_read_once(paged: tuple[ServedSandbox, Tenant], tmp_path: Path) -> None:
     sandbox, tenant = paged
-    converged = DECLARED.replace("  - name: o-new\n", "  - name: x-extra\n")
+    converged = DECLARED.replace("  - name: o-new\n", "  - name: x-extra\n") + _orchestration_line("x-spare")
     manifest_set = load_valid_manifests([str(manifest(tmp_path, converged))], {})
 
     async def plan() -> int:
@@ -186,7 +195,7 @@ def test_a_count_that_moves_during_a_read_is_read_again_whole(paged: tuple[Serve
     sandbox, tenant = paged
     names, reads = _read(sandbox, tenant, add_one, reads=1)
     assert reads == 2
-    assert names == sorted(["x-extra", *LISTED, "x-added-1"])
+    assert names == sorted(["x-extra", "x-spare", *LISTED, "x-added-1"])
 
 
 def test_a_count_that_keeps_moving_stops_the_read_saying_the_tenant_kept_changing(
@@ -214,7 +223,7 @@ def test_a_lookup_takes_the_runs_own_create_during_its_read_for_what_it_is(paged
     names, reads = asyncio.run(go())
     # Read once: the count moved by exactly the run's own create, which the listing already shows.
     assert reads == 1
-    assert names == sorted(["x-extra", *LISTED, "x-added-1"])
+    assert names == sorted(["x-extra", "x-spare", *LISTED, "x-added-1"])
 
 
 LOSSY = {"lost_answer_rate": 0.08, "paging": "fixed:10", "seed": 3}
@@ -233,3 +242,76 @@ def test_lost_creates_are_looked_up_while_the_runs_own_creates_change_the_list(t
     assert lost, "no answer was lost: the test did not test anything"
     assert "cannot be read whole" not in applied.output
     assert applied.exit_code == 0, applied.output
+
+
+# --- the sandbox's churn stand-in: another client deletes and creates before one of our page reads ---
+
+
+def _planned_creates(sandbox: ServedSandbox, path: Path) -> list[str]:
+    out = path.parent / "plan.json"
+    planned = cli(sandbox, "plan", path, "--out", str(out))
+    assert planned.exit_code == 0, planned.output
+    return [action["natural_key"] for action in json.loads(out.read_text())["actions"] if action["action"] == "create"]
+
+
+def _posts(sandbox: ServedSandbox) -> list[str]:
+    return [write.removeprefix(f"POST {BASE_PATH}") for write in writes(sandbox) if write.startswith("POST ")]
+
+
+def test_churn_between_page_reads_plans_and_applies_no_create_of_a_live_object(
+    paged: tuple[ServedSandbox, Tenant], tmp_path: Path
+) -> None:
+    sandbox, tenant = paged
+    path = manifest(tmp_path, DECLARED)
+    sandbox.set_options(churn_between_pages=1)
+    # The churn replaces x-extra (page 1) by a copy at the end: the pages shift and o04 goes unseen once.
+    assert _planned_creates(sandbox, path) == ["o-new"]
+    assert sandbox.set_options()["churn_between_pages"] == 0, "the plan's reads met no churn"
+    sandbox.set_options(churn_between_pages=1)
+    sandbox.clear_requests()
+    applied = cli(sandbox, "apply", path)
+    assert applied.exit_code == 0, applied.output
+    assert sandbox.set_options()["churn_between_pages"] == 0, "the apply's reads met no churn"
+    assert _posts(sandbox) == ["/orchestrations"]
+    sandbox.set_options(paging="honour")
+    names = tenant.names("orchestrations")
+    assert sorted(set(names)) == names, names
+    assert set(LISTED) | {"o-new"} <= set(names)
+
+
+def test_a_tenant_that_churns_at_every_page_read_stops_plan_and_apply_before_any_write(
+    paged: tuple[ServedSandbox, Tenant], tmp_path: Path
+) -> None:
+    sandbox, _ = paged
+    path = manifest(tmp_path, DECLARED)
+    sandbox.set_options(churn_between_pages=1000)
+    planned = cli(sandbox, "plan", path)
+    assert planned.exit_code == 1, planned.output
+    assert "another client is changing it while it is read" in planned.output
+    sandbox.clear_requests()
+    applied = cli(sandbox, "apply", path)
+    assert applied.exit_code == 1, applied.output
+    assert writes(sandbox) == []
+
+
+def test_the_churn_stand_in_is_refused_loudly_or_converged_never_duplicated(tmp_path: Path) -> None:
+    path = manifest(tmp_path, SMALL + MORE_ORCHESTRATIONS)
+    with stand_in(tmp_path, "churn", churn_between_pages=0) as sandbox:
+        arranged = cli(sandbox, "apply", manifest(tmp_path, SMALL + MORE_ORCHESTRATIONS, name="arranged"))
+        assert arranged.exit_code == 0, arranged.output
+        sandbox.set_options(**STAND_INS["churn"])
+        outcomes = []
+        for _ in range(4):  # each refused run uses up churns: the stand-in's are counted
+            sandbox.clear_requests()
+            applied = cli(sandbox, "apply", path)
+            outcomes.append(applied.exit_code)
+            if applied.exit_code == 0:
+                break
+            assert "another client is changing it while it is read" in applied.output, applied.output
+            assert writes(sandbox) == []
+        sandbox.set_options(paging="honour")
+        with open_tenant(sandbox) as tenant:
+            names = tenant.names("orchestrations")
+    assert outcomes[-1] == 0, outcomes
+    assert sorted(set(names)) == names, names
+    assert {"agents-only", "agents-two", "agents-three"} <= set(names)
