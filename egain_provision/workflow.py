@@ -19,7 +19,7 @@ from egain_provision.context import RunContext
 from egain_provision.errors import ManifestError, PlanError, UsageError
 from egain_provision.journal import Journal
 from egain_provision.kinds import SETUP_ORDER
-from egain_provision.live import LiveState, read_live
+from egain_provision.live import LiveState, agreed, read_live
 from egain_provision.manifest import ManifestSet, load_manifests
 from egain_provision.manifest.reading import Unreadable, read_regular_file
 from egain_provision.manifest.report import text_line
@@ -77,24 +77,53 @@ async def read_tenant(context: RunContext) -> LiveState:
 
 
 async def compute_plan(manifest_set: ManifestSet, context: RunContext, options: PlanOptions) -> Plan:
-    """Read the live tenant and diff it against the manifests."""
-    return build_plan(
-        manifest_set.objects,
-        await read_tenant(context),
-        target=context.target.label,
-        target_identity=context.target.identity,
-        ignore=manifest_set.ignore,
-        ownership=manifest_set.ownership,
-        manifests=manifest_set.files,
-        options=options,
-        sensitive=manifest_set.sensitive,
-    )
+    """Read the live tenant and diff it against the manifests; a create stands on two reads that agree.
+
+    Only the kinds the plan creates in are read again (`agreed`), so a converged tenant costs one
+    read; when a second read changed what is live, the plan is made again from it.
+    """
+
+    def plan_of(live: LiveState) -> Plan:
+        return build_plan(
+            manifest_set.objects,
+            live,
+            target=context.target.label,
+            target_identity=context.target.identity,
+            ignore=manifest_set.ignore,
+            ownership=manifest_set.ownership,
+            manifests=manifest_set.files,
+            options=options,
+            sensitive=manifest_set.sensitive,
+        )
+
+    async with context.client() as client:
+        live = await read_live(client, SETUP_ORDER)
+        plan = plan_of(live)
+        confirmed: set[str] = set()
+        # Bounded by the kinds: each round confirms at least one kind more.
+        while kinds := created_kinds(plan) - confirmed:
+            confirmed |= kinds
+            reread = await agreed(client, live, kinds)
+            if reread is not live:
+                live, plan = reread, plan_of(reread)
+    return plan
+
+
+def created_kinds(plan: Plan) -> set[str]:
+    """The kinds a plan creates objects of."""
+    return {action.kind for action in plan.actions if action.action == "create"}
 
 
 async def prepare_saved_plan(plan: Plan, context: RunContext) -> ExecutablePlan:
-    """A saved plan made executable: same target, tenant unchanged since planning, secrets bound again."""
+    """A saved plan made executable: same target, tenant unchanged since planning, secrets bound again.
+
+    The kinds it creates in are read until two reads agree, as when planning: a create is checked
+    against a read that cannot have missed the object.
+    """
     check_target(plan, context.target)
-    check_unchanged(plan, await read_tenant(context))
+    async with context.client() as client:
+        live = await agreed(client, await read_live(client, SETUP_ORDER), created_kinds(plan))
+    check_unchanged(plan, live)
     return bind(plan, context.interpolator())
 
 

@@ -47,7 +47,7 @@ class CreateRunner:
     async def __call__(self, kind: Kind, action: Action, body: dict[str, Any] | None) -> Outcome:
         assert body is not None
         try:
-            object_id = await self.client.create(kind, body)
+            object_id = await self.tenant.create(kind, body)
         except NameTaken:
             # Taken since the plan: by another run creating the same object, or by someone else.
             same = await self.tenant.identical_named(kind, action.natural_key, body)

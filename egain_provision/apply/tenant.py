@@ -10,6 +10,7 @@ from typing import Any
 from egain_provision.client import EgainClient
 from egain_provision.errors import ApiError, TransportError
 from egain_provision.kinds import Kind, Reference
+from egain_provision.listing import OwnWrites, read_kind
 from egain_provision.live import LiveObject, to_live_object
 from egain_provision.normalize import align_paths, comparable, is_masked, known_only
 from egain_provision.paths import get_concrete, get_path, set_concrete, set_path
@@ -35,6 +36,8 @@ class TenantView:
         self.read_after_write = read_after_write
         self.lag = 0.0
         self._listings: dict[str, tuple[float, asyncio.Task[list[dict[str, Any]]]]] = {}
+        # The run's own creates and deletes: a lookup's listing tells their changes from another client's.
+        self.own_writes = OwnWrites()
         # Created objects not listed yet, by kind: id -> (when the create answered, whether a later listing missed it).
         self._unseen: dict[str, dict[str, tuple[float, bool]]] = {}
 
@@ -153,9 +156,14 @@ class TenantView:
 
     async def _items(self, kind: Kind) -> list[dict[str, Any]]:
         started = time.monotonic()
-        items = (await self.client.list_all(kind)).items
+        items = (await read_kind(kind, self.client.list_page, self.own_writes)).items
         self._measure(kind, started, items)
         return items
+
+    async def create(self, kind: Kind, body: dict[str, Any]) -> str:
+        """POST a new object (counted among the run's own writes); its id, as `EgainClient.create`."""
+        with self.own_writes.writing(kind):
+            return await self.client.create(kind, body)
 
     async def delete_id(self, kind: Kind, object_id: str) -> tuple[int, bool]:
         """Delete by id, resending after ambiguous failures (DELETE is idempotent); a 404 means gone.
@@ -164,7 +172,8 @@ class TenantView:
         """
         for attempt in range(1, self.retry.attempts + 1):
             try:
-                await self.client.delete(kind, object_id)
+                with self.own_writes.writing(kind):
+                    await self.client.delete(kind, object_id)
                 return attempt, True
             except ApiError as exc:
                 if exc.status == 404:
