@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 
 from egain_provision.graph import plan_mermaid
 from egain_provision.plan import Action, ActionType, Plan, Unmanaged
-from egain_provision.render.markdown_text import BACKTICK_RUN, DEFAULT_MAX_CHARS, code, inline_text
+from egain_provision.render.markdown_text import BACKTICK_RUN, DEFAULT_MAX_CHARS, code, inline_text, unlinked
 from egain_provision.render.values import (
     delete_limit_sentence,
     diff_lines,
@@ -338,4 +338,4 @@ def _capped_list(shown: list[str], total: int) -> list[str]:
 
 def _html_text(text: str) -> str:
     """User text inside an HTML block (a `<summary>`), where Markdown escapes do not apply."""
-    return html.escape(visible(text), quote=False)
+    return unlinked(html.escape(visible(text), quote=False))
