@@ -19,7 +19,7 @@ from egain_provision.commands.common import (
 )
 from egain_provision.commands.plan import prune_options
 from egain_provision.context import DEFAULT_JOURNAL, DEFAULT_READ_AFTER_WRITE, RunContext
-from egain_provision.errors import UsageError
+from egain_provision.errors import Interrupted, UsageError
 from egain_provision.plan import Plan
 from egain_provision.planner import DEFAULT_MAX_DELETES, PlanOptions
 from egain_provision.progress import Progress, echo_summary
@@ -127,8 +127,24 @@ def apply_command(
             confirm(context.target)
         # What planning built lives until the end: keep the collector from rescanning it during apply.
         gc.freeze()
-        result = run(execute(executable, context, Progress(len(planned.actions))))
-    echo_summary(result, context.target.label, fmt)
+        try:
+            result = run(execute(executable, context, Progress(len(planned.actions))))
+        except KeyboardInterrupt:
+            # Outside the executor's own handler (starting or closing): what was sent is in the journal.
+            raise Interrupted(
+                f"changes may have been made; {context.journal_path} records each one; run plan to see"
+            ) from None
+    try:
+        echo_summary(result, context.target.label, fmt)
+    except KeyboardInterrupt:
+        finished = f"the apply had finished ({_totals(result)}); {context.journal_path} records each change"
+        raise Interrupted(finished) from None
+
+
+def _totals(result: ApplyResult) -> str:
+    """`2 created, 1 failed`: the apply's nonzero totals in one clause."""
+    counted = [f"{count} {name}" for name, count in result.totals.items() if count]
+    return ", ".join(counted) or "no changes"
     if result.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if result.ok else EXIT_FAILED

@@ -34,7 +34,7 @@ def inline_text(text: str) -> str:
 
 
 def unlinked(text: str) -> str:
-    """`text` with a word joiner after each `@` of a mention and `#` of a reference: shown as written, but never a mention or a reference."""
+    """`text` with a word joiner after a mention's `@` and a reference's `#`: shown as written, never linked."""
     return _REFERENCE_SIGN.sub(lambda match: match.group(1) + WORD_JOINER, text)
 
 
