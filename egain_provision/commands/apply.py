@@ -131,23 +131,26 @@ def apply_command(
             result = run(execute(executable, context, Progress(len(planned.actions))))
         except KeyboardInterrupt:
             # Outside the executor's own handler (starting or closing): what was sent is in the journal.
-            raise Interrupted(
-                f"changes may have been made; {context.journal_path} records each one; run plan to see"
-            ) from None
+            raise Interrupted(f"changes may have been made; {context.journal_path} records each one") from None
+    return report(result, context, fmt)
+
+
+def report(result: ApplyResult, context: RunContext, fmt: str) -> int:
+    """The summary on stdout, and the exit code: 0 done, 1 failed or unknown, 130 interrupted."""
     try:
         echo_summary(result, context.target.label, fmt)
     except KeyboardInterrupt:
         finished = f"the apply had finished ({_totals(result)}); {context.journal_path} records each change"
         raise Interrupted(finished) from None
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if result.ok else EXIT_FAILED
 
 
 def _totals(result: ApplyResult) -> str:
     """`2 created, 1 failed`: the apply's nonzero totals in one clause."""
     counted = [f"{count} {name}" for name, count in result.totals.items() if count]
     return ", ".join(counted) or "no changes"
-    if result.interrupted:
-        return EXIT_INTERRUPTED
-    return EXIT_OK if result.ok else EXIT_FAILED
 
 
 def refuse_planning_options(*, kinds: tuple[str, ...], prune: bool, max_deletes: int, rotate_secrets: bool) -> None:
