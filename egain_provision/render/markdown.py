@@ -293,6 +293,9 @@ def _tail(plan: Plan) -> list[str]:
     if plan.out_of_scope:
         counts = ", ".join(f"{inline_text(kind)} {count}" for kind, count in plan.out_of_scope.items())
         parts.append(f"Out of scope (not owned by these manifests; never changed or deleted): {counts}.\n\n")
+    if plan.excluded:
+        rules = ", ".join(f"{code(rule)} {count}" for rule, count in plan.excluded.items())
+        parts.append(f"Of those, left alone by the scope's exclusions: {rules}.\n\n")
     return parts
 
 

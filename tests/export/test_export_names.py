@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -29,7 +30,7 @@ PAIRS = {
 CHANNEL_PAIRS = {"punctuation": ("custom.a-b", "custom.a_b"), "case": ("custom.Web", "custom.web")}
 
 
-def create(sandbox: ServedSandbox, kind: str, bodies: list[dict[str, object]]) -> None:
+def create(sandbox: ServedSandbox, kind: str, bodies: list[dict[str, Any]]) -> None:
     tenant = Tenant(sandbox)
     try:
         for body in bodies:
