@@ -6,6 +6,7 @@ The group imports a command's module only when that command runs (or its help is
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import platform
@@ -19,7 +20,7 @@ from click.shell_completion import CompletionItem, get_completion_class
 
 from egain_provision import __version__
 from egain_provision.commands import COMMANDS
-from egain_provision.errors import ProvisionerError
+from egain_provision.errors import NOTHING_CHANGED, Interrupted, ProvisionerError
 
 VERSION_LINE = f"%(prog)s %(version)s (Python {platform.python_version()})"
 ENV_PREFIX = "EGAIN_PROVISION_"
@@ -93,6 +94,18 @@ class LazyGroup(click.Group):
             self.add_command(command, cmd_name)
         return None if command is None else read_options_from_environment(command)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """The command run; Ctrl-C before it said otherwise changed nothing (never click's bare `Aborted.`)."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted(NOTHING_CHANGED) from None
+        except click.exceptions.Abort as exc:
+            # click.prompt turns Ctrl-C into Abort; end of input (EOF) stays an abort.
+            if isinstance(exc.__context__, KeyboardInterrupt):
+                raise Interrupted(NOTHING_CHANGED) from None
+            raise
+
     def summary(self, name: str, limit: int = 45) -> str | None:
         """A command's short help without importing it; None for a hidden command."""
         command = self.commands.get(name)
@@ -159,7 +172,7 @@ def _single_dash_long_option(argv: list[str], refused: str) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script. Exit codes: 0 ok, 1 error (2, 3 and 4 only from plan)."""
+    """Entry point of the console script. Exit codes: 0 ok, 1 error (2, 3 and 4 only from plan), 130 interrupted."""
     try:
         result = cli.main(args=argv, prog_name="egain-provision", standalone_mode=False)
     except click.exceptions.Abort:
@@ -181,9 +194,10 @@ def main(argv: list[str] | None = None) -> int:
     except ProvisionerError as exc:
         click.echo(f"Error: {exc}", err=True)
         return 1
+    except Interrupted as exc:
+        return _interrupted(str(exc))
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        return 130
+        return _interrupted(NOTHING_CHANGED)
     except Exception as exc:
         # A bug: one line naming its type (not its text, which could hold a value); EGAIN_DEBUG=1 re-raises.
         click.echo(f"Error: internal error ({type(exc).__name__}); please report it with the command you ran", err=True)
@@ -191,6 +205,13 @@ def main(argv: list[str] | None = None) -> int:
             raise
         return 1
     return int(result) if isinstance(result, int) else 0
+
+
+def _interrupted(changed: str) -> int:
+    """One line saying what the interrupted command had changed; exit 130, as a shell reports SIGINT."""
+    with contextlib.suppress(KeyboardInterrupt):
+        click.echo(f"Interrupted: {changed}.", err=True)
+    return 130
 
 
 if __name__ == "__main__":

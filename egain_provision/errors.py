@@ -130,3 +130,10 @@ class PlanError(ProvisionerError):
         return cls(
             f"{count} problem{'s' if count != 1 else ''} prevent planning:\n{lines}", hint=hint, diagnostics=diagnostics
         )
+
+
+class Interrupted(Exception):
+    """Ctrl-C (or SIGTERM) stopped a command; the message says what it had changed (exit 130, one line)."""
+
+
+NOTHING_CHANGED = "nothing was changed"

@@ -3,16 +3,23 @@
 The same live -> manifest conversion the differ uses (normalize.live_to_manifest), so a plan
 right after an export has nothing to change. Output is deterministic: objects sorted by natural
 key, keys in a fixed order, secrets replaced by `${env:...}` placeholders with derived names.
+
+Variable and file names come from natural keys, which may differ only where a name cannot
+(`a-b` and `a_b`, `Bot` and `bot`, `café` and `cafe`): each name is its key's slug, and when two
+objects' slugs meet, both get `__` and a hash of their exact key. A slug never holds `__`, so a
+hashed name never meets a plain one, and the names depend on the tenant's objects, not the order
+they are listed in.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -23,6 +30,8 @@ from egain_provision.paths import get_concrete, get_path, set_concrete
 from egain_provision.references import iter_references
 from egain_provision.sensitive import secret_paths
 
+# What a name stands for: (kind, natural key, secret label) for a variable, (folder, natural key) for a file.
+Identity = TypeVar("Identity", bound=tuple[str, ...])
 _FILE_TYPES = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF8", "gif"), (b"<svg", "svg"))
 
 
@@ -35,11 +44,55 @@ class Export:
     variables: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # Names still to choose (they depend on every exported object): secret placeholders, then side files.
+    secrets: list[_Secret] = field(default_factory=list)
+    side_files: list[_SideFile] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Secret:
+    """A secret field whose `${env:...}` variable is named once every object is known."""
+
+    doc: dict[str, Any]
+    path: str
+    parts: tuple[str, str, str]  # kind, natural key, secret label
+    masked: bool
+
+
+@dataclass(frozen=True)
+class _SideFile:
+    """A base64 field written as a file, named once every object is known."""
+
+    doc: dict[str, Any]
+    field_name: str
+    folder: str
+    natural_key: str
+    extension: str
+    data: bytes
 
 
 def env_name(kind: Kind, natural_key: str, path: str) -> str:
     """The placeholder variable of one secret field, e.g. EGAIN_VAR_AUTHENTICATION_BOT_CALLBACK_OAUTH2_PAYLOAD."""
-    return "EGAIN_VAR_" + "_".join(_slug(part).upper() for part in (kind.singular, natural_key, path))
+    return "EGAIN_VAR_" + "_".join(slug(part).upper() for part in (kind.singular, natural_key, path))
+
+
+def distinct_names(plain: Mapping[Identity, str], *, fold_case: bool = False) -> dict[Identity, str]:
+    """Each identity's plain name, or `name__<hash of the identity>` for every identity whose name another shares.
+
+    `fold_case` also counts names that differ only in case as shared (files on macOS and Windows).
+    """
+    holders: dict[str, int] = {}
+    for name in plain.values():
+        folded = name.lower() if fold_case else name
+        holders[folded] = holders.get(folded, 0) + 1
+    chosen: dict[Identity, str] = {}
+    for identity, name in plain.items():
+        if holders[name.lower() if fold_case else name] == 1:
+            chosen[identity] = name
+            continue
+        digest = hashlib.sha256("\0".join(identity).encode("utf-8")).hexdigest()[:10]
+        chosen[identity] = f"{name}__{digest.upper() if name.isupper() else digest}"
+    return chosen
 
 
 def _secret_label(doc: dict[str, Any], path: str) -> str:
@@ -51,7 +104,8 @@ def _secret_label(doc: dict[str, Any], path: str) -> str:
     return path
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """A name as letters, digits and single underscores (`custom.a-b` -> `custom_a_b`); never holds `__`."""
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or "X"
 
 
@@ -87,8 +141,35 @@ def build_export(live: LiveState, kinds: Sequence[str], *, split_by_kind: bool) 
         document_name = f"{name}.yaml" if split_by_kind else "tenant.yaml"
         document = export.documents.setdefault(document_name, {"version": 1})
         document[name] = items
-    export.variables.sort()
+    _name_secrets(export)
+    _name_side_files(export)
     return export
+
+
+def _name_secrets(export: Export) -> None:
+    """Each secret's `${env:...}` placeholder, one variable per object and field; `.env.example` lists each once."""
+    plain: dict[tuple[str, str, str], str] = {
+        secret.parts: env_name(KINDS_BY_NAME[secret.parts[0]], *secret.parts[1:]) for secret in export.secrets
+    }
+    names = distinct_names(plain)
+    for secret in export.secrets:
+        variable = names[secret.parts]
+        set_concrete(secret.doc, secret.path, "${env:" + variable + "}")
+        if secret.masked:
+            export.warnings.append(f"{variable}: the tenant does not reveal this secret; set it from your vault")
+    export.variables = sorted(set(names.values()))
+
+
+def _name_side_files(export: Export) -> None:
+    """Each side file's path, `folder/slug.ext`, one per object: distinct even where case is not."""
+    plain: dict[tuple[str, str], str] = {
+        (item.folder, item.natural_key): f"{item.folder}/{slug(item.natural_key)}" for item in export.side_files
+    }
+    stems = distinct_names(plain, fold_case=True)
+    for item in export.side_files:
+        relative = f"{stems[(item.folder, item.natural_key)]}.{item.extension}"
+        export.files[relative] = item.data
+        item.doc[item.field_name] = "${file:" + relative + "}"
 
 
 def _manifest_object(kind: Kind, obj: LiveObject, key_of_id: Any, live: LiveState, export: Export) -> dict[str, Any]:
@@ -110,21 +191,18 @@ def _manifest_object(kind: Kind, obj: LiveObject, key_of_id: Any, live: LiveStat
     for path, default in kind.defaults.items():
         if get_path(doc, path) == default:
             _delete_path(doc, path)
+    doc = _ordered(doc, first=kind.natural_key)
     for path in secret_paths(kind, doc):
         value = get_concrete(doc, path)
-        if value is None:
-            continue
-        variable = env_name(kind, obj.natural_key, _secret_label(doc, path))
-        export.variables.append(variable)
-        set_concrete(doc, path, "${env:" + variable + "}")
-        if is_masked(value):
-            export.warnings.append(f"{variable}: the tenant does not reveal this secret; set it from your vault")
+        if value is not None:
+            parts = (kind.name, obj.natural_key, _secret_label(doc, path))
+            export.secrets.append(_Secret(doc, path, parts, is_masked(value)))
     for folder, field_name in kind.file_fields.items():
-        _field_to_file(doc, field_name, f"{folder}/{_slug(obj.natural_key)}", export)
-    return _ordered(doc, first=kind.natural_key)
+        _field_to_file(doc, field_name, folder, obj.natural_key, export)
+    return doc
 
 
-def _field_to_file(doc: dict[str, Any], field_name: str, stem: str, export: Export) -> None:
+def _field_to_file(doc: dict[str, Any], field_name: str, folder: str, natural_key: str, export: Export) -> None:
     """A base64 field becomes a file referenced by ${file:...} when the bytes re-encode to the same text."""
     text = doc.get(field_name)
     if not isinstance(text, str):
@@ -136,9 +214,7 @@ def _field_to_file(doc: dict[str, Any], field_name: str, stem: str, export: Expo
     if base64.b64encode(data).decode("ascii") != text:
         return
     extension = next((ext for magic, ext in _FILE_TYPES if data.startswith(magic)), "bin")
-    relative = f"{stem}.{extension}"
-    export.files[relative] = data
-    doc[field_name] = "${file:" + relative + "}"
+    export.side_files.append(_SideFile(doc, field_name, folder, natural_key, extension, data))
 
 
 def _escape(value: Any) -> Any:

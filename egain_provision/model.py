@@ -95,6 +95,8 @@ class Ownership:
     """
 
     globs: dict[str, tuple[str, ...]] | None = None
+    # Exclusions (`"!team-a-b-*"` in a scope, written here without the `!`): keys the set never owns.
+    excluded: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def declared(self) -> bool:
@@ -104,4 +106,11 @@ class Ownership:
         """Whether the object of `kind` named `key` is this manifest set's to change, prune or list."""
         if self.globs is None:
             return True
-        return any(fnmatchcase(key, glob) for glob in self.globs.get(kind, ()))
+        included = any(fnmatchcase(key, glob) for glob in self.globs.get(kind, ()))
+        return included and self.exclusion(kind, key) is None
+
+    def exclusion(self, kind: str, key: str) -> str | None:
+        """The first exclusion glob that takes `key` out of a scope that would otherwise own it, or None."""
+        if self.globs is None or not any(fnmatchcase(key, glob) for glob in self.globs.get(kind, ())):
+            return None
+        return next((glob for glob in self.excluded.get(kind, ()) if fnmatchcase(key, glob)), None)

@@ -6,20 +6,25 @@ what `plan --out` saves; it never holds a secret value.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from egain_provision import __version__
 from egain_provision.errors import PlanError
-from egain_provision.model import SENSITIVE_DISPLAY, Ref, SourceLocation
+from egain_provision.model import SENSITIVE_DISPLAY, Ownership, Ref, SourceLocation
 from egain_provision.paths import join_path
 from egain_provision.schemas import load_schema
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
-FORMAT_VERSION = "1.2"
+FORMAT_VERSION = "1.3"
+# Saved plans before 1.3 do not record what they were made under (scope, ignore, sensitive names),
+# so their actions cannot be checked against it: they are refused, and planning again is the fix.
+OLDEST_SAVED_VERSION = (1, 3)
 WRITE_ONLY_DISPLAY = "(write-only, not compared)"
 
 ActionType = Literal["create", "update", "delete"]
@@ -206,17 +211,20 @@ class Plan:
     ignored: Mapping[str, int] = field(default_factory=dict)
     # Live objects outside the manifests' `scope:`, per kind (format 1.2; absent from older plans).
     out_of_scope: Mapping[str, int] = field(default_factory=dict)
+    # Of those, the ones a scope exclusion took out, per `kind: !glob` (format 1.3).
+    excluded: Mapping[str, int] = field(default_factory=dict)
     warnings: Sequence[str] = ()
     manifests: Sequence[str] = ()
     kinds: Sequence[str] = ()
     prune: bool = False
     max_deletes: int | None = None
+    # What the plan was made under (format 1.3): apply and show check every action against it.
+    made_under: MadeUnder = field(default_factory=lambda: MadeUnder())
 
     def __post_init__(self) -> None:
         _freeze(self, "actions", "unmanaged", "warnings", "manifests", "kinds")
-        object.__setattr__(self, "unchanged", FrozenDict(self.unchanged))
-        object.__setattr__(self, "ignored", FrozenDict(self.ignored))
-        object.__setattr__(self, "out_of_scope", FrozenDict(self.out_of_scope))
+        for name in ("unchanged", "ignored", "out_of_scope", "excluded"):
+            object.__setattr__(self, name, FrozenDict(getattr(self, name)))
 
     def count(self, action: ActionType) -> int:
         return sum(1 for item in self.actions if item.action == action)
@@ -268,7 +276,9 @@ class Plan:
             ],
             "ignored": dict(self.ignored),
             "out_of_scope": dict(self.out_of_scope),
+            "excluded": dict(self.excluded),
             "warnings": list(self.warnings),
+            "made_under": self.made_under.to_json(),
         }
 
     @classmethod
@@ -278,15 +288,8 @@ class Plan:
             raise PlanError(
                 "not an egain-provision plan file", hint="create one with `egain-provision plan --out FILE`"
             )
-        version = str(data.get("format_version", ""))
-        if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
-            raise PlanError(
-                f"plan format_version {version!r} is not supported (this tool writes {FORMAT_VERSION})",
-                hint="create the plan again with this version of egain-provision",
-            )
-        if not isinstance(data.get("digest"), str) or data["digest"] != digest_of(
-            {key: value for key, value in data.items() if key != "digest"}
-        ):
+        _check_version(str(data.get("format_version", "")))
+        if not isinstance(data.get("digest"), str) or data["digest"] != digest_of(_content_of(data)):
             raise PlanError(
                 "the plan file was edited: its content does not match its digest; nothing was applied",
                 hint="do not edit saved plans; create the plan again with `egain-provision plan --out FILE`",
@@ -308,17 +311,101 @@ class Plan:
                 unmanaged=[Unmanaged(**item) for item in data.get("unmanaged", [])],
                 ignored=dict(data.get("ignored", {})),
                 out_of_scope=dict(data.get("out_of_scope", {})),
+                excluded=dict(data.get("excluded", {})),
                 warnings=list(data.get("warnings", [])),
                 manifests=list(data.get("manifests", [])),
                 kinds=list(data.get("kinds", [])),
                 prune=bool(data.get("prune")),
                 max_deletes=data.get("max_deletes"),
+                made_under=MadeUnder.from_json(data["made_under"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlanError(f"the plan file is damaged ({type(exc).__name__}: {exc})") from None
 
-    def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
+    def dumps(self, key: bytes | None = None) -> str:
+        """The saved plan's text; with `key` (EGAIN_PLAN_KEY) it carries an HMAC-SHA256 `signature` too."""
+        document = self.to_json()
+        if key is not None:
+            document["signature"] = signature_of(_content_of(document), key)
+        return json.dumps(document, indent=2, sort_keys=False) + "\n"
+
+    @property
+    def ownership(self) -> Ownership:
+        """The scope the plan was made under, as the planner used it."""
+        return self.made_under.ownership
+
+
+@dataclass(frozen=True)
+class MadeUnder:
+    """What a plan was made under, beyond its target, kinds and limits: the tool, the manifests' `scope:`
+    (None: they own everything), `ignore:` globs and `sensitive:` item names."""
+
+    tool_version: str = __version__
+    scope: Mapping[str, Sequence[str]] | None = None
+    scope_excluded: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    ignore: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    sensitive: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    @property
+    def ownership(self) -> Ownership:
+        owned = None if self.scope is None else {kind: tuple(globs) for kind, globs in self.scope.items()}
+        return Ownership(owned, {kind: tuple(globs) for kind, globs in self.scope_excluded.items()})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tool_version": self.tool_version,
+            "scope": None if self.scope is None else {kind: list(globs) for kind, globs in self.scope.items()},
+            "scope_excluded": {kind: list(globs) for kind, globs in self.scope_excluded.items()},
+            "ignore": {kind: list(globs) for kind, globs in self.ignore.items()},
+            "sensitive": {path: sorted(names) for path, names in self.sensitive.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MadeUnder:
+        return cls(
+            tool_version=data["tool_version"],
+            scope=data["scope"],
+            scope_excluded=data["scope_excluded"],
+            ignore=data["ignore"],
+            sensitive=data["sensitive"],
+        )
+
+
+def _check_version(version: str) -> None:
+    """PlanError unless a saved plan's format is one this tool checks fully (1.3 up to its own)."""
+    try:
+        found = tuple(int(part) for part in version.split("."))
+    except ValueError:
+        found = ()
+    newest = tuple(int(part) for part in FORMAT_VERSION.split("."))
+    if len(found) != 2 or found > newest or found[0] != newest[0]:
+        raise PlanError(
+            f"plan format_version {version!r} is not supported (this tool writes {FORMAT_VERSION})",
+            hint="create the plan again with this version of egain-provision",
+        )
+    if found < OLDEST_SAVED_VERSION:
+        raise PlanError(
+            f"the plan is of format {version}, made by an older egain-provision: it does not record the scope, "
+            "ignore globs and secret names it was made under, so its actions cannot be checked against them; "
+            "nothing was applied",
+            hint="create the plan again with `egain-provision plan --out FILE`",
+        )
+
+
+def _content_of(document: dict[str, Any]) -> dict[str, Any]:
+    """A plan document without its digest and signature: what both are computed over."""
+    return {key: value for key, value in document.items() if key not in ("digest", "signature")}
+
+
+def signature_of(content: dict[str, Any], key: bytes) -> str:
+    """`hmac-sha256:<hex>` of a plan's canonical content under `key`."""
+    return "hmac-sha256:" + hmac.new(key, canonical_json(content), hashlib.sha256).hexdigest()
+
+
+def signature_matches(document: dict[str, Any], key: bytes) -> bool:
+    """Whether a plan document carries a signature made with `key` over its content (compared in constant time)."""
+    found = document.get("signature")
+    return isinstance(found, str) and hmac.compare_digest(found, signature_of(_content_of(document), key))
 
 
 def _schema_problem(data: dict[str, Any]) -> ValidationError | None:
@@ -330,10 +417,14 @@ def _schema_problem(data: dict[str, Any]) -> ValidationError | None:
     return best_match(Draft202012Validator(load_schema("plan")).iter_errors(data))
 
 
+def canonical_json(document: dict[str, Any]) -> bytes:
+    """A plan document's canonical JSON (sorted keys, no spaces), as UTF-8."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 def digest_of(document: dict[str, Any]) -> str:
-    """`sha256:<hex>` of a plan document's canonical JSON (sorted keys, no spaces)."""
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """`sha256:<hex>` of a plan document's canonical JSON: catches accidents and truncation, not a deliberate edit."""
+    return "sha256:" + hashlib.sha256(canonical_json(document)).hexdigest()
 
 
 def _masked(value: Any) -> Any:

@@ -128,18 +128,22 @@ def manifest_schema(kinds: Sequence[Kind] = KINDS, *, expressions: bool = True) 
         }
         for kind in kinds
     }
+    # A scope glob, or an exclusion ("!glob"): a lone "!" excludes nothing and is refused.
+    scope_glob = {"type": "string", "minLength": 1, "not": {"const": "!"}}
+    exclusions = ' An entry written "!glob" is an exclusion: keys it matches are never owned ("!team-a-b-*").'
     properties["scope"]["properties"] = {
         EVERY_KIND: {
             "type": "array",
-            "items": {"type": "string", "minLength": 1},
-            "description": "Globs (fnmatch) over the natural keys of every kind that has no entry of its own here.",
+            "items": scope_glob,
+            "description": "Globs (fnmatch) over the natural keys of every kind that has no entry of its own here."
+            + exclusions,
         },
         **{
             kind.name: {
                 "type": "array",
-                "items": {"type": "string", "minLength": 1},
+                "items": scope_glob,
                 "description": f"Globs (fnmatch) over the {kind.name} these manifests own, by {kind.natural_key}; "
-                'replaces "*" for this kind ([] owns none).',
+                'replaces "*" for this kind ([] owns none).' + exclusions,
             }
             for kind in kinds
         },

@@ -25,6 +25,7 @@ from egain_provision.manifest.reading import Unreadable, read_regular_file
 from egain_provision.manifest.report import text_line
 from egain_provision.plan import Plan
 from egain_provision.planner import PlanOptions, build_plan
+from egain_provision.saved_plan import check_signature, plan_key, refuse
 
 T = TypeVar("T")
 
@@ -201,7 +202,13 @@ def read_plan_file(paths: tuple[str, ...]) -> Plan | None:
         return None
     if not isinstance(data, dict) or "format_version" not in data:
         return None
-    return _plan_of(data, paths[0])
+    plan = _plan_of(data, paths[0], applying=True)
+    try:
+        refuse(plan)
+    except PlanError as exc:
+        exc.where = paths[0]
+        raise
+    return plan
 
 
 # A saved plan of many thousands of objects is a few MB; anything near this is not a plan.
@@ -210,14 +217,15 @@ NOT_A_PLAN_HINT = "name a file written by `egain-provision plan --out FILE`"
 
 
 def load_plan_file(path: str) -> Plan:
-    """The saved plan at `path`, after apply's checks (format version, digest, schema); PlanError otherwise."""
+    """The saved plan at `path`, after apply's checks of the file (format version, digest, signature, schema);
+    PlanError otherwise. Its actions are checked by the caller (`saved_plan.refusals`)."""
     text = _plan_text(path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         problem = f"not a plan file: not JSON ({exc.msg} at line {exc.lineno})"
         raise PlanError(problem, where=path, hint=NOT_A_PLAN_HINT) from None
-    return _plan_of(data, path)
+    return _plan_of(data, path, applying=False)
 
 
 def _plan_text(path: str) -> str:
@@ -229,9 +237,14 @@ def _plan_text(path: str) -> str:
         raise PlanError("not a plan file: not UTF-8 text", where=path, hint=NOT_A_PLAN_HINT) from None
 
 
-def _plan_of(data: Any, path: str) -> Plan:
+def _plan_of(data: Any, path: str, *, applying: bool) -> Plan:
+    """The plan in `data`, its file checked; without a key, `show` notes a signature it could not check."""
     try:
-        return Plan.from_json(data)
+        plan = Plan.from_json(data)
+        note = check_signature(data, plan_key(), applying=applying)
     except PlanError as exc:
         exc.where = exc.where or path
         raise
+    if note is not None:
+        click.echo(f"{path}: {note}", err=True)
+    return plan

@@ -6,10 +6,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from egain_provision.sandbox.testing import ServedSandbox
 from egain_provision.sandbox.variants import Variants
 from tests.support import Tenant
+
+# No property test has a wall-clock deadline: CI must not depend on how loaded the machine is.
+settings.register_profile("egain", deadline=None)
+settings.load_profile("egain")
 
 CHECKOUT_STATE = Path(__file__).resolve().parents[1] / ".egain"
 

@@ -140,6 +140,7 @@ def run_cli(args: Sequence[str], env: Mapping[str, str | None] | None = None, st
         "CI": None,
         "EGAIN_API_URL": None,
         "EGAIN_ACCESS_TOKEN": None,
+        "EGAIN_PLAN_KEY": None,
         "NO_COLOR": None,
         **SECRET_ENV,
     }

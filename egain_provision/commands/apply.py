@@ -19,7 +19,7 @@ from egain_provision.commands.common import (
 )
 from egain_provision.commands.plan import prune_options
 from egain_provision.context import DEFAULT_JOURNAL, DEFAULT_READ_AFTER_WRITE, RunContext
-from egain_provision.errors import UsageError
+from egain_provision.errors import Interrupted, UsageError
 from egain_provision.plan import Plan
 from egain_provision.planner import DEFAULT_MAX_DELETES, PlanOptions
 from egain_provision.progress import Progress, echo_summary
@@ -131,13 +131,32 @@ def apply_command(
             confirm(context.target)
         # What planning built lives until the end: keep the collector from rescanning it during apply.
         gc.freeze()
-        result = run(execute(executable, context, Progress(len(planned.actions))))
-    echo_summary(result, context.target.label, fmt)
+        try:
+            result = run(execute(executable, context, Progress(len(planned.actions))))
+        except KeyboardInterrupt:
+            # Outside the executor's own handler (starting or closing): what was sent is in the journal.
+            raise Interrupted(f"changes may have been made; {context.journal_path} records each one") from None
+    return report(result, context, fmt)
+
+
+def report(result: ApplyResult, context: RunContext, fmt: str) -> int:
+    """The summary on stdout, and the exit code: 0 done, 1 failed or unknown, 130 interrupted."""
+    try:
+        echo_summary(result, context.target.label, fmt)
+    except KeyboardInterrupt:
+        finished = f"the apply had finished ({_totals(result)}); {context.journal_path} records each change"
+        raise Interrupted(finished) from None
     if result.interrupted:
         return EXIT_INTERRUPTED
     if not result.ok:
         return EXIT_FAILED
     return EXIT_OK if result.converged else EXIT_DIFFERS
+
+
+def _totals(result: ApplyResult) -> str:
+    """`2 created, 1 failed`: the apply's nonzero totals in one clause."""
+    counted = [f"{count} {name}" for name, count in result.totals.items() if count]
+    return ", ".join(counted) or "no changes"
 
 
 def refuse_planning_options(*, kinds: tuple[str, ...], prune: bool, max_deletes: int, rotate_secrets: bool) -> None:

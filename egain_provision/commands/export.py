@@ -9,7 +9,7 @@ import click
 
 from egain_provision.commands.common import configure_logging, kind_option, network, target_options
 from egain_provision.context import RunContext
-from egain_provision.errors import UsageError
+from egain_provision.errors import Interrupted, UsageError
 from egain_provision.export import build_export, dump_document, env_example
 from egain_provision.files import write_atomic
 from egain_provision.kinds import SETUP_ORDER
@@ -58,14 +58,10 @@ def export_command(
     exported = previous_export(directory)
     refuse_links_leading_out(directory, set(written))
     refuse_files_in_the_way(directory, set(written), exported)
-    # Listed first: an export interrupted halfway leaves a directory the next export accepts.
-    _write_marker(directory, exported | set(written))
-    for path, data in sorted(written.items()):
-        write_atomic(path, data, what="the export")
-    for path in sorted(exported - set(written)):
-        if path.is_file():
-            path.unlink()
-    _write_marker(directory, set(written))
+    try:
+        _write_export(directory, written, exported)
+    except KeyboardInterrupt:
+        raise Interrupted(f"the tenant was not changed; the export into {directory} was cut short") from None
     for warning in export.warnings:
         click.echo(f"Warning: {warning}", err=True)
     total = sum(export.counts.values())
@@ -78,6 +74,18 @@ def export_command(
         for variable in export.variables:
             click.echo(f"  {variable}")
     return 0
+
+
+def _write_export(directory: Path, written: dict[Path, bytes], exported: set[Path]) -> None:
+    """Write the export's files, then remove those of the last export it no longer writes."""
+    # Listed first: an export interrupted halfway leaves a directory the next export accepts.
+    _write_marker(directory, exported | set(written))
+    for path, data in sorted(written.items()):
+        write_atomic(path, data, what="the export")
+    for path in sorted(exported - set(written)):
+        if path.is_file():
+            path.unlink()
+    _write_marker(directory, set(written))
 
 
 def _schema_bytes() -> bytes:

@@ -26,6 +26,7 @@ from egain_provision.model import Diagnostic
 from egain_provision.plan import Plan
 from egain_provision.planner import DEFAULT_MAX_DELETES, PlanOptions
 from egain_provision.render import render
+from egain_provision.saved_plan import PLAN_KEY_VARIABLE, plan_key, refusals
 from egain_provision.targets import resolve_target
 from egain_provision.workflow import compute_plan, load_valid_manifests, refuse_excess_deletes
 
@@ -119,11 +120,25 @@ def plan_command(
     if plan.delete_limit_exceeded:
         return refused(plan, out, detailed_exitcode)
     if out:
-        write_plan_file(Path(out), plan.dumps())
-        click.echo(f"Saved the plan to {out}; apply it with `egain-provision apply {out}`.", err=True)
+        save_plan(plan, out)
     if not detailed_exitcode or not plan.has_changes:
         return EXIT_NO_CHANGES
     return EXIT_CHANGES_WITH_DELETES if plan.has_deletes else EXIT_CHANGES
+
+
+def save_plan(plan: Plan, out: str) -> None:
+    """Write the plan for `apply FILE`, signed when EGAIN_PLAN_KEY is set; a plan apply would refuse is not saved."""
+    problems = refusals(plan)
+    if problems:
+        raise PlanError(
+            f"the plan was not saved to {out}: apply would refuse it:\n" + "\n".join(f"  {p}" for p in problems),
+            hint="a saved plan reads ${env:...} only into secret fields and callback header values: use ${var:...} "
+            "for the others, or apply the manifests directly",
+        )
+    key = plan_key()
+    write_plan_file(Path(out), plan.dumps(key))
+    signed = f", signed with {PLAN_KEY_VARIABLE}" if key is not None else ""
+    click.echo(f"Saved the plan to {out}{signed}; apply it with `egain-provision apply {out}`.", err=True)
 
 
 def refused(plan: Plan, out: str | None, detailed_exitcode: bool) -> int:

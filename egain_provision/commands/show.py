@@ -6,6 +6,7 @@ import click
 
 from egain_provision.commands.common import color_enabled
 from egain_provision.render import FORMATS, render
+from egain_provision.saved_plan import refuse
 from egain_provision.workflow import load_plan_file
 
 
@@ -25,8 +26,13 @@ def show_command(planfile: str, fmt: str, no_color: bool) -> None:
     """Render a saved PLANFILE again (from `plan --out`), without contacting the tenant.
 
     The file gets the checks `apply PLANFILE` makes before it trusts one: a format version this
-    tool reads, a digest that matches (an edited plan is refused) and the plan schema. No target
-    is needed, and nothing is read from or sent to any tenant.
+    tool reads, a digest that matches (an edited plan is refused), the signature when
+    EGAIN_PLAN_KEY is set, and the plan schema. The plan is then shown, and when apply would
+    refuse it (an action outside the scope it was made under, more deletes than its limit, an
+    ${env:...} value bound for a field that is not secret), each reason follows and show exits 1.
+    No target is needed, and nothing is read from or sent to any tenant.
     """
     plan = load_plan_file(planfile)
     click.echo(render(plan, fmt, color=color_enabled(no_color)), nl=False)
+    # Shown in full, then what apply would do with it: refuse it, naming each reason (exit 1).
+    refuse(plan)

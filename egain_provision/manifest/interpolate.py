@@ -23,6 +23,14 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _VAR_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
+_GLOB_SPECIAL = re.compile(r"([*?\[])")
+
+
+def glob_literal(text: str) -> str:
+    """`text` as a glob matching only itself: `*`, `?` and `[` each in a one-character class (`[*]`)."""
+    return _GLOB_SPECIAL.sub(r"[\1]", text)
+
+
 class InterpolationError(Exception):
     """An expression that cannot be evaluated; the message never holds a resolved value."""
 
@@ -60,8 +68,12 @@ class Interpolator:
         # Every ${var:NAME} seen, set or not: a --var no manifest uses is most likely a typo.
         self.referenced: set[str] = set()
 
-    def expand(self, text: str, base_dir: Path, *, plain: bool = False) -> Expanded:
-        """`text` with every expression replaced; raises InterpolationError on the first bad one."""
+    def expand(self, text: str, base_dir: Path, *, plain: bool = False, glob: bool = False) -> Expanded:
+        """`text` with every expression replaced; raises InterpolationError on the first bad one.
+
+        In a `glob` (a `scope:` or `ignore:` entry) a `${var:...}` value is literal: its glob
+        characters are escaped, so `--var T='*'` cannot widen `team-${var:T}-*`.
+        """
         parts: list[str] = []
         from_env = False
         interpolated = False
@@ -77,6 +89,8 @@ class Interpolator:
                 raise InterpolationError("unterminated ${ expression", "close it with }, or write $${ for a literal ${")
             source, _, argument = match.group(1).strip().partition(":")
             value = self._evaluate(source.strip(), argument.strip(), base_dir)
+            if glob:
+                value = glob_literal(value)
             interpolated = True
             from_env = from_env or source.strip() == "env"
             if match.start() == 0 and match.end() == len(text) and source.strip() in ("env", "var"):

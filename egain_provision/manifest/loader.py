@@ -227,7 +227,7 @@ class _Loading:
             if not has_expression(text):
                 return text
             try:
-                expanded = self.interpolator.expand(text, document.base_dir, plain=plain)
+                expanded = self.interpolator.expand(text, document.base_dir, plain=plain, glob=_is_glob(path))
             except InterpolationError as exc:
                 severity: Severity = "warning" if self.allow_unset and isinstance(exc, UnsetValue) else "error"
                 self.diagnostics.append(Diagnostic(severity, location, path, exc.message, exc.hint))
@@ -357,3 +357,8 @@ def _by_object(by_path: dict[str, T]) -> dict[str, dict[str, T]]:
             continue
         grouped.setdefault(path[: close + 1], {})[path[close + 2 :]] = location
     return grouped
+
+
+def _is_glob(path: str) -> bool:
+    """Whether a document path is a `scope:` or `ignore:` glob (top level: objects' paths start with their kind)."""
+    return path.startswith(("scope.", "ignore."))

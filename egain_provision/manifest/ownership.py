@@ -21,6 +21,7 @@ class ScopeReader:
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = diagnostics
         self.globs: dict[str, list[str]] | None = None
+        self.excluded: dict[str, list[str]] = {}
 
     def read(self, document: Document) -> None:
         """Add one document's scope (a bad shape is the schema's to report, and adds nothing)."""
@@ -31,22 +32,40 @@ class ScopeReader:
         self.globs = globs
         usable = self._usable_globs(document, scope)
         for kind in SETUP_ORDER:
-            owned = usable.get(kind if kind in scope else EVERY_KIND)
-            if owned is not None:
-                globs.setdefault(kind, []).extend(owned)
+            entry = kind if kind in scope else EVERY_KIND
+            if entry not in usable:
+                continue
+            for glob, is_exclusion in usable[entry]:
+                (self.excluded if is_exclusion else globs).setdefault(kind, []).append(glob)
+            globs.setdefault(kind, [])
 
-    def _usable_globs(self, document: Document, scope: dict[str, object]) -> dict[str, list[str]]:
-        """Each entry's string globs; one from ${env:...} is an error and left out."""
-        return {
-            entry: plain_globs(document, "scope", entry, values, self.diagnostics)
-            for entry, values in scope.items()
-            if isinstance(values, list)
-        }
+    def _usable_globs(self, document: Document, scope: dict[str, object]) -> dict[str, list[tuple[str, bool]]]:
+        """Each entry's string globs, each with whether it is an exclusion; one from ${env:...} is an error, left out.
+
+        An exclusion is written with a leading `!` in the manifest itself; a `${var:...}` value is
+        literal, so it can neither start one nor widen a glob.
+        """
+        usable: dict[str, list[tuple[str, bool]]] = {}
+        for entry, values in scope.items():
+            if isinstance(values, list):
+                items = plain_glob_items(document, "scope", entry, values, self.diagnostics)
+                usable[entry] = [_exclusion_or_glob(document, path, glob) for path, glob in items]
+        return usable
 
     def ownership(self) -> Ownership:
         if self.globs is None:
             return Ownership()
-        return Ownership({kind: tuple(dict.fromkeys(globs)) for kind, globs in self.globs.items()})
+        return Ownership(
+            {kind: tuple(dict.fromkeys(globs)) for kind, globs in self.globs.items()},
+            {kind: tuple(dict.fromkeys(globs)) for kind, globs in self.excluded.items()},
+        )
+
+
+def _exclusion_or_glob(document: Document, path: str, glob: str) -> tuple[str, bool]:
+    written = document.templates.get(path, glob)
+    if written.startswith("!") and glob.startswith("!"):
+        return glob[1:], True
+    return glob, False
 
 
 def plain_globs(
@@ -56,6 +75,13 @@ def plain_globs(
 
     Environment values are never shown, and a plan must show which objects it owns or leaves alone.
     """
+    return [glob for _, glob in plain_glob_items(document, section, entry, values, diagnostics)]
+
+
+def plain_glob_items(
+    document: Document, section: str, entry: str, values: list[object], diagnostics: list[Diagnostic]
+) -> list[tuple[str, str]]:
+    """As `plain_globs`, each glob with its path in the document (`scope.*[0]`)."""
     globs = []
     for index, glob in enumerate(values):
         path = join_path(join_path(section, entry), index)
@@ -74,7 +100,7 @@ def plain_globs(
                 )
             )
             continue
-        globs.append(glob)
+        globs.append((path, glob))
     return globs
 
 

@@ -13,7 +13,7 @@ from egain_provision.errors import PlanError
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.live import LiveState
 from egain_provision.model import DesiredObject, Ownership
-from egain_provision.plan import Action, Plan
+from egain_provision.plan import Action, MadeUnder, Plan
 from egain_provision.planner.match import Matching, Pending, check_references, is_ignored, match
 from egain_provision.planner.objects import plan_object, unknown_field_warnings
 from egain_provision.planner.order import order_actions
@@ -49,8 +49,7 @@ def build_plan(
 ) -> Plan:
     """Compare the declared objects with the live tenant; PlanError (with diagnostics) for unresolvable input.
 
-    `ownership` (`scope:`) limits the undeclared live objects it speaks of; the loader refused declared ones outside.
-    """
+    `ownership` (`scope:`) limits the live objects it speaks of; the loader refused declared ones outside."""
     options = options or PlanOptions()
     ignore = ignore or {}
     ownership = ownership or Ownership()
@@ -71,13 +70,7 @@ def build_plan(
     ]
     forward, unchanged = _plan_declared(managed, matching, pending, options, sensitive, warnings)
     pruning = prune(
-        objects,
-        matching,
-        forward,
-        scope=scope,
-        ignore=ignore,
-        ownership=ownership,
-        delete=options.prune,
+        objects, matching, forward, scope=scope, ignore=ignore, ownership=ownership, delete=options.prune,
         marked=sensitive,
     )
     warnings += unknown_field_warnings(live, scope, ignore, ownership)
@@ -93,7 +86,19 @@ def build_plan(
         unmanaged=tuple(pruning.unmanaged),
         ignored=pruning.ignored,
         out_of_scope=pruning.out_of_scope,
+        excluded=pruning.excluded,
         warnings=tuple(live.warnings + warnings + pruning.warnings),
+        made_under=_made_under(ownership, ignore, sensitive),
+    )
+
+
+def _made_under(ownership: Ownership, ignore: Mapping[str, Sequence[str]], sensitive: Marked | None) -> MadeUnder:
+    """What the plan records of the manifests it was made from, so a saved plan can be checked against it."""
+    return MadeUnder(
+        scope=ownership.globs,
+        scope_excluded=ownership.excluded,
+        ignore={kind: tuple(globs) for kind, globs in ignore.items()},
+        sensitive={path: tuple(sorted(names)) for path, names in (sensitive or {}).items()},
     )
 
 

@@ -25,6 +25,8 @@ class Pruning:
     unmanaged: list[Unmanaged] = field(default_factory=list)
     ignored: dict[str, int] = field(default_factory=dict)
     out_of_scope: dict[str, int] = field(default_factory=dict)
+    # Of those out of scope, the ones a scope exclusion (`!glob`) took out, per `kind: !glob`.
+    excluded: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -55,6 +57,10 @@ def prune(
                 continue
             if not ownership.owns(name, live_obj.natural_key):
                 result.out_of_scope[name] = result.out_of_scope.get(name, 0) + 1
+                exclusion = ownership.exclusion(name, live_obj.natural_key)
+                if exclusion is not None:
+                    rule = f"{name}: !{exclusion}"
+                    result.excluded[rule] = result.excluded.get(rule, 0) + 1
             elif is_ignored(ignore, name, live_obj.natural_key):
                 result.ignored[name] = result.ignored.get(name, 0) + 1
             else:

@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 
 from egain_provision.graph import plan_mermaid
 from egain_provision.plan import Action, ActionType, Plan, Unmanaged
-from egain_provision.render.markdown_text import BACKTICK_RUN, DEFAULT_MAX_CHARS, code, inline_text
+from egain_provision.render.markdown_text import BACKTICK_RUN, DEFAULT_MAX_CHARS, code, inline_text, unlinked
 from egain_provision.render.values import (
     delete_limit_sentence,
     diff_lines,
@@ -293,6 +293,9 @@ def _tail(plan: Plan) -> list[str]:
     if plan.out_of_scope:
         counts = ", ".join(f"{inline_text(kind)} {count}" for kind, count in plan.out_of_scope.items())
         parts.append(f"Out of scope (not owned by these manifests; never changed or deleted): {counts}.\n\n")
+    if plan.excluded:
+        rules = ", ".join(f"{code(rule)} {count}" for rule, count in plan.excluded.items())
+        parts.append(f"Of those, left alone by the scope's exclusions: {rules}.\n\n")
     return parts
 
 
@@ -338,4 +341,4 @@ def _capped_list(shown: list[str], total: int) -> list[str]:
 
 def _html_text(text: str) -> str:
     """User text inside an HTML block (a `<summary>`), where Markdown escapes do not apply."""
-    return html.escape(visible(text), quote=False)
+    return unlinked(html.escape(visible(text), quote=False))

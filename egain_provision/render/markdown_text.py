@@ -1,7 +1,7 @@
 """User and tenant text in a pull-request comment, shared by the Markdown plan and the Markdown apply summary.
 
 Names, ids, messages and targets pass through one of these, so they always read as text: never as
-Markdown, HTML, a link or a mention, and never on more than one line.
+Markdown, HTML, a link, a mention or an issue reference, and never on more than one line.
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ ITEM_CHARS = 300
 
 _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 BACKTICK_RUN = re.compile(r"`+")
+# GitHub links `@name` and `#123` in the rendered text, after Markdown escapes are gone; a word
+# joiner (invisible) after the sign keeps them from reading as a mention or a reference.
+_REFERENCE_SIGN = re.compile(r"(@(?=[A-Za-z0-9])|#(?=[0-9]))")
+WORD_JOINER = "\N{WORD JOINER}"
 
 
 def capped(text: str) -> str:
@@ -26,7 +30,12 @@ def capped(text: str) -> str:
 
 def inline_text(text: str) -> str:
     """User text in Markdown prose, capped: every ASCII punctuation mark escaped, so it is only ever text."""
-    return _ASCII_PUNCTUATION.sub(r"\\\1", visible(capped(text)))
+    return _ASCII_PUNCTUATION.sub(r"\\\1", unlinked(visible(capped(text))))
+
+
+def unlinked(text: str) -> str:
+    """`text` with a word joiner after a mention's `@` and a reference's `#`: shown as written, never linked."""
+    return _REFERENCE_SIGN.sub(lambda match: match.group(1) + WORD_JOINER, text)
 
 
 def code(text: str) -> str:

@@ -52,6 +52,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.out_of_scope:
         counts = ", ".join(f"{visible(kind)} {count}" for kind, count in plan.out_of_scope.items())
         sections.append([f"Out of scope (not owned by these manifests; never changed or deleted): {counts}."])
+    if plan.excluded:
+        rules = ", ".join(f"{visible(rule)} {count}" for rule, count in plan.excluded.items())
+        sections.append([f"Of those, left alone by the scope's exclusions: {rules}."])
     closing = [summary_sentence(plan)]
     if plan.delete_limit_exceeded:
         closing.append(style(delete_limit_sentence(plan), "red"))

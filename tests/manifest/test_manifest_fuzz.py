@@ -21,7 +21,7 @@ from egain_provision.manifest.validation import validators
 from egain_provision.schemas import load_schema
 from tests.manifest.manifest_support import EXAMPLE_ENV, EXAMPLES
 
-FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _example_documents() -> list[dict[str, Any]]:
@@ -116,7 +116,7 @@ def test_mutated_examples_give_diagnostics_not_tracebacks(document: Any) -> None
         _check_outcome([path])
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=500)
 @given(
     st.lists(st.sampled_from([*"version: 1\n-[]{}&*!|>'\"#%@`,?$\t abc", "channels", "${var:X}", "<<"]), max_size=80)
 )
@@ -128,7 +128,7 @@ def test_random_yaml_text_gives_diagnostics_not_tracebacks(tokens: list[str]) ->
         _check_outcome([path])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.binary(max_size=200))
 def test_random_bytes_give_diagnostics_not_tracebacks(data: bytes) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,7 +137,7 @@ def test_random_bytes_give_diagnostics_not_tracebacks(data: bytes) -> None:
         _check_outcome([path])
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=1000)
 @given(st.sampled_from(SETUP_ORDER).flatmap(lambda kind: st.tuples(st.just(kind), mutated(BASE[kind][0]))))
 def test_fast_check_agrees_with_jsonschema(case: tuple[str, Any]) -> None:
     kind, value = case
@@ -146,7 +146,7 @@ def test_fast_check_agrees_with_jsonschema(case: tuple[str, Any]) -> None:
     assert validator.fast(value) == validator.schema.is_valid(value)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.sampled_from(SETUP_ORDER).flatmap(lambda kind: st.tuples(st.just(kind), mutated(BASE[kind][0]))))
 def test_fast_check_agrees_with_jsonschema_on_the_editor_schema(case: tuple[str, Any]) -> None:
     kind, value = case

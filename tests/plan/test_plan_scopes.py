@@ -187,16 +187,20 @@ def test_unknown_fields_of_objects_out_of_scope_are_not_warned_about(
     assert json_plan(sandbox, manifest)["warnings"] == ["tenant answers field tenantId on authentications; not managed"]
 
 
-def test_a_saved_plan_of_format_1_1_still_applies(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
-    """Plans saved before `out_of_scope` existed (format 1.1) have the same meaning and stay accepted."""
+def test_a_saved_plan_older_than_format_1_3_is_refused_with_a_way_forward(
+    sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    """Plans saved before they recorded what they were made under (scope, ignore) cannot be checked: plan again."""
     manifest = str(write_manifest(tmp_path, auth_manifest('  "*": [team-a-*]\n', "team-a-keep")))
     saved = tmp_path / "plan.json"
     assert cli(sandbox, "plan", manifest, "--out", str(saved)).exit_code == 0
     document = json.loads(saved.read_text("utf-8"))
-    del document["out_of_scope"], document["digest"]
-    document["format_version"] = "1.1"
+    del document["made_under"], document["excluded"], document["digest"]
+    document["format_version"] = "1.2"
     document["digest"] = digest_of(document)
     saved.write_text(json.dumps(document), "utf-8")
     applied = cli(sandbox, "apply", "--auto-approve", str(saved))
-    assert applied.exit_code == 0, applied.output
-    assert tenant.names("authentications") == ["team-a-keep"]
+    assert applied.exit_code == 1
+    assert "format 1.2, made by an older egain-provision" in applied.stderr
+    assert "create the plan again" in applied.stderr
+    assert "team-a-keep" not in tenant.names("authentications")

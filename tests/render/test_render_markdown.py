@@ -197,7 +197,7 @@ def test_values_with_backticks_cannot_close_the_fence() -> None:
 
 def test_user_text_in_prose_is_escaped() -> None:
     text = render_markdown(plan_with(warnings=["see *this* <b>now</b> [link](http://x) @someone"]))
-    assert "- see \\*this\\* \\<b\\>now\\<\\/b\\> \\[link\\]\\(http\\:\\/\\/x\\) \\@someone\n" in text
+    assert "- see \\*this\\* \\<b\\>now\\<\\/b\\> \\[link\\]\\(http\\:\\/\\/x\\) \\@\N{WORD JOINER}someone\n" in text
     inline = [child.type for token in parse(text) for child in token.children or []]
     assert "html_inline" not in inline and "link_open" not in inline and "em_open" not in inline
 

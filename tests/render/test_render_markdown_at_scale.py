@@ -325,7 +325,7 @@ def test_a_limit_too_small_for_the_frame_is_refused() -> None:
         render_markdown(plan, max_chars=frame - 1)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(
     deletes=st.integers(0, 80),
     updates=st.integers(0, 200),

@@ -192,7 +192,7 @@ def test_a_limit_too_small_for_the_totals_and_the_note_is_refused() -> None:
         render_summary_markdown(big_summary(50, 5, updates=5), max_chars=300)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     sizes=st.tuples(*(st.integers(0, 300) for _ in RISK)),
     limit=st.integers(1_500, 40_000),

@@ -26,7 +26,7 @@ BENCH_SECRET = "bench-secret-value"
 ALL_SECRETS = (*SECRETS, BENCH_SECRET, CLIENT_SECRET)
 KINDS = tuple(KIND_PATHS)
 # What a child process must not inherit from the developer's shell or CI (the same list run_cli clears).
-CLEARED_ENV = ("CI", "EGAIN_API_URL", "EGAIN_ACCESS_TOKEN", "NO_COLOR")
+CLEARED_ENV = ("CI", "EGAIN_API_URL", "EGAIN_ACCESS_TOKEN", "EGAIN_PLAN_KEY", "NO_COLOR")
 PROCESS_TIMEOUT = 120.0
 
 

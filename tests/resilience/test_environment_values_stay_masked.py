@@ -96,7 +96,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @settings(
     max_examples=100,
-    deadline=None,
     derandomize=True,
     database=None,
     phases=[Phase.explicit, Phase.generate],  # the focused tests above are the minimal examples

@@ -19,7 +19,6 @@ BASE = yaml.safe_load(FULL_SETUP)
 SAVED_PLAN = "saved-plan.json"  # in the workspace
 FUZZ = settings(
     max_examples=150,
-    deadline=None,
     derandomize=True,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -24,7 +24,7 @@ from egain_provision.manifest.reading import MAX_INCLUDED_BYTES
 from tests.support import run_cli
 
 # 5,000 examples in all (3,500 + 1,500), derandomized so CI runs the same ones every time.
-FUZZ = settings(deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 EXAMPLE_SECONDS = 5  # one validate of a small manifest takes milliseconds; a blocked read never ends
 PEAK_BYTES = 48 * 1024 * 1024  # a 384,000-byte include and its base64 fit many times over; /dev/zero does not
 

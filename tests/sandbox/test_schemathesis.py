@@ -88,7 +88,6 @@ schema = schemathesis.openapi.from_dict(_spec_for_the_sandbox(), config=schemath
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES_PER_OPERATION,
-    deadline=None,
     suppress_health_check=list(HealthCheck),
     database=None,
 )

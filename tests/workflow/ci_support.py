@@ -22,6 +22,8 @@ MERGE_SHA = "def56789" + "0" * 32
 CONNECTION_SECRETS = ("EGAIN_API_URL", "EGAIN_TOKEN_URL", "EGAIN_CLIENT_ID", "EGAIN_CLIENT_SECRET", "EGAIN_SCOPE")
 # The served sandbox's client secret: distinctive enough to grep every output for.
 CLIENT_SECRET = "cl1ent-s3cret-Wv93"
+# The CI secret that signs saved plans: never printed either.
+PLAN_KEY = "pl4n-k3y-" + "5f0c" * 8
 
 
 def tool_path() -> list[str]:
@@ -37,6 +39,7 @@ def tenant_secrets(sandbox: ServedSandbox) -> dict[str, str]:
         "EGAIN_CLIENT_ID": sandbox.client_id,
         "EGAIN_CLIENT_SECRET": sandbox.client_secret,
         "EGAIN_SCOPE": DEFAULT_SCOPE,
+        "EGAIN_PLAN_KEY": PLAN_KEY,
         **SECRET_ENV,
     }
 
@@ -51,7 +54,7 @@ def write_manifests(directory: Path, text: str = FULL_SETUP) -> Path:
 def assert_no_secret_values(*texts: str, extra: tuple[str, ...] = ()) -> None:
     """None of the tests' secret values (nor `extra`) appears in any of `texts`."""
     for text in texts:
-        for secret in (*SECRETS, CLIENT_SECRET, *extra):
+        for secret in (*SECRETS, CLIENT_SECRET, PLAN_KEY, *extra):
             assert secret not in text, f"secret value leaked: {secret!r}"
 
 

@@ -25,7 +25,14 @@ from egain_provision.sandbox.testing import ServedSandbox
 from tests.check.bots import CALLBACK_PATH, TOKEN_PATH, serve_bot
 from tests.check.manifests import write_setup
 from tests.support import FULL_SETUP, FULL_SETUP_ORDER, SECRET_ENV, Tenant, create_full_setup
-from tests.workflow.ci_support import CONNECTION_SECRETS, HEAD_SHA, MERGE_SHA, REPO, assert_no_secret_values
+from tests.workflow.ci_support import (
+    CONNECTION_SECRETS,
+    HEAD_SHA,
+    MERGE_SHA,
+    PLAN_KEY,
+    REPO,
+    assert_no_secret_values,
+)
 from tests.workflow.conftest import Installed
 from tests.workflow.harness import (
     ACTION_FILE,
@@ -99,7 +106,7 @@ def sandbox_store(sandbox: ServedSandbox) -> dict[str, str]:
 @pytest.fixture
 def store(sandbox: ServedSandbox) -> dict[str, str]:
     """The repository's secret store, holding the sandbox as the tenant."""
-    return {**sandbox_store(sandbox), **SECRET_ENV}
+    return {**sandbox_store(sandbox), "EGAIN_PLAN_KEY": PLAN_KEY, **SECRET_ENV}
 
 
 def manifests(tmp_path: Path, text: str = FULL_SETUP) -> Path:
@@ -219,7 +226,7 @@ def test_each_job_asks_for_the_token_permissions_it_needs_and_no_more() -> None:
 
 def test_target_and_credentials_come_from_the_secret_store() -> None:
     env = workflow()["env"]
-    for name in CONNECTION_SECRETS:
+    for name in (*CONNECTION_SECRETS, "EGAIN_PLAN_KEY"):
         assert env[name] == "${{ secrets." + name + " }}"
     for name, value in env.items():
         if name.startswith("EGAIN_VAR_"):
@@ -287,6 +294,7 @@ def test_plan_of_a_fresh_tenant_exits_2_without_failing_and_is_ready_for_the_com
     assert "9 to create" in markdown
     saved = json.loads(keep["egain-plan"].read_text("utf-8"))
     assert "format_version" in saved
+    assert saved["signature"].startswith("hmac-sha256:"), "signed with the EGAIN_PLAN_KEY secret"
     assert sum(tenant.counts().values()) == 0, "a plan changes nothing"
     assert_no_secret_values(validate.output, plan.output, *written_files(pr))
 

@@ -318,7 +318,8 @@ def test_a_merge_request_plan_posts_exactly_one_note_and_keeps_the_plan(
     )
     writes = [call for call in fake.calls() if call[0] != "GET"]
     assert writes == [("POST", f"/api/v4/projects/{PROJECT_ID}/merge_requests/{MR}/notes")]
-    assert "format_version" in json.loads(job.kept_artifacts()["plan.json"])
+    kept = json.loads(job.kept_artifacts()["plan.json"])
+    assert kept["signature"].startswith("hmac-sha256:"), "signed with the EGAIN_PLAN_KEY variable"
     assert sum(tenant.counts().values()) == 0, "a plan changes nothing"
     assert_no_secret_values(run.log, *request_bodies(fake), *files_text(job.project_dir), extra=(GITLAB_TOKEN,))
 
