@@ -77,7 +77,5 @@ class ApplyResult:
     @property
     def ok(self) -> bool:
         return (
-            not self.interrupted
-            and self.journal_error is None
-            and all(item.status == "done" for item in self.outcomes)
+            not self.interrupted and self.journal_error is None and all(item.status == "done" for item in self.outcomes)
         )

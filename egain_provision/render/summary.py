@@ -195,8 +195,7 @@ def _unnamed_note(sections: Sequence[_Section], named: Sequence[int]) -> str:
     if not counts:
         return ""
     return (
-        f"\n_Not named here, to fit the comment: {', '.join(counts)}. "
-        "The apply log and its journal name every one._\n"
+        f"\n_Not named here, to fit the comment: {', '.join(counts)}. The apply log and its journal name every one._\n"
     )
 
 

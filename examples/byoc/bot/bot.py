@@ -12,7 +12,7 @@ Standard library only. It serves, on one loopback port:
 Both callbacks that declare the authentication refuse a request without a token this bot issued
 (401), as a real bot would; the hub then fetches a new one.
 
-    python examples/byoc/bot/bot.py --port 8765 --api http://127.0.0.1:8764/conversation/conversationmgr/v3
+    python examples/byoc/bot/bot.py --port 8766 --api http://127.0.0.1:8765/conversation/conversationmgr/v3
 
 The bot replies with the sandbox's documented client (sandbox-client / sandbox-secret, or
 EGAIN_CLIENT_ID / EGAIN_CLIENT_SECRET) and the Conversation API's interaction scope.
@@ -182,7 +182,7 @@ def main() -> None:
     """Serve until interrupted; prints the URL it listens on."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--api", required=True, help="the Conversation API base URL (a served sandbox's)")
     args = parser.parse_args()
     # The token payload the hub sends: the byoc authentication's ${env:EGAIN_VAR_BOT_TOKEN_PAYLOAD}.
