@@ -122,9 +122,9 @@ def _handler(bot: LoopbackBot) -> type[BaseHTTPRequestHandler]:
                 for message in request.json()["messages"]["message"]:
                     threading.Thread(target=bot.on_message, args=(request.path, message), daemon=True).start()
 
-        do_GET = do_POST = _any  # noqa: N815 - the stdlib's names
+        do_GET = do_POST = _any
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     return Handler
@@ -154,7 +154,9 @@ def build_setup(
     role = {"version": "v3", "notificationEmail": "ops@shop.example"}
     ids["customer"] = _application(tenant, "web", {**role, "name": "customer", "callback": bot.url + "/customer"})
     bot_role = {**role, "name": "custom_bot", "callback": bot.url + "/bot", "authentication": {"id": ids["auth"]}}
-    ids["bot"] = _application(tenant, "order-bot-app", {**bot_role, **({"headers": bot_headers} if bot_headers else {})})
+    ids["bot"] = _application(
+        tenant, "order-bot-app", {**bot_role, **({"headers": bot_headers} if bot_headers else {})}
+    )
     agent_role = {**role, "name": "custom_agent", "callback": bot.url + "/agent", "authentication": {"id": ids["auth"]}}
     ids["agent"] = _application(tenant, "agent-desk", agent_role)
     ids["participant"] = tenant.create(
@@ -163,7 +165,13 @@ def build_setup(
     ids["channel"] = tenant.create("channels", CHANNEL)
     applications: dict[str, Any] = {"customerConfiguration": {"customer": {"id": ids["customer"]}}}
     if bot_first:
-        bots = [{"id": ids["bot"], "participant": {"id": ids["participant"]}, "onEscalation": {"agent": {"id": ids["agent"]}}}]
+        bots = [
+            {
+                "id": ids["bot"],
+                "participant": {"id": ids["participant"]},
+                "onEscalation": {"agent": {"id": ids["agent"]}},
+            }
+        ]
         applications["botConfiguration"] = {"bots": bots}
     else:
         applications["agentConfiguration"] = {"agents": [{"id": ids["agent"]}]}
@@ -171,7 +179,12 @@ def build_setup(
     chat_configurations = {"orchestration": {"id": ids["orchestration"]}, "entryPoint": {"id": "1001"}, **(chat or {})}
     ids["account"] = tenant.create(
         "accounts",
-        {"name": "web-account", "address": "shop.example", "channel": {"id": ids["channel"]}, "chatConfigurations": chat_configurations},
+        {
+            "name": "web-account",
+            "address": "shop.example",
+            "channel": {"id": ids["channel"]},
+            "chatConfigurations": chat_configurations,
+        },
     )
     return Setup(ids)
 
@@ -209,7 +222,12 @@ def _application(tenant: Tenant, name: str, role: dict[str, Any]) -> str:
 
 
 def customer_says(
-    api: httpx.Client, text: str, conversation: str | None = None, *, type_value: str = "text", setup: Setup | None = None
+    api: httpx.Client,
+    text: str,
+    conversation: str | None = None,
+    *,
+    type_value: str = "text",
+    setup: Setup | None = None,
 ) -> httpx.Response:
     """The customer writes; without `conversation` the message names the account and starts one."""
     if conversation is None:
@@ -227,9 +245,15 @@ def customer_says(
     return api.post("/conversations/messages", json={"messages": {"message": [message]}})
 
 
-def participant_says(api: httpx.Client, conversation: str, sender: str, type_value: str, text: str | None = None) -> httpx.Response:
+def participant_says(
+    api: httpx.Client, conversation: str, sender: str, type_value: str, text: str | None = None
+) -> httpx.Response:
     """A bot or agent sends a message on `conversation`."""
-    message: dict[str, Any] = {"conversation": {"id": conversation}, "type": {"value": type_value}, "sender": {"type": sender}}
+    message: dict[str, Any] = {
+        "conversation": {"id": conversation},
+        "type": {"value": type_value},
+        "sender": {"type": sender},
+    }
     if text is not None:
         message["content"] = {"text": text}
     return api.post("/conversations/messages", json={"messages": {"message": [message]}})

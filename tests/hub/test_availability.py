@@ -80,7 +80,9 @@ def test_queue_transfer_with_no_agent_online_follows_allowqueuetransfer(
     wait_for(lambda: bot.messages_to("/agent"), "the agent's callback")
     admin(hub, "PUT", "/agents", {"available": False})
     refused = participant_says(api, conversation, "custom_agent", "queue.transfer")
-    assert refused.status_code == 400 and "allowQueueTransferOnAgentUnavailability" in refused.json()["developerMessage"]
+    assert (
+        refused.status_code == 400 and "allowQueueTransferOnAgentUnavailability" in refused.json()["developerMessage"]
+    )
 
     allowed = build_setup_with_queue_transfer(hub, tenant, bot)
     conversation = started(customer_says(api, "hi again", setup=allowed))

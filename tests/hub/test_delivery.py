@@ -47,7 +47,10 @@ def test_the_token_request_is_the_declared_one_and_the_token_is_read_at_accessto
     conversation = started(customer_says(api, "hi", setup=setup))
 
     [record] = _final(hub, conversation)
-    assert record["outcome"] == "delivered" and record["auth"] == {"scheme": "oauth2 (bot-callback)", "token": "fetched"}
+    assert record["outcome"] == "delivered" and record["auth"] == {
+        "scheme": "oauth2 (bot-callback)",
+        "token": "fetched",
+    }
     [token_request] = bot.requests_to("/token")
     assert token_request.method == "GET"
     assert token_request.headers["x-tenant"] == "shop" and token_request.headers["content-type"] == "application/json"

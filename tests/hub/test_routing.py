@@ -87,7 +87,9 @@ def test_the_hub_refuses_what_the_spec_refuses(tenant: Tenant, api: httpx.Client
     setup = build_setup(tenant, bot)
     unknown = customer_says(api, "hi", setup=setup.__class__(setup.ids, address="nowhere.example"))
     assert unknown.status_code == 400
-    assert "custom.web" in unknown.json()["developerMessage"] and "nowhere.example" in unknown.json()["developerMessage"]
+    assert (
+        "custom.web" in unknown.json()["developerMessage"] and "nowhere.example" in unknown.json()["developerMessage"]
+    )
 
     conversation = started(customer_says(api, "hi", setup=setup))
     escalation = customer_says(api, "up", conversation, type_value="escalation.transfer")
@@ -95,14 +97,18 @@ def test_the_hub_refuses_what_the_spec_refuses(tenant: Tenant, api: httpx.Client
 
     bot_start = api.post(
         "/conversations/messages",
-        json={"messages": {"message": [{"conversation": {}, "type": {"value": "text"}, "sender": {"type": "custom_bot"}}]}},
+        json={
+            "messages": {"message": [{"conversation": {}, "type": {"value": "text"}, "sender": {"type": "custom_bot"}}]}
+        },
     )
     assert (bot_start.status_code, bot_start.json()["code"]) == (403, "403-103")
     gone = customer_says(api, "hi", "0" * 36)
     assert (gone.status_code, gone.json()["code"]) == (400, "400-630")
 
 
-def test_interaction_permissions_follow_x_egain_app_permissions(hub: ServedSandbox, tenant: Tenant, bot: LoopbackBot) -> None:
+def test_interaction_permissions_follow_x_egain_app_permissions(
+    hub: ServedSandbox, tenant: Tenant, bot: LoopbackBot
+) -> None:
     setup = build_setup(tenant, bot)
     with hub.client("app.conversation.conversationmgr.manage") as setup_only:
         assert customer_says(setup_only, "hi", setup=setup).status_code == 403
