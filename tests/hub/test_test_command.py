@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from egain_provision.sandbox.testing import ServedSandbox
+from egain_provision.scenarios import load_scenarios
 from tests.hub.support import LoopbackBot, admin, build_setup
 from tests.support import Tenant, run_cli, target_env
 
@@ -219,3 +220,8 @@ def test_the_byoc_example_scenarios_pass_against_the_reference_bot(hub: ServedSa
         bot.wait(10)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == "3 scenarios: 3 passed"
+
+
+def test_the_example_scenario_files_are_valid() -> None:
+    scenarios, problems = load_scenarios([str(path) for path in sorted((EXAMPLES / "scenarios").glob("*.yaml"))])
+    assert problems == [] and len(scenarios) == 3
