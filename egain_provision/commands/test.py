@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
-from egain_provision.errors import ManifestError, TargetError
+from egain_provision.errors import ManifestError, TargetError, UsageError
 from egain_provision.manifest import manifest_files
 from egain_provision.manifest.report import text_line
 from egain_provision.scenarios import FORMATS, HubTarget, Runner, TargetProblem, credentials_from, load_scenarios
@@ -29,8 +30,13 @@ from egain_provision.scenarios import render as render_results
     show_default=True,
     help="text for people, json for programs, junit (JUnit XML) for GitHub and GitLab test views.",
 )
+@click.option(
+    "--junit-file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the results as JUnit XML to FILE (for CI test views), whatever --format prints.",
+)
 @click.pass_context
-def test_command(ctx: click.Context, scenarios: tuple[str, ...], target: str, fmt: str) -> None:
+def test_command(ctx: click.Context, scenarios: tuple[str, ...], target: str, fmt: str, junit_file: str | None) -> None:
     """Run scripted conversations (scenario files) through a served sandbox's Conversation Hub.
 
     Each scenario's customer writes to an account (by name); the hub routes through the applied
@@ -44,7 +50,7 @@ def test_command(ctx: click.Context, scenarios: tuple[str, ...], target: str, fm
     Examples:
       egain-provision sandbox serve --port 8080 &
       egain-provision test --target http://127.0.0.1:8080 examples/byoc/scenarios
-      egain-provision test --target http://127.0.0.1:8080 --format junit tests/scenarios > results.xml
+      egain-provision test --target http://127.0.0.1:8080 --junit-file results.xml tests/scenarios
     """
     loaded, problems = load_scenarios(manifest_files(scenarios))
     if problems:
@@ -63,4 +69,9 @@ def test_command(ctx: click.Context, scenarios: tuple[str, ...], target: str, fm
     finally:
         hub.close()
     click.echo(render_results(results, fmt), nl=False)
+    if junit_file:
+        try:
+            Path(junit_file).write_text(render_results(results, "junit"), "utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {junit_file}: {exc.strerror}", hint="name a writable file") from None
     ctx.exit(0 if all(result.status == "passed" for result in results) else 1)

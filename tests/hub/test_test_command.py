@@ -143,6 +143,10 @@ def test_junit_output_parses_and_counts_the_failures(
 
     assert result.exit_code == 1
     [suite] = ET.fromstring(result.stdout)
+    # --junit-file writes the same XML beside the text report.
+    junit = tmp_path / "results.xml"
+    again = run_cli(["test", "--target", hub.url, "--junit-file", str(junit), file])
+    assert again.stdout.startswith("FAILED: ") and ET.parse(junit).getroot()[0].get("failures") == "3"
     assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == (file, "4", "3")
     failures = {case.get("name"): case.find("failure") for case in suite}
     assert failures["the agents are away"] is None
