@@ -16,7 +16,7 @@ import pytest
 
 from egain_provision.sandbox.testing import ServedSandbox
 from egain_provision.scenarios import load_scenarios
-from tests.hub.support import LoopbackBot, admin, build_setup
+from tests.hub.support import LoopbackBot, admin, build_setup, oauth2_authentication
 from tests.support import Tenant, run_cli, target_env
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "byoc"
@@ -229,3 +229,17 @@ def test_the_byoc_example_scenarios_pass_against_the_reference_bot(hub: ServedSa
 def test_the_example_scenario_files_are_valid() -> None:
     scenarios, problems = load_scenarios([str(path) for path in sorted((EXAMPLES / "scenarios").glob("*.yaml"))])
     assert problems == [] and len(scenarios) == 3
+
+
+def test_a_wrong_accesstokenpath_fails_the_delivery_step_naming_it(
+    hub: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    with LoopbackBot() as bot:
+        build_setup(tenant, bot, authentication=oauth2_authentication(bot, accessTokenPath="$.access_token"))
+        result = run_cli(["test", "--target", hub.url, _write(tmp_path, PASSING)])
+
+    assert result.exit_code == 1
+    assert (
+        "received: text to order-bot: token_failed, auth oauth2 (bot-callback): no token string at "
+        "accessTokenPath '$.access_token' in the token endpoint's answer"
+    ) in result.stdout
