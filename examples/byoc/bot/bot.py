@@ -76,14 +76,18 @@ class Bot:
             self.send({"conversation": conversation, "type": {"value": "escalation.transfer"}, "sender": sender})
             return
         reply = f"Your order ORDER-{abs(hash(conversation['id'])) % 100000:05d} ships tomorrow."
-        self.send({"conversation": conversation, "type": {"value": "text"}, "content": {"text": reply}, "sender": sender})
+        self.send(
+            {"conversation": conversation, "type": {"value": "text"}, "content": {"text": reply}, "sender": sender}
+        )
 
     def answer_as_agent(self, message: dict[str, Any]) -> None:
         """The agent desk: greets the customer once the conversation reaches it."""
         conversation = {"id": message["conversation"]["id"]}
         sender = {"type": "custom_agent", "participant": {"name": AGENT_NAME}}
         text = "Hello, this is Alex from the order desk. How can I help?"
-        self.send({"conversation": conversation, "type": {"value": "text"}, "content": {"text": text}, "sender": sender})
+        self.send(
+            {"conversation": conversation, "type": {"value": "text"}, "content": {"text": text}, "sender": sender}
+        )
 
     def send(self, message: dict[str, Any]) -> None:
         """POST one message to the Conversation API, getting a token first if needed."""
@@ -128,7 +132,7 @@ def handler_for(bot: Bot) -> type[BaseHTTPRequestHandler]:
     """The request handler class bound to `bot`."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             try:
                 body = json.loads(self.rfile.read(length) or b"null")
@@ -156,7 +160,10 @@ def handler_for(bot: Bot) -> type[BaseHTTPRequestHandler]:
             # Answer the hub first (it allows 5 s), then reply through the API: a reply is a new message.
             for message in _messages(body):
                 kind = (message.get("type") or {}).get("value")
-                if kind in ("text", "escalation.transfer") and (message.get("sender") or {}).get("type") != "custom_agent":
+                if (
+                    kind in ("text", "escalation.transfer")
+                    and (message.get("sender") or {}).get("type") != "custom_agent"
+                ):
                     threading.Thread(target=answer, args=(message,), daemon=True).start()
 
         def _answer(self, status: int, body: dict[str, Any]) -> None:
@@ -167,7 +174,7 @@ def handler_for(bot: Bot) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: the sandbox records every delivery
 
     return Handler
@@ -186,7 +193,9 @@ def main() -> None:
     parser.add_argument("--api", required=True, help="the Conversation API base URL (a served sandbox's)")
     args = parser.parse_args()
     # The token payload the hub sends: the byoc authentication's ${env:EGAIN_VAR_BOT_TOKEN_PAYLOAD}.
-    payload = json.loads(os.environ.get("EGAIN_VAR_BOT_TOKEN_PAYLOAD") or '{"clientId": "demo", "clientSecret": "demo-only"}')
+    payload = json.loads(
+        os.environ.get("EGAIN_VAR_BOT_TOKEN_PAYLOAD") or '{"clientId": "demo", "clientSecret": "demo-only"}'
+    )
     bot = Bot(
         args.api,
         os.environ.get("EGAIN_CLIENT_ID") or "sandbox-client",
