@@ -98,8 +98,10 @@ def test_an_unreachable_callback_is_recorded_and_notified(
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         nobody = f"http://127.0.0.1:{closed.getsockname()[1]}/bot"
-    body = {"name": "order-bot-app", "roles": [{"name": "custom_bot", "version": "v3", "callback": nobody,
-            "notificationEmail": "bots@shop.example", "authentication": {"id": setup.ids["auth"]}}]}  # fmt: skip
+    # A credential in the callback's query stays out of the records.
+    role = {"name": "custom_bot", "version": "v3", "callback": nobody + "?key=Cb-K3y-q1"}
+    role |= {"notificationEmail": "bots@shop.example", "authentication": {"id": setup.ids["auth"]}}
+    body = {"name": "order-bot-app", "roles": [role]}
     tenant.update("clientApplications", setup.ids["bot"], body)
     conversation = started(customer_says(api, "anyone?", setup=setup))
 
@@ -107,6 +109,7 @@ def test_an_unreachable_callback_is_recorded_and_notified(
     assert record["outcome"] == "unreachable" and record["to"]["callback"] == nobody
     [notification] = admin(hub, "GET", "/notifications")
     assert notification["email"] == "bots@shop.example" and nobody in notification["reason"]
+    assert "Cb-K3y-q1" not in json.dumps(deliveries(hub)) + json.dumps(notification)
 
 
 def test_a_wrong_accesstokenpath_is_named_and_no_secret_is_recorded(

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -40,9 +41,23 @@ class Recipient:
     authentication_id: str | None
     participant: str | None = None
 
+    @property
+    def shown_callback(self) -> str:
+        """The callback without user info, query or fragment, which may carry a credential."""
+        parts = urlsplit(self.callback)
+        try:
+            netloc = f"{parts.hostname or ''}:{parts.port}" if parts.port else parts.hostname or ""
+        except ValueError:
+            return "(not a URL)"
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
     def describe(self) -> dict[str, Any]:
         """The recipient as a delivery record shows it."""
-        described: dict[str, Any] = {"application": self.application, "role": self.role, "callback": self.callback}
+        described: dict[str, Any] = {
+            "application": self.application,
+            "role": self.role,
+            "callback": self.shown_callback,
+        }
         if self.participant:
             described["participant"] = self.participant
         return described
@@ -176,7 +191,7 @@ class Deliverer:
             raise TokenFailure(
                 f"the token endpoint did not answer within {self.timeout:g} s", unreachable=True
             ) from None
-        except (httpx.HTTPError, OSError, ValueError) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
             raise TokenFailure(
                 f"the token endpoint cannot be reached ({type(exc).__name__})", unreachable=True
             ) from None
@@ -202,7 +217,7 @@ class Deliverer:
         except httpx.TimeoutException:
             error = f"no answer within {self.timeout:g} s"
             return Attempt(None, "timeout", _ms(started), error)
-        except (httpx.HTTPError, OSError, ValueError) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
             return Attempt(None, "unreachable", _ms(started), f"cannot be reached ({type(exc).__name__})")
         outcome = "delivered" if response.is_success else "rejected"
         return Attempt(response.status_code, outcome, _ms(started))
@@ -239,7 +254,7 @@ class Deliverer:
                 "application": recipient.application,
                 "role": recipient.role,
                 "conversation": about.get("conversation"),
-                "reason": f"callback {recipient.callback}: {reason}",
+                "reason": f"callback {recipient.shown_callback}: {reason}",
             }
         )
 
