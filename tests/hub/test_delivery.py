@@ -99,7 +99,7 @@ def test_an_unreachable_callback_is_recorded_and_notified(
         closed.bind(("127.0.0.1", 0))
         nobody = f"http://127.0.0.1:{closed.getsockname()[1]}/bot"
     # A credential in the callback's query stays out of the records.
-    role = {"name": "custom_bot", "version": "v3", "callback": nobody + "?key=Cb-K3y-q1"}
+    role: dict[str, Any] = {"name": "custom_bot", "version": "v3", "callback": nobody + "?key=Cb-K3y-q1"}
     role |= {"notificationEmail": "bots@shop.example", "authentication": {"id": setup.ids["auth"]}}
     body = {"name": "order-bot-app", "roles": [role]}
     tenant.update("clientApplications", setup.ids["bot"], body)
