@@ -29,6 +29,9 @@ demo: $(STAMP)
 	@$(DEMO) apply --target sandbox --auto-approve examples/byoc
 	@echo '$$ egain-provision plan --target sandbox --detailed-exitcode examples/byoc   # converged: no changes'
 	@$(DEMO) plan --target sandbox --detailed-exitcode examples/byoc
+	@echo '$$ egain-provision sandbox serve & python examples/byoc/bot/bot.py &   # the hub calls the reference bot'
+	@EGAIN_VAR_BOT_TOKEN_PAYLOAD='{"clientId": "demo", "clientSecret": "demo-only"}' \
+		sh examples/byoc/bot/demo.sh $(BIN)/egain-provision $(BIN)/python
 
 lint: $(STAMP)
 	$(BIN)/ruff check egain_provision tests benchmarks tools

@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "egain_provision"
 MAX_FUNCTION_LINES = 60
 MAX_CLASS_LINES = 250
 
+
 def over_limit(source: str, module: str) -> dict[str, str]:
     """Each function or class of `source` longer than its limit: qualified name -> what it is and how long."""
     found: dict[str, str] = {}

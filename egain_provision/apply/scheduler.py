@@ -121,9 +121,7 @@ class _Graph:
         self.seed()
         while not self.scheduler.interrupted:
             async with self.changed:
-                await self.changed.wait_for(
-                    lambda: bool(self.ready) or self.active == 0 or self.scheduler.interrupted
-                )
+                await self.changed.wait_for(lambda: bool(self.ready) or self.active == 0 or self.scheduler.interrupted)
                 if not self.ready or self.scheduler.interrupted:
                     break
             # Only this loop takes from `ready`: once room is free, the best action is still there.

@@ -44,6 +44,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "egain_provision.commands.sandbox:sandbox_group",
         "The local emulator of the eGain Conversation Manager v3 setup API.",
     ),
+    "test": (
+        "egain_provision.commands.test:test_command",
+        "Run scripted conversations (scenario files) through a served sandbox's Conversation Hub.",
+    ),
     "schema": (
         "egain_provision.commands.schema:schema_command",
         "Print the JSON Schema (2020-12) of a manifest (default) or of a JSON plan.",

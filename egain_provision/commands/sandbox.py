@@ -195,6 +195,13 @@ def sandbox_group() -> None:
     show_default=True,
     help="Send Retry-After (seconds to the next token, rounded up) with a rate-limit 429.",
 )
+@click.option(
+    "--callback-timeout",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True, max=60),
+    help="Seconds the Conversation Hub waits for a callback (or a token endpoint) before it counts it unreachable.",
+)
 def serve_command(host: str, port: int, db_path: str, **settings: Any) -> None:
     """Serve the sandbox over HTTP until Ctrl-C; prints its URLs and client credentials.
 

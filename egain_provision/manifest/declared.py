@@ -84,7 +84,6 @@ class Document:
             path = parent_path(path)
         return False
 
-
     def is_secret_item(self, path: str) -> bool:
         """A name/value item's value whose name is secret (`accounts[0].attributes[1].value`, name authToken)."""
         match = _SECRET_ITEM_PATHS.fullmatch(path)

@@ -24,6 +24,7 @@ from egain_provision.sandbox.auth import TokenIssuer, TokenRefused, permissions_
 from egain_provision.sandbox.config import ADMIN_PATH, BASE_PATH, TOKEN_PATH, AnswerOptions, SandboxConfig
 from egain_provision.sandbox.failures import ApiFailure, error_response
 from egain_provision.sandbox.faults import CHURNED, FaultInjector, FaultMiddleware, FaultSettings, RequestLog
+from egain_provision.sandbox.hub import Hub, HubEndpoints
 from egain_provision.sandbox.ratelimit import RateLimiter, RateLimitMiddleware, RateLimitSettings, split_changes
 from egain_provision.sandbox.rules import ID_LENGTH, RESOURCES, Resource, defaulted, validate
 from egain_provision.sandbox.schema import Reference, check
@@ -50,6 +51,7 @@ class Sandbox:
         self.store = Store(config.db_path)
         self.store.keep_history = self.variants.list_lag_writes
         self.log = RequestLog()
+        self.hub = Hub(self.store, config.callback_timeout)
 
     # --- token ---------------------------------------------------------------------------
 
@@ -216,8 +218,9 @@ class Sandbox:
         return JSONResponse(self.log.entries())
 
     async def reset_endpoint(self, request: Request) -> Response:
-        """`POST /_sandbox/reset` deletes every object."""
+        """`POST /_sandbox/reset` deletes every object and forgets every conversation."""
         self.store.reset()
+        self.hub.reset()
         return Response(status_code=204)
 
 
@@ -228,10 +231,18 @@ def create_app(config: SandboxConfig) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        await sandbox.hub.close()
         sandbox.store.close()
 
+    hub = HubEndpoints(
+        sandbox.hub,
+        authorize=lambda request, allowed: sandbox.tokens.authorize(request.headers.get("authorization"), allowed),
+        read_json=_json_body,
+    )
     routes = [
         Route(TOKEN_PATH, sandbox.token, methods=["POST"]),
+        # Before the setup resources' `/{collection}` routes, which would otherwise take these paths.
+        *hub.routes(),
         Route(f"{ADMIN_PATH}/faults", sandbox.faults_endpoint, methods=["GET", "PUT"]),
         Route(f"{ADMIN_PATH}/options", sandbox.options_endpoint, methods=["GET", "PUT"]),
         Route(f"{ADMIN_PATH}/requests", sandbox.requests_endpoint, methods=["GET", "DELETE"]),

@@ -14,17 +14,26 @@ from egain_provision.sandbox.failures import ApiFailure
 SCOPE_PREFIX = "https://api.egain.cloud/auth/"
 MANAGE = "app.conversation.conversationmgr.manage"
 READ = "app.conversation.conversationmgr.read"
-# The spec's one declared scope; the sandbox reads it as both permissions of this API.
+# The Conversation API's own permissions (api.yaml, /conversations and /assets): what a bot or a
+# customer front end needs to send messages and read conversations.
+INTERACTION_MANAGE = "app.conversation.conversationmgr.interaction.manage"
+INTERACTION_READ = "app.conversation.conversationmgr.interaction.read"
+# The spec's one declared scope; the sandbox reads it as every permission of this API, so its one
+# documented client can both set the tenant up and talk through the hub.
 DEFAULT_SCOPE = SCOPE_PREFIX + ".default"
 PERMISSIONS_OF_SCOPE: dict[str, frozenset[str]] = {
-    ".default": frozenset({MANAGE, READ}),
+    ".default": frozenset({MANAGE, READ, INTERACTION_MANAGE, INTERACTION_READ}),
     MANAGE: frozenset({MANAGE}),
     READ: frozenset({READ}),
+    INTERACTION_MANAGE: frozenset({INTERACTION_MANAGE}),
+    INTERACTION_READ: frozenset({INTERACTION_READ}),
 }
 
 MANAGE_ONLY = frozenset({MANAGE})
 MANAGE_OR_READ = frozenset({MANAGE, READ})
 READ_ONLY = frozenset({READ})
+INTERACTION_MANAGE_ONLY = frozenset({INTERACTION_MANAGE})
+INTERACTION_MANAGE_OR_READ = frozenset({INTERACTION_MANAGE, INTERACTION_READ})
 
 
 def permissions_for(method: str, collection: str, *, is_item: bool) -> frozenset[str]:

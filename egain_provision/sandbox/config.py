@@ -56,6 +56,8 @@ class SandboxConfig:
     # Rate limit (sandbox/ratelimit.py): RPS/BURST or a tier per client; Retry-After sent or not.
     rate_limit: str | None = None
     rate_limit_retry_after: bool = True
+    # The hub (sandbox/hub/): how long a callback may take (the spec says 5 s; tests shorten it).
+    callback_timeout: float = 5.0
 
 
 @dataclass(frozen=True)

@@ -215,9 +215,7 @@ def test_a_file_over_the_size_limit_is_refused_without_reading_it(ws: Workspace)
         handle.truncate(MAX_FILE_BYTES + 1)
     [diagnostic] = load_manifests([path]).diagnostics
     assert diagnostic.severity == "error"
-    assert (
-        diagnostic.message == f"cannot read file: too large ({MAX_FILE_BYTES + 1} bytes, at most {MAX_FILE_BYTES})"
-    )
+    assert diagnostic.message == f"cannot read file: too large ({MAX_FILE_BYTES + 1} bytes, at most {MAX_FILE_BYTES})"
 
 
 def test_a_large_file_loads_with_positions_at_its_end(ws: Workspace) -> None:

@@ -20,9 +20,7 @@ from tests.support import FULL_SETUP, SECRET_ENV, write_manifest
 def planned(tmp_path: Path) -> Plan:
     manifest_set = load_manifests([str(write_manifest(tmp_path))], variables={}, environ=SECRET_ENV)
     assert not manifest_set.has_errors
-    return build_plan(
-        manifest_set.objects, LiveState(kinds=()), target="t", target_identity="t", options=PlanOptions()
-    )
+    return build_plan(manifest_set.objects, LiveState(kinds=()), target="t", target_identity="t", options=PlanOptions())
 
 
 def test_a_planned_action_cannot_be_changed(tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ def _spec_for_the_sandbox() -> dict[str, Any]:
     # The spec's server URL writes its host as `${API_DOMAIN}`, not as an OpenAPI `{variable}`
     # (which would need a `variables` entry); each call names the sandbox's base URL instead.
     document["servers"] = [{"url": BASE_PATH}]
-    # The Conversation and Assets operations are runtime APIs the sandbox does not serve.
+    # The Conversation and Assets operations are the hub's, tested over real HTTP in tests/hub/.
     document["paths"] = {
         path: {method: op for method, op in item.items() if set(op.get("tags", ())) & set(SETUP_TAGS)}
         for path, item in document["paths"].items()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -235,7 +236,8 @@ def test_target_and_credentials_come_from_the_secret_store() -> None:
 
 def test_egain_provision_runs_through_the_action_and_no_script_holds_an_expression() -> None:
     uses = [s for job in workflow()["jobs"].values() for s in job["steps"] if THIS_ACTION.match(str(s.get("uses", "")))]
-    assert [s["with"]["command"] for s in uses] == ["validate", "plan", "check", "apply"]
+    # The conversations job validates too: the action installs the tool for its `test` run.
+    assert [s["with"]["command"] for s in uses] == ["validate", "plan", "check", "validate", "apply"]
     assert all(s["uses"] == "<owner>/egain-provision@v1" for s in uses), "the ADAPT placeholder users replace"
     assert workflow()["defaults"]["run"]["shell"] == "bash"
     assert "pip install" not in WORKFLOW_FILE.read_text("utf-8"), "the action installs the tool"
@@ -259,6 +261,45 @@ def test_no_script_in_any_workflow_file_or_the_action_holds_an_expression() -> N
         scripts += 1
         assert "${{" not in body, f"{name}, {step.get('name', step.get('id'))}: a ${{{{ }}}} expression in a script"
     assert scripts >= 8
+
+
+# The conversations job.
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_the_conversations_job_runs_the_byoc_scenarios_through_a_sandbox_and_the_reference_bot(
+    installed: Installed, tmp_path: Path
+) -> None:
+    # The job as written, on ports this test got instead of 8765 (sandbox) and 8766 (bot).
+    ports = {"8765": str(_free_port()), "8766": str(_free_port())}
+
+    def moved(text: str) -> str:
+        return text.replace("8765", ports["8765"]).replace("8766", ports["8766"])
+
+    runner = Runner(tmp_path / "pr", {}, WORKFLOW_FILE, action_path=installed.action_path, venv=installed.venv)
+    runner.github = {"event_name": "pull_request", "sha": HEAD_SHA}
+    runner.workflow["jobs"]["conversations"] = json.loads(moved(json.dumps(runner.workflow["jobs"]["conversations"])))
+
+    def checkout_byoc(runner: Runner, step: Mapping[str, Any]) -> None:
+        for path in (REPO / "examples" / "byoc").rglob("*"):
+            if path.is_file() and path.suffix in (".yaml", ".py", ".png"):
+                target = runner.workspace / path.relative_to(REPO)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(
+                    moved(path.read_text("utf-8")).encode() if path.suffix != ".png" else path.read_bytes()
+                )
+
+    runs = passing(runner.run_job("conversations", {"actions/checkout": checkout_byoc}))
+    test_run = by_name(runs, "Run the scenarios through the sandbox's hub")
+    assert "3 scenarios: 3 passed" in test_run.stdout
+    results = (runner.temp / "conversations" / "results.xml").read_text("utf-8")
+    assert 'failures="0"' in results and 'tests="3"' in results
 
 
 # The pull-request job.

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -268,11 +269,13 @@ def test_merge_requests_check_their_callbacks_on_the_allowed_hosts_only(
 
 def test_merge_requests_plan_and_the_default_branch_applies(fake: FakeGitLab, tmp_path: Path) -> None:
     def jobs(predefined: dict[str, str]) -> list[str]:
-        names = ("egain-plan", "egain-apply")
+        names = ("egain-plan", "egain-test", "egain-apply")
         return [name for name in names if GitLabJob(tmp_path / name, name, {}, predefined).would_run()]
 
-    assert jobs(merge_request_variables(fake, HEAD_SHA)) == ["egain-plan"]
-    assert jobs(merge_request_variables(fake, HEAD_SHA, source_project=99)) == [], "a fork's merge request"
+    assert jobs(merge_request_variables(fake, HEAD_SHA)) == ["egain-plan", "egain-test"]
+    # A fork's merge request has none of the project's variables: it is not planned, but its
+    # conversations are tested (against a sandbox, with throwaway credentials).
+    assert jobs(merge_request_variables(fake, HEAD_SHA, source_project=99)) == ["egain-test"]
     assert jobs(branch_variables(fake, MERGE_SHA)) == ["egain-apply"]
     assert jobs(branch_variables(fake, MERGE_SHA, source="web")) == ["egain-apply"]
     assert jobs(branch_variables(fake, MERGE_SHA, branch="feature")) == []
@@ -296,6 +299,44 @@ def test_secrets_come_from_project_variables_and_only_a_passing_plan_is_kept() -
     assert "when" not in plan["artifacts"], "GitLab's default, on_success: a failed or refused plan is never kept"
     assert plan["before_script"] == job_definition("egain-apply")["before_script"]
     assert '"$EGAIN_PROVISION_PIP"' in plan["before_script"][0]
+
+
+# The conversations job.
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_the_test_job_runs_the_byoc_scenarios_through_a_sandbox_and_the_reference_bot(
+    fake: FakeGitLab, project: dict[str, str], tmp_path: Path
+) -> None:
+    # The job as written, on ports this test got instead of 8765 (sandbox) and 8766 (bot); the
+    # project's variables name the tenant, which the job must not use.
+    ports = {"8765": str(_free_port()), "8766": str(_free_port())}
+
+    def moved(text: str) -> str:
+        return text.replace("8765", ports["8765"]).replace("8766", ports["8766"])
+
+    job = GitLabJob(
+        tmp_path, "egain-test", {**project, "MANIFESTS": "examples/byoc"}, merge_request_variables(fake, HEAD_SHA)
+    )
+    job.definition = json.loads(moved(json.dumps(job.definition)))
+    job.env = json.loads(moved(json.dumps(job.env)))
+    for path in (REPO / "examples" / "byoc").rglob("*"):
+        if path.is_file() and path.suffix in (".yaml", ".py", ".png"):
+            target = job.project_dir / path.relative_to(REPO)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(moved(path.read_text("utf-8")).encode() if path.suffix != ".png" else path.read_bytes())
+
+    run = job.run()
+    assert run.exit_code == 0, run.log
+    assert "3 scenarios: 3 passed" in run.log
+    results = (job.project_dir / job.definition["artifacts"]["reports"]["junit"]).read_text("utf-8")
+    assert 'failures="0"' in results and 'tests="3"' in results
 
 
 # Merge request pipelines.
