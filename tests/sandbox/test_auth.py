@@ -82,12 +82,13 @@ def test_an_unusable_authorization_header_is_401_104(clean_sandbox: ServedSandbo
 
 
 def test_an_expired_token_is_401_104(tmp_path: Path) -> None:
-    with ServedSandbox(db_path=str(tmp_path / "short.db"), token_lifetime=0.2) as served:
+    # Long enough that a loaded machine still uses the token before it expires, short enough to wait for.
+    with ServedSandbox(db_path=str(tmp_path / "short.db"), token_lifetime=2) as served:
         token = served.token()
-        assert httpx.post(served.token_url, data=_form()).json()["expires_in"] == 0.2
         response = httpx.get(served.base_url + "/channels", headers=_bearer(token))
         assert response.status_code == 200
-        deadline = time.monotonic() + 10
+        assert httpx.post(served.token_url, data=_form()).json()["expires_in"] == 2
+        deadline = time.monotonic() + 20
         while response.status_code == 200 and time.monotonic() < deadline:
             time.sleep(0.05)
             response = httpx.get(served.base_url + "/channels", headers=_bearer(token))
