@@ -180,7 +180,7 @@ class NormalisationNote:
     def message(self) -> str:
         declared, stored = json.dumps(self.declared), json.dumps(self.stored)
         return (
-            f"{self.kind} {self.natural_key!r}: {self.path}: the tenant stores {declared} as {stored} "
+            f"{self.kind} {json.dumps(self.natural_key)}: {self.path}: the tenant stores {declared} as {stored} "
             f"({self.normalisation}); {self.fix}"
         )
 
