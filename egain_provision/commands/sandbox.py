@@ -14,6 +14,16 @@ if TYPE_CHECKING:
 
 _RATE = click.FloatRange(0, 1)
 _NON_NEGATIVE = click.FloatRange(min=0)
+# sandbox/tenants.py's NORMALIZATIONS, named here so `--help` does not load the sandbox (a test keeps them equal).
+_NORMALIZATIONS = (
+    "trim",
+    "lowercase-email",
+    "trailing-slash",
+    "nested-defaults",
+    "reverse-ordered",
+    "integers-as-strings",
+    "booleans-as-strings",
+)
 
 
 @click.group("sandbox")
@@ -84,6 +94,14 @@ def sandbox_group() -> None:
     type=_RATE,
     help="Share of writes that are committed and then have their connection dropped.",
 )
+@click.option(
+    "--lost-answer-as",
+    default="reset",
+    show_default=True,
+    type=click.Choice(["reset", "502", "504"]),
+    help="How a lost answer reaches the client: the connection dropped, or a gateway's 502 or 504 "
+    "sent after the write was stored.",
+)
 @click.option("--seed", type=int, default=None, help="Seed for the fault draws, for repeatable runs.")
 @click.option(
     "--paging",
@@ -123,6 +141,46 @@ def sandbox_group() -> None:
     default=0.0,
     type=click.FloatRange(0, 3600),
     help="Seconds after its create before an object appears in lists (GET by id finds it at once).",
+)
+@click.option(
+    "--list-lag-writes",
+    is_flag=True,
+    help="--list-lag covers every write: lists show each object as it was that long ago "
+    "(an update shows late, a deleted object stays listed).",
+)
+@click.option(
+    "--normalize",
+    multiple=True,
+    type=click.Choice(_NORMALIZATIONS),
+    help="Store or answer values as a normalising tenant does (repeat for several classes): strings trimmed, "
+    "notificationEmail lower-cased, callback with a / appended, the spec's defaults stored at every depth, "
+    "intents.intent reversed, integers or booleans answered as strings.",
+)
+@click.option("--put-merges", is_flag=True, help="A PUT keeps every attribute its body omits (merges, not replaces).")
+@click.option(
+    "--numeric-modified",
+    is_flag=True,
+    help="Keep and answer modified as epoch milliseconds (a number); a PUT sends it back as that number.",
+)
+@click.option(
+    "--churn-between-pages",
+    default=0,
+    type=click.IntRange(0, 10_000),
+    help="At most this many times, before a page 2+ of a list is read, another client deletes an object "
+    "of an earlier page and creates one of the same kind (the count stays the same).",
+)
+@click.option(
+    "--delete-delay",
+    default=0.0,
+    type=click.FloatRange(0, 3600),
+    help="Answer DELETE 202; the object stays (listed, readable) this many seconds, then is gone.",
+)
+@click.option(
+    "--token-format",
+    default="json",
+    show_default=True,
+    type=click.Choice(["json", "form"]),
+    help="The token answer: JSON (RFC 6749) or form-encoded (access_token=...&token_type=bearer&expires_in=...).",
 )
 @click.option(
     "--rate-limit",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -21,11 +23,13 @@ from egain_provision.sandbox import failures
 from egain_provision.sandbox.auth import TokenIssuer, TokenRefused, permissions_for
 from egain_provision.sandbox.config import ADMIN_PATH, BASE_PATH, TOKEN_PATH, AnswerOptions, SandboxConfig
 from egain_provision.sandbox.failures import ApiFailure, error_response
-from egain_provision.sandbox.faults import FaultInjector, FaultMiddleware, FaultSettings, RequestLog
+from egain_provision.sandbox.faults import CHURNED, FaultInjector, FaultMiddleware, FaultSettings, RequestLog
 from egain_provision.sandbox.ratelimit import RateLimiter, RateLimitMiddleware, RateLimitSettings, split_changes
 from egain_provision.sandbox.rules import ID_LENGTH, RESOURCES, Resource, defaulted, validate
+from egain_provision.sandbox.schema import Reference, check
 from egain_provision.sandbox.store import Store, StoredObject
-from egain_provision.sandbox.variants import VARIANT_NAMES, Variants, list_response, shape
+from egain_provision.sandbox.tenants import NORMALIZATIONS, answered_form, form_token_answer, merged, stored_form
+from egain_provision.sandbox.variants import VARIANT_NAMES, Variants, list_response, page_size, shape
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -44,6 +48,7 @@ class Sandbox:
         self.rate_limiter = RateLimiter(RateLimitSettings.from_config(config))
         self.tokens = TokenIssuer(config.client_id, config.client_secret, config.token_lifetime)
         self.store = Store(config.db_path)
+        self.store.keep_history = self.variants.list_lag_writes
         self.log = RequestLog()
 
     # --- token ---------------------------------------------------------------------------
@@ -63,6 +68,12 @@ class Sandbox:
                 headers={"Cache-Control": "no-store"},
             )
         expires_in: float = int(lifetime) if lifetime == int(lifetime) else lifetime
+        if self.variants.token_format == "form":
+            return Response(
+                form_token_answer(token, expires_in),
+                media_type="application/x-www-form-urlencoded",
+                headers={"Cache-Control": "no-store"},
+            )
         return JSONResponse(
             {"access_token": token, "token_type": "Bearer", "expires_in": expires_in},
             headers={"Cache-Control": "no-store"},
@@ -78,7 +89,7 @@ class Sandbox:
             return self._list(resource, request)
         _no_query(request)
         validated = validate(resource, await _json_body(request), is_update=False)
-        object_id = self.store.create(resource, validated.body, validated.references)
+        object_id = self.store.create(resource, self._stored(resource, validated.body), validated.references)
         return JSONResponse({"id": object_id}, status_code=201)
 
     async def item(self, request: Request) -> Response:
@@ -96,11 +107,35 @@ class Sandbox:
         if request.method == "GET":
             return JSONResponse(self._render(resource, self.store.get(resource, object_id)))
         if request.method == "PUT":
-            validated = validate(resource, await _json_body(request), is_update=True)
-            self.store.update(resource, object_id, validated.body, validated.references, validated.modified_ms)
+            await self._update(resource, object_id, request)
+        elif self.variants.delete_delay:
+            self.store.delete(resource, object_id, delay_ms=round(self.variants.delete_delay * 1000))
+            return Response(status_code=202)
         else:
             self.store.delete(resource, object_id)
         return Response(status_code=204)
+
+    async def _update(self, resource: Resource, object_id: str, request: Request) -> None:
+        variants = self.variants
+        validated = validate(
+            resource, await _json_body(request), is_update=True, numeric_modified=variants.numeric_modified
+        )
+        rebuild = None
+        if variants.put_merges:
+
+            def rebuild(stored: dict[str, Any]) -> tuple[dict[str, Any], list[Reference]]:
+                # What the merge keeps must still be a valid body; its references are checked again.
+                body = merged(stored, validated.body)
+                references: list[Reference] = []
+                check(resource.body, body, "", references)
+                return self._stored(resource, body), references
+
+        body = self._stored(resource, validated.body)
+        self.store.update(resource, object_id, body, validated.references, validated.modified_ms, rebuild)
+
+    def _stored(self, resource: Resource, body: dict[str, Any]) -> dict[str, Any]:
+        classes = tuple(name for name in self.variants.normalize if NORMALIZATIONS[name] == "store")
+        return stored_form(resource.body, body, classes) if classes else body
 
     def _authorize(self, request: Request, resource: Resource, *, is_item: bool) -> None:
         allowed = permissions_for(request.method, resource.collection, is_item=is_item)
@@ -113,15 +148,33 @@ class Sandbox:
             pagenum, pagesize = 1, 0
         else:
             pagenum, pagesize = _paging(request)
-        objects = self.store.listed(resource)
+        if pagenum > 1 and variants.churn_between_pages > 0:
+            self._churn(resource, (pagenum - 1) * page_size(variants, pagesize, 1), request)
+        if variants.list_lag_writes:
+            objects = self.store.listed_at(resource, _now_ms() - round(variants.list_lag * 1000))
+        else:
+            objects = self.store.listed(resource)
         return list_response(
             variants, resource, objects, pagenum, pagesize, lambda obj: self._render(resource, obj, listed=True)
         )
 
+    def _churn(self, resource: Resource, earlier: int, request: Request) -> None:
+        """Another client deletes an object from an earlier page and creates one, before this page is read."""
+        churned = self.store.churn(resource, earlier, lambda n: f"{resource.singular}-of-another-client-{n}")
+        if churned:
+            # The option counts the churns still to come, so the admin endpoint shows what is left.
+            self.variants = replace(self.variants, churn_between_pages=self.variants.churn_between_pages - 1)
+            request.scope.setdefault("state", {})[CHURNED] = True
+
     def _render(self, resource: Resource, obj: StoredObject, *, listed: bool = False) -> dict[str, Any]:
         rendered = obj.render()
+        if self.variants.numeric_modified:
+            rendered["modified"] = obj.modified_ms
         if self.options.echo_defaults:
             rendered = defaulted(resource, rendered)
+        answer_classes = tuple(name for name in self.variants.normalize if NORMALIZATIONS[name] == "answer")
+        if answer_classes:
+            rendered = answered_form(resource.body, rendered, answer_classes)
         labels = lambda: self.store.referenced_labels(obj.id)  # noqa: E731 - only asked for when enriching
         return shape(self.variants, resource, rendered, listed=listed, labels=labels)
 
@@ -152,6 +205,7 @@ class Sandbox:
             except ValueError as exc:
                 raise ApiFailure(failures.BAD_ADMIN_SETTINGS, str(exc)) from None
             self.options, self.variants = options, variants
+            self.store.keep_history = variants.list_lag_writes
         return JSONResponse({**self.options.as_json(), **self.variants.as_json()})
 
     async def requests_endpoint(self, request: Request) -> Response:
@@ -221,6 +275,10 @@ async def _on_crash(request: Request, exc: Exception) -> Response:
         # A full disk or a read-only file: say so, the way a tenant's storage failure would surface.
         return error_response(ApiFailure(failures.INTERNAL, f"The sandbox's database cannot be written: {exc}"))
     return error_response(ApiFailure(failures.INTERNAL, f"Internal error: {type(exc).__name__}"))
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
 def _resource(request: Request) -> Resource:

@@ -33,6 +33,7 @@ class SandboxConfig:
     throttle_rate: float = 0
     retry_after: float = 1
     lost_answer_rate: float = 0
+    lost_answer_as: str = "reset"
     seed: int | None = None
     # Tenant variants (sandbox/variants.py): how a real tenant may answer where the spec is silent.
     paging: str = "honour"
@@ -44,6 +45,14 @@ class SandboxConfig:
     mask_style: str = "none"
     no_modified_in_lists: bool = False
     list_lag: float = 0
+    # Tenant behaviours (sandbox/tenants.py), also variants: what real tenants were seen to do.
+    list_lag_writes: bool = False
+    normalize: tuple[str, ...] = ()
+    put_merges: bool = False
+    numeric_modified: bool = False
+    churn_between_pages: int = 0
+    delete_delay: float = 0
+    token_format: str = "json"
     # Rate limit (sandbox/ratelimit.py): RPS/BURST or a tier per client; Retry-After sent or not.
     rate_limit: str | None = None
     rate_limit_retry_after: bool = True

@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from egain_provision.sandbox import failures
@@ -19,8 +19,13 @@ from egain_provision.sandbox.failures import error_body
 
 WRITE_METHODS = frozenset({"POST", "PUT", "DELETE"})
 REQUEST_LOG_LIMIT = 100_000
+# How a lost answer reaches the client: the connection dropped, or a gateway's 502/504 after the
+# write was stored (the gateway gave up waiting for the tenant's answer).
+LOST_ANSWER_FORMS = ("reset", "502", "504")
 # What sandbox/ratelimit.py marks a refused request's scope state with.
 RATE_LIMITED = "egain_sandbox_rate_limited"
+# What app.py marks a list read with when another client's churn ran before it (tenants.py).
+CHURNED = "egain_sandbox_churned"
 
 
 class AnswerLost(ConnectionResetError):
@@ -37,6 +42,7 @@ class FaultSettings:
     throttle_rate: float = 0
     retry_after: float = 1
     lost_answer_rate: float = 0
+    lost_answer_as: str = "reset"
     seed: int | None = None
 
     @classmethod
@@ -55,6 +61,8 @@ class FaultSettings:
             if name == "seed":
                 if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                     raise ValueError("seed must be an integer or null")
+            elif name == "lost_answer_as":
+                continue  # one of LOST_ANSWER_FORMS, checked below with the rest
             elif isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(f"{name} must be a number")
         return replace(self, **changes).checked()
@@ -67,6 +75,8 @@ class FaultSettings:
         for name in ("error_rate", "throttle_rate", "lost_answer_rate"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be between 0 and 1")
+        if self.lost_answer_as not in LOST_ANSWER_FORMS:
+            raise ValueError(f"lost_answer_as must be one of {', '.join(LOST_ANSWER_FORMS)}")
         # One draw decides between a 5xx and a 429, so together they cannot exceed certainty.
         if self.error_rate + self.throttle_rate > 1:
             raise ValueError("error_rate + throttle_rate must not exceed 1")
@@ -207,6 +217,13 @@ class FaultMiddleware:
         await self.app(scope, receive, hold)
         start = held[0]
         self._record(scope, start["status"], started, decision)
+        gateway = self.injector.settings.lost_answer_as
+        if gateway != "reset":
+            # The write is stored; the client hears only the gateway's failure, not the tenant's answer.
+            status = int(gateway)
+            text = "Bad Gateway" if status == 502 else "Gateway Timeout"
+            await PlainTextResponse(f"{status} {text}", status_code=status)(scope, receive, send)
+            return
         if start["status"] in (204, 304):
             # A bodyless status would be a complete answer; announce a body that never comes.
             start = {
@@ -238,6 +255,12 @@ class FaultMiddleware:
                 "status": status,
                 "duration_ms": round((time.monotonic() - started) * 1000, 3),
                 "latency_ms": round(decision.delay_s * 1000, 3),
-                "fault": decision.name or ("rate_limit" if scope.get("state", {}).get(RATE_LIMITED) else None),
+                "fault": decision.name or _marked_fault(scope.get("state", {})),
             }
         )
+
+
+def _marked_fault(state: dict[str, Any]) -> str | None:
+    if state.get(RATE_LIMITED):
+        return "rate_limit"
+    return "churn" if state.get(CHURNED) else None

@@ -375,13 +375,18 @@ RESOURCES: dict[str, Resource] = {
 SERVER_SET = ("id", "created")
 
 
-def validate(resource: Resource, body: Any, *, is_update: bool) -> Validated:
-    """Check a create/update body against the resource's rules; the first violation is raised."""
+def validate(resource: Resource, body: Any, *, is_update: bool, numeric_modified: bool = False) -> Validated:
+    """Check a create/update body against the resource's rules; the first violation is raised.
+
+    `numeric_modified`: the tenant keeps `modified` as epoch milliseconds, so a PUT sends it as that number.
+    """
     if not isinstance(body, dict):
         raise ApiFailure(failures.MALFORMED_BODY, "Request body must be a JSON object")
     body = {key: value for key, value in body.items() if key not in SERVER_SET}
     modified = body.pop("modified", None)
-    modified_ms = parse_timestamp(modified, "modified") if is_update and modified is not None else None
+    modified_ms = None
+    if is_update and modified is not None:
+        modified_ms = parse_epoch_ms(modified) if numeric_modified else parse_timestamp(modified, "modified")
     references: list[Reference] = []
     check(resource.body, body, "", references)
     if resource.rule is not None:
@@ -410,6 +415,13 @@ def format_timestamp(ms: int) -> str:
     """Epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC)."""
     moment = datetime.fromtimestamp(ms // 1000, UTC)
     return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
+
+
+def parse_epoch_ms(value: Any) -> int:
+    """A `modified` kept as a number: whole epoch milliseconds; 400-196 for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not float(value).is_integer():
+        raise not_allowed("modified", "epoch milliseconds such as 1617020941516")
+    return int(value)
 
 
 def parse_timestamp(value: Any, path: str) -> int:

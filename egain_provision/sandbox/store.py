@@ -48,7 +48,27 @@ CREATE TABLE IF NOT EXISTS refs (
 );
 CREATE INDEX IF NOT EXISTS refs_target ON refs (target_id);
 CREATE INDEX IF NOT EXISTS refs_source ON refs (source_id);
+CREATE TABLE IF NOT EXISTS pending_deletes (
+    id TEXT PRIMARY KEY,
+    gone_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS history (
+    seq INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    modified_ms INTEGER NOT NULL,
+    replaced_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS history_kind ON history (kind, replaced_ms);
 """
+# How long a replaced or deleted version is kept for lists that lag behind writes (the longest lag).
+HISTORY_MS = 3_600_000
+# How many names a churn tries for the object it creates before it gives up on one.
+MAX_CHURN_NAMES = 1000
+# What stands in for the old body when a merging or normalising tenant decides what a PUT stores.
+Rebuild = Callable[[dict[str, Any]], tuple[dict[str, Any], list[Reference]]]
 
 
 @dataclass(frozen=True)
@@ -82,6 +102,8 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        # Lists that lag behind every write need the versions a write replaced (sandbox/tenants.py).
+        self.keep_history = False
 
     def close(self) -> None:
         """Close the database connection."""
@@ -93,23 +115,10 @@ class Store:
         object_id = str(uuid.uuid4())
 
         def run(db: sqlite3.Connection) -> str:
-            self._check_unique(db, resource, body, None)
-            self._check_references(db, references)
-            now = _now_ms()
-            db.execute(
-                "INSERT INTO objects (id, kind, label, unique_key, body, created_ms, modified_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    object_id,
-                    resource.collection,
-                    _label(resource, body),
-                    _unique_key(resource, body),
-                    json.dumps(body),
-                    now,
-                    now,
-                ),
-            )
-            self._save_references(db, object_id, references)
+            _check_unique(db, resource, body, None)
+            _check_references(db, references)
+            _insert(db, resource, object_id, body)
+            _save_references(db, object_id, references)
             return object_id
 
         return self._transaction(run)
@@ -121,11 +130,17 @@ class Store:
         body: dict[str, Any],
         references: list[Reference],
         expected_modified_ms: int | None,
+        rebuild: Rebuild | None = None,
     ) -> None:
-        """Replace an object's body; `modified` strictly increases. 409 if `expected_modified_ms` is stale."""
+        """Replace an object's body; `modified` strictly increases. 409 if `expected_modified_ms` is stale.
+
+        `rebuild`, given the stored body, returns the body and references to store instead (a
+        merging tenant's PUT), inside the same transaction.
+        """
 
         def run(db: sqlite3.Connection) -> None:
-            current = self._fetch(db, resource, object_id)
+            nonlocal body, references
+            current = _fetch(db, resource, object_id)
             if expected_modified_ms is not None and expected_modified_ms != current.modified_ms:
                 stored = format_timestamp(current.modified_ms)
                 raise ApiFailure(
@@ -133,24 +148,31 @@ class Store:
                     f"{resource.singular} {object_id} was modified at {stored}, after the modified value sent",
                     [("modified", stored)],
                 )
-            self._check_unique(db, resource, body, object_id)
-            self._check_references(db, references)
+            if rebuild is not None:
+                body, references = rebuild(current.body)
+            _check_unique(db, resource, body, object_id)
+            _check_references(db, references)
             # A clock that has not moved on (or went back) must still yield a newer `modified`.
             modified = max(_now_ms(), current.modified_ms + 1)
+            self._remember(db, object_id, modified)
             db.execute(
                 "UPDATE objects SET label = ?, unique_key = ?, body = ?, modified_ms = ? WHERE id = ?",
                 (_label(resource, body), _unique_key(resource, body), json.dumps(body), modified, object_id),
             )
             db.execute("DELETE FROM refs WHERE source_id = ?", (object_id,))
-            self._save_references(db, object_id, references)
+            _save_references(db, object_id, references)
 
         self._transaction(run)
 
-    def delete(self, resource: Resource, object_id: str) -> None:
-        """Delete an object; 409 naming the referrers while other objects still reference it."""
+    def delete(self, resource: Resource, object_id: str, delay_ms: int = 0) -> None:
+        """Delete an object; 409 naming the referrers while other objects still reference it.
+
+        With `delay_ms`, the object stays (listed, readable) that long and is gone after; a second
+        delete meanwhile does not put it off.
+        """
 
         def run(db: sqlite3.Connection) -> None:
-            self._fetch(db, resource, object_id)
+            _fetch(db, resource, object_id)
             referrers = db.execute(
                 "SELECT DISTINCT o.kind, o.label, o.id, o.seq FROM refs r JOIN objects o ON o.id = r.source_id"
                 " WHERE r.target_id = ? ORDER BY o.seq",
@@ -164,14 +186,90 @@ class Store:
                     f"{resource.singular} {object_id} is still referenced by: {listing}",
                     [(kind, f"{label} ({ref_id})") for kind, label, ref_id in named],
                 )
-            db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
-            db.execute("DELETE FROM refs WHERE source_id = ?", (object_id,))
+            if delay_ms:
+                gone_ms = _now_ms() + delay_ms
+                db.execute("INSERT OR IGNORE INTO pending_deletes (id, gone_ms) VALUES (?, ?)", (object_id, gone_ms))
+            else:
+                self._remove(db, object_id, _now_ms())
 
         self._transaction(run)
 
+    def _remove(self, db: sqlite3.Connection, object_id: str, when_ms: int) -> None:
+        self._remember(db, object_id, when_ms)
+        db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
+        db.execute("DELETE FROM refs WHERE source_id = ?", (object_id,))
+        db.execute("DELETE FROM pending_deletes WHERE id = ?", (object_id,))
+
+    def _remember(self, db: sqlite3.Connection, object_id: str, replaced_ms: int) -> None:
+        """Keep the version a write replaces, for lists that show the tenant as it was a while ago."""
+        if not self.keep_history:
+            return
+        db.execute("DELETE FROM history WHERE replaced_ms < ?", (replaced_ms - HISTORY_MS,))
+        db.execute(
+            "INSERT INTO history (seq, id, kind, body, created_ms, modified_ms, replaced_ms)"
+            " SELECT seq, id, kind, body, created_ms, modified_ms, ? FROM objects WHERE id = ?",
+            (replaced_ms, object_id),
+        )
+
+    def listed_at(self, resource: Resource, when_ms: int) -> list[StoredObject]:
+        """Every object of a kind as it stood at `when_ms`, in creation order (versions kept since
+        `keep_history` was set; an object written before then is shown as it is now)."""
+
+        def run(db: sqlite3.Connection) -> list[StoredObject]:
+            rows = db.execute(
+                "SELECT id, body, created_ms, modified_ms FROM ("
+                " SELECT seq, id, body, created_ms, modified_ms FROM objects"
+                "  WHERE kind = :kind AND (modified_ms <= :at OR (created_ms <= :at"
+                "   AND id NOT IN (SELECT id FROM history WHERE kind = :kind AND replaced_ms > :at)))"
+                " UNION ALL"
+                " SELECT seq, id, body, created_ms, modified_ms FROM history"
+                "  WHERE kind = :kind AND modified_ms <= :at AND replaced_ms > :at"
+                ") ORDER BY seq",
+                {"kind": resource.collection, "at": when_ms},
+            ).fetchall()
+            return [_object(row) for row in rows]
+
+        return self._transaction(run)
+
+    def churn(self, resource: Resource, among: int, new_label: Callable[[int], str]) -> bool:
+        """Another client's work: delete the first unreferenced object among the kind's first
+        `among` and create a copy of it labelled `new_label(n)` (the first n not taken). False if
+        none of them can be deleted."""
+
+        def run(db: sqlite3.Connection) -> bool:
+            row = db.execute(
+                "SELECT id, body FROM (SELECT id, body, seq FROM objects WHERE kind = ? ORDER BY seq LIMIT ?)"
+                " WHERE id NOT IN (SELECT target_id FROM refs) AND id NOT IN (SELECT id FROM pending_deletes)"
+                " ORDER BY seq LIMIT 1",
+                (resource.collection, among),
+            ).fetchone()
+            if row is None:
+                return False
+            old_id, old_body = row
+            refs = db.execute("SELECT target_id, path FROM refs WHERE source_id = ?", (old_id,)).fetchall()
+            self._remove(db, old_id, _now_ms())
+            body = json.loads(old_body)
+            body[resource.label_field] = next(
+                label
+                for label in map(new_label, range(1, MAX_CHURN_NAMES))
+                if db.execute(
+                    "SELECT 1 FROM objects WHERE kind = ? AND label = ?", (resource.collection, label)
+                ).fetchone()
+                is None
+            )
+            new_id = str(uuid.uuid4())
+            _insert(db, resource, new_id, body)
+            db.executemany(
+                "INSERT INTO refs (source_id, target_id, path) VALUES (?, ?, ?)",
+                [(new_id, target, path) for target, path in refs],
+            )
+            return True
+
+        return self._transaction(run)
+
     def get(self, resource: Resource, object_id: str) -> StoredObject:
         """One object of this kind by id (404 when there is none)."""
-        return self._transaction(lambda db: self._fetch(db, resource, object_id))
+        return self._transaction(lambda db: _fetch(db, resource, object_id))
 
     def page(self, resource: Resource, pagenum: int, pagesize: int) -> tuple[list[StoredObject], int]:
         """One page of a kind in creation order, and the kind's total count."""
@@ -207,13 +305,24 @@ class Store:
 
         def run(db: sqlite3.Connection) -> int:
             db.execute("DELETE FROM refs")
+            db.execute("DELETE FROM pending_deletes")
+            db.execute("DELETE FROM history")
             return db.execute("DELETE FROM objects").rowcount
 
         return self._transaction(run)
 
     def _transaction(self, run: Callable[[sqlite3.Connection], T]) -> T:
         with self._lock, self._immediate() as db:
+            self._purge(db)
             return run(db)
+
+    def _purge(self, db: sqlite3.Connection) -> None:
+        """Complete the deletes whose delay has passed (a tenant that deletes after answering 202)."""
+        now = _now_ms()
+        for object_id, gone_ms in db.execute(
+            "SELECT id, gone_ms FROM pending_deletes WHERE gone_ms <= ?", (now,)
+        ).fetchall():
+            self._remove(db, object_id, gone_ms)
 
     @contextmanager
     def _immediate(self) -> Iterator[sqlite3.Connection]:
@@ -224,56 +333,6 @@ class Store:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
-
-    @staticmethod
-    def _fetch(db: sqlite3.Connection, resource: Resource, object_id: str) -> StoredObject:
-        row = db.execute(
-            "SELECT id, body, created_ms, modified_ms FROM objects WHERE id = ? AND kind = ?",
-            (object_id, resource.collection),
-        ).fetchone()
-        if row is None:
-            raise ApiFailure(failures.NOT_FOUND, f"No {resource.singular} has the id {object_id}", [("id", object_id)])
-        return _object(row)
-
-    @staticmethod
-    def _check_unique(db: sqlite3.Connection, resource: Resource, body: dict[str, Any], own_id: str | None) -> None:
-        key = _unique_key(resource, body)
-        if key is None:
-            return
-        row = db.execute(
-            "SELECT id FROM objects WHERE kind = ? AND unique_key = ?", (resource.collection, key)
-        ).fetchone()
-        if row is not None and row[0] != own_id:
-            field = resource.label_field
-            raise ApiFailure(
-                failures.DUPLICATE_KEY,
-                f"A {resource.singular} with {field} {key!r} already exists: {row[0]}",
-                [(field, key), ("id", row[0])],
-            )
-
-    @staticmethod
-    def _check_references(db: sqlite3.Connection, references: list[Reference]) -> None:
-        for reference in references:
-            row = db.execute("SELECT kind FROM objects WHERE id = ?", (reference.target_id,)).fetchone()
-            wanted = RESOURCES[reference.collection].singular
-            if row is None:
-                problem = "does not exist"
-            elif row[0] != reference.collection:
-                problem = f"is a {RESOURCES[row[0]].singular}, not a {wanted}"
-            else:
-                continue
-            raise ApiFailure(
-                failures.MISSING_REFERENCE,
-                f"Attribute {reference.path} refers to {wanted} {reference.target_id}, which {problem}",
-                [(reference.path, reference.target_id)],
-            )
-
-    @staticmethod
-    def _save_references(db: sqlite3.Connection, object_id: str, references: list[Reference]) -> None:
-        db.executemany(
-            "INSERT INTO refs (source_id, target_id, path) VALUES (?, ?, ?)",
-            [(object_id, reference.target_id, reference.path) for reference in references],
-        )
 
 
 def is_sandbox_database(path: Path) -> bool:
@@ -311,3 +370,70 @@ def _unique_key(resource: Resource, body: dict[str, Any]) -> str | None:
 def _object(row: tuple[Any, ...]) -> StoredObject:
     object_id, body, created_ms, modified_ms = row
     return StoredObject(id=object_id, body=json.loads(body), created_ms=created_ms, modified_ms=modified_ms)
+
+
+def _insert(db: sqlite3.Connection, resource: Resource, object_id: str, body: dict[str, Any]) -> None:
+    db.execute(
+        "INSERT INTO objects (id, kind, label, unique_key, body, created_ms, modified_ms)"
+        " VALUES (:id, :kind, :label, :key, :body, :now, :now)",
+        {
+            "id": object_id,
+            "kind": resource.collection,
+            "label": _label(resource, body),
+            "key": _unique_key(resource, body),
+            "body": json.dumps(body),
+            "now": _now_ms(),
+        },
+    )
+
+
+def _fetch(db: sqlite3.Connection, resource: Resource, object_id: str) -> StoredObject:
+    row = db.execute(
+        "SELECT id, body, created_ms, modified_ms FROM objects WHERE id = ? AND kind = ?",
+        (object_id, resource.collection),
+    ).fetchone()
+    if row is None:
+        raise ApiFailure(failures.NOT_FOUND, f"No {resource.singular} has the id {object_id}", [("id", object_id)])
+    return _object(row)
+
+
+def _check_unique(db: sqlite3.Connection, resource: Resource, body: dict[str, Any], own_id: str | None) -> None:
+    key = _unique_key(resource, body)
+    if key is None:
+        return
+    row = db.execute("SELECT id FROM objects WHERE kind = ? AND unique_key = ?", (resource.collection, key)).fetchone()
+    if row is not None and row[0] != own_id:
+        field = resource.label_field
+        raise ApiFailure(
+            failures.DUPLICATE_KEY,
+            f"A {resource.singular} with {field} {key!r} already exists: {row[0]}",
+            [(field, key), ("id", row[0])],
+        )
+
+
+def _check_references(db: sqlite3.Connection, references: list[Reference]) -> None:
+    for reference in references:
+        row = db.execute(
+            "SELECT kind, id IN (SELECT id FROM pending_deletes) FROM objects WHERE id = ?", (reference.target_id,)
+        ).fetchone()
+        wanted = RESOURCES[reference.collection].singular
+        if row is None:
+            problem = "does not exist"
+        elif row[1]:
+            problem = "is being deleted"
+        elif row[0] != reference.collection:
+            problem = f"is a {RESOURCES[row[0]].singular}, not a {wanted}"
+        else:
+            continue
+        raise ApiFailure(
+            failures.MISSING_REFERENCE,
+            f"Attribute {reference.path} refers to {wanted} {reference.target_id}, which {problem}",
+            [(reference.path, reference.target_id)],
+        )
+
+
+def _save_references(db: sqlite3.Connection, object_id: str, references: list[Reference]) -> None:
+    db.executemany(
+        "INSERT INTO refs (source_id, target_id, path) VALUES (?, ?, ?)",
+        [(object_id, reference.target_id, reference.path) for reference in references],
+    )

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 
@@ -104,6 +105,9 @@ class ServedSandbox:
             },
         )
         response.raise_for_status()
+        if response.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            # The `token_format="form"` variant answers as a form does.
+            return dict(parse_qsl(response.text))["access_token"]
         token: str = response.json()["access_token"]
         return token
 
@@ -118,7 +122,7 @@ class ServedSandbox:
 
     def set_faults(self, **settings: Any) -> dict[str, Any]:
         """Change fault knobs (latency_ms, latency_jitter_ms, error_rate, throttle_rate, retry_after,
-        lost_answer_rate, seed) and the rate limit (rate_limit "RPS/BURST" or a tier,
+        lost_answer_rate, lost_answer_as, seed) and the rate limit (rate_limit "RPS/BURST" or a tier,
         rate_limit_retry_after); returns all current settings."""
         response = self._admin_client().put("/faults", json=settings)
         response.raise_for_status()

@@ -4,7 +4,9 @@ Each variant is a `SandboxConfig` field, a `sandbox serve` option and an answer 
 (`PUT /_sandbox/options`). The defaults are the sandbox's own reading of the spec; the others
 reproduce what a real tenant may do instead: page differently, name its list another way,
 answer an empty list with 204 or 404, add fields, enrich references, mask secrets in other
-forms, leave `modified` out of lists, or show new objects in lists late.
+forms, leave `modified` out of lists, or show new objects in lists late; and the tenant
+behaviours of `tenants.py` (normalising, merging PUTs, a numeric `modified`, lists lagging behind
+every write, churn between page reads, deletes answered 202, a form-encoded token answer).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from egain_provision.sandbox.config import SandboxConfig
 from egain_provision.sandbox.failures import error_body
 from egain_provision.sandbox.rules import SECRET_MASK, Resource
 from egain_provision.sandbox.store import StoredObject
+from egain_provision.sandbox.tenants import TOKEN_FORMATS, normalization_classes
 
 PAGING_MODES = ("honour", "none", "refuse-params")
 UNPAGED_PAGE_SIZE = 25
@@ -35,8 +38,19 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "list_key": LIST_KEYS,
     "empty_list": EMPTY_LIST_STATUSES,
     "mask_style": MASK_STYLE_NAMES,
+    "token_format": TOKEN_FORMATS,
 }
-_FLAGS = ("omit_pagination_info", "extra_fields", "enriched_references", "no_modified_in_lists")
+_FLAGS = (
+    "omit_pagination_info",
+    "extra_fields",
+    "enriched_references",
+    "no_modified_in_lists",
+    "list_lag_writes",
+    "put_merges",
+    "numeric_modified",
+)
+MAX_SECONDS = 3600
+MAX_CHURNS = 10_000
 
 
 def fixed_page_size(paging: str) -> int | None:
@@ -62,6 +76,13 @@ class Variants:
     mask_style: str = "none"
     no_modified_in_lists: bool = False
     list_lag: float = 0
+    list_lag_writes: bool = False
+    normalize: tuple[str, ...] = ()
+    put_merges: bool = False
+    numeric_modified: bool = False
+    churn_between_pages: int = 0
+    delete_delay: float = 0
+    token_format: str = "json"
 
     @classmethod
     def from_config(cls, config: SandboxConfig) -> Variants:
@@ -75,6 +96,8 @@ class Variants:
         """These variants with `changes` (all known names) applied; ValueError names the first bad one."""
         for name, value in changes.items():
             _check(name, value)
+        if "normalize" in changes:
+            changes = {**changes, "normalize": normalization_classes(changes["normalize"])}
         return replace(self, **changes)
 
     @property
@@ -95,9 +118,14 @@ def _check(name: str, value: Any) -> None:
     elif name in _FLAGS:
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be true or false")
-    elif name == "list_lag":
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 3600:
-            raise ValueError("list_lag must be a number of seconds in 0..3600")
+    elif name in ("list_lag", "delete_delay"):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_SECONDS:
+            raise ValueError(f"{name} must be a number of seconds in 0..{MAX_SECONDS}")
+    elif name == "churn_between_pages":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CHURNS:
+            raise ValueError(f"churn_between_pages must be a whole number of churns in 0..{MAX_CHURNS}")
+    elif name == "normalize":
+        normalization_classes(value)
     elif name in _CHOICES:
         if isinstance(value, bool) or value not in _CHOICES[name]:
             raise ValueError(f"{name} must be one of {', '.join(map(str, _CHOICES[name]))}")
@@ -120,7 +148,7 @@ def list_response(
     if variants.list_lag:
         seen_before = time.time_ns() // 1_000_000 - round(variants.list_lag * 1000)
         objects = [obj for obj in objects if obj.created_ms <= seen_before]
-    size = _page_size(variants, pagesize, len(objects))
+    size = page_size(variants, pagesize, len(objects))
     page = objects[(pagenum - 1) * size : pagenum * size]
     if not page and variants.empty_list == 204:
         return Response(status_code=204)
@@ -135,7 +163,8 @@ def list_response(
     return JSONResponse(answer)
 
 
-def _page_size(variants: Variants, asked: int, total: int) -> int:
+def page_size(variants: Variants, asked: int, total: int) -> int:
+    """How many items a page holds when `asked` (0: not asked) of `total`."""
     if variants.refuses_params:
         return max(total, 1)
     if variants.paging == "none":

@@ -163,6 +163,7 @@ def test_fault_settings_change_partially_at_runtime(clean_sandbox: ServedSandbox
         "throttle_rate": 0,
         "retry_after": 0.5,
         "lost_answer_rate": 0,
+        "lost_answer_as": "reset",
         "seed": 4,
         "rate_limit": None,
         "rate_limit_retry_after": True,

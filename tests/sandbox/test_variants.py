@@ -144,6 +144,13 @@ def test_serve_options_set_the_variants(tmp_path: Path) -> None:
         "mask_style": "empty",
         "no_modified_in_lists": True,
         "list_lag": 3.0,
+        "list_lag_writes": False,
+        "normalize": [],
+        "put_merges": False,
+        "numeric_modified": False,
+        "churn_between_pages": 0,
+        "delete_delay": 0,
+        "token_format": "json",
     }
 
 
