@@ -54,7 +54,7 @@ def meaning_of(list_key: str) -> FieldMeaning:
     if list_key not in defs:
         return FieldMeaning()
     tree = _read(defs[list_key], defs, ())
-    _mark_defaults(tree)
+    _summarise(tree)
     return tree
 
 
@@ -93,20 +93,20 @@ def _merged(left: FieldMeaning | None, right: FieldMeaning) -> FieldMeaning:
         default=left.default if left.has_default else right.default,
         unique=left.unique or right.unique,
         fields=dict(left.fields),
-        items=right.items if left.items is None else _merged(left.items, right.items) if right.items else left.items,
+        items=left.items if right.items is None else _merged(left.items, right.items),
     )
     for name, child in right.fields.items():
         merged.fields[name] = _merged(merged.fields.get(name), child)
     return merged
 
 
-def _mark_defaults(meaning: FieldMeaning) -> bool:
+def _summarise(meaning: FieldMeaning) -> bool:
     """Derive the fields' summaries, deepest first; whether anything at or below `meaning` has a meaning to apply."""
-    below = [_mark_defaults(child) for child in meaning.fields.values()]
+    below = [_summarise(child) for child in meaning.fields.values()]
     if meaning.items is not None:
-        below.append(_mark_defaults(meaning.items))
-    meaning.holds_defaults = meaning.has_default or any(child.holds_defaults for child in meaning.fields.values())
-    meaning.holds_defaults = meaning.holds_defaults or (meaning.items is not None and meaning.items.holds_defaults)
+        below.append(_summarise(meaning.items))
+    children = [*meaning.fields.values(), *([meaning.items] if meaning.items is not None else [])]
+    meaning.holds_defaults = meaning.has_default or any(child.holds_defaults for child in children)
     types = meaning.types - {"null"}
     meaning.typed = bool(types) and types <= _TYPED
     meaning.defaulted = tuple((name, child.default) for name, child in meaning.fields.items() if child.has_default)
@@ -121,9 +121,14 @@ def _mark_defaults(meaning: FieldMeaning) -> bool:
 
 def spec_defaults(list_key: str) -> dict[str, Any]:
     """Field pattern -> the spec's default of every defaulted field of a kind (`restrictions.inbound.maxTextLength`)."""
+    return dict(_defaults(list_key))
+
+
+@cache
+def _defaults(list_key: str) -> tuple[tuple[str, Any], ...]:
     found: dict[str, Any] = {}
     _collect_defaults(meaning_of(list_key), "", found)
-    return found
+    return tuple(found.items())
 
 
 def _collect_defaults(meaning: FieldMeaning, prefix: str, found: dict[str, Any]) -> None:
