@@ -11,7 +11,7 @@ from egain_provision.client import EgainClient
 from egain_provision.kinds import KINDS_BY_NAME, Kind
 from egain_provision.limits import gather_or_cancel
 from egain_provision.listing import IncompleteRead
-from egain_provision.plan import Modified
+from egain_provision.model import Modified
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from egain_provision.errors import PlanError
-from egain_provision.model import SENSITIVE_DISPLAY, Ref, SourceLocation
+from egain_provision.model import SENSITIVE_DISPLAY, Modified, Ref, SourceLocation
 from egain_provision.paths import join_path
 from egain_provision.schemas import load_schema
 
@@ -23,8 +23,6 @@ FORMAT_VERSION = "1.3"
 WRITE_ONLY_DISPLAY = "(write-only, not compared)"
 
 ActionType = Literal["create", "update", "delete"]
-# The tenant's `modified` token: any JSON scalar, sent back exactly as read and never interpreted.
-Modified = str | int | float
 ChangeType = Literal["add", "remove", "modify"]
 
 

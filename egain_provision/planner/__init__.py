@@ -71,17 +71,10 @@ def build_plan(
     ]
     forward, unchanged, normalised = _plan_declared(managed, matching, pending, options, sensitive, warnings)
     pruning = prune(
-        objects,
-        matching,
-        forward,
-        scope=scope,
-        ignore=ignore,
-        ownership=ownership,
-        delete=options.prune,
+        objects, matching, forward, scope=scope, ignore=ignore, ownership=ownership, delete=options.prune,
         marked=sensitive,
     )
-    warnings += unknown_field_warnings(live, scope, ignore, ownership)
-    warnings += unprotected_kinds(live, scope)
+    warnings += [*unknown_field_warnings(live, scope, ignore, ownership), *unprotected_kinds(live, scope)]
     return Plan(
         target=target,
         target_identity=target_identity,
