@@ -12,6 +12,8 @@ from egain_provision.plan import MISSING, SENSITIVE_DISPLAY, Change
 
 _INDEX = re.compile(r"\[[^\]]*\]")
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+# Values `==` finds equal only to their own type's (unlike 1, 1.0 and true): no need to look at them again.
+_PLAIN = frozenset({str, type(None)})
 # DeepDiff's default: mappings sharing fewer keys than this are one change, not a change per key.
 _DEEPER_THRESHOLD = 0.33
 
@@ -30,7 +32,8 @@ def diff_documents(before: dict[str, Any] | None, after: dict[str, Any] | None) 
             _change(path, MISSING, value) if before is None else _change(path, value, MISSING)
             for path, value in flatten(doc)
         ]
-    elif before == after:
+    elif before == after and _same_types(before, after):
+        # `==` alone is not enough: it takes `1` for `true`, which the API does not.
         return []
     else:
         changes = []
@@ -80,6 +83,18 @@ def _identical(old: Any, new: Any) -> bool:
     if kind is list:
         return len(old) == len(new) and all(_identical(a, b) for a, b in zip(old, new, strict=True))
     return kind in _SCALARS and old == new
+
+
+def _same_types(old: Any, new: Any) -> bool:
+    """For two values known equal (`==`): whether their types agree all the way down (`1` is not `true`)."""
+    kind = type(old)
+    if kind is not type(new):
+        return False
+    if kind is dict:
+        return all(type(value) in _PLAIN or _same_types(value, new[key]) for key, value in old.items())
+    if kind is list:
+        return all(_same_types(a, b) for a, b in zip(old, new, strict=True))
+    return True
 
 
 def _deepdiff(old: Any, new: Any, parts: list[Any]) -> Iterator[Change]:

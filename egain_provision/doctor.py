@@ -21,6 +21,7 @@ from egain_provision.client import EgainClient, RunDeadline, RunOutOfTime, says_
 from egain_provision.errors import ApiError, ProvisionerError
 from egain_provision.kinds import KINDS, Kind
 from egain_provision.listing import IncompleteRead, parse_page
+from egain_provision.live import modified_of
 from egain_provision.normalize import is_masked, known_only
 
 MANAGE = "app.conversation.conversationmgr.manage"
@@ -49,6 +50,8 @@ class KindReport:
     paging: str = "not probed"
     empty_answer: str | None = None
     modified_in_items: bool | None = None
+    # Whether the tenant can tell this tool that an object changed since it was read (`modified`, any JSON scalar).
+    concurrent_changes: str | None = None
     secrets: list[str] = field(default_factory=list)
     references: str | None = None
     unknown_fields: list[str] = field(default_factory=list)
@@ -153,6 +156,7 @@ async def _probe_kind(client: EgainClient, kind: Kind, found: KindReport, report
     items = _describe_answer(kind, plain, found, report, client.redact)
     if items is not None:
         _describe_items(kind, items, found)
+        found.concurrent_changes = await _concurrency(client, kind, items, found)
         if len(items) >= 2:
             paged = await client.probe(kind.api_path, {"$pagesize": "1", "$pagenum": "2"})
             found.paging = _paging(kind, paged, items, found.count)
@@ -219,7 +223,7 @@ def _describe_items(kind: Kind, items: list[Any], found: KindReport) -> None:
     found.items = len(items)
     objects = [item for item in items if isinstance(item, dict)]
     if objects:
-        found.modified_in_items = all(isinstance(item.get("modified"), str) for item in objects)
+        found.modified_in_items = all(modified_of(item) is not None for item in objects)
     unknown: set[str] = set()
     for item in objects:
         unknown |= known_only(kind, item)[1]
@@ -231,6 +235,25 @@ def _describe_items(kind: Kind, items: list[Any], found: KindReport) -> None:
     found.unknown_fields = sorted(unknown)
     found.secrets = sorted(set(found.secrets))
     found.references = _reference_shape(kind, objects)
+
+
+async def _concurrency(client: EgainClient, kind: Kind, items: list[Any], found: KindReport) -> str | None:
+    """Whether a change another client makes between our read and our write is detected, from `modified`.
+
+    Lists without it send apply to the object itself (one GET, probed here on the first object).
+    """
+    if found.modified_in_items is None:
+        return None
+    if found.modified_in_items:
+        return "detected (`modified` in list items)"
+    first = next((item.get("id") for item in items if isinstance(item, dict)), None)
+    try:
+        body = await client.get(kind, first) if isinstance(first, str) else {}
+    except ProvisionerError:
+        return "unknown: the first object could not be read by id"
+    if modified_of(body) is not None:
+        return "detected (`modified` by id only: apply reads each object before updating it)"
+    return "cannot be detected: no `modified` in list items or by id; a change made meanwhile is overwritten"
 
 
 def _mask_style(value: Any) -> str:
@@ -323,6 +346,7 @@ def _kind_lines(kind: KindReport) -> list[tuple[str, str]]:
         ("paging", kind.paging),
         ("empty collection", shown(kind.empty_answer)),
         ("modified in items", shown(kind.modified_in_items)),
+        ("concurrent changes", shown(kind.concurrent_changes)),
         ("secrets", ", ".join(kind.secrets) or "-"),
         ("references", shown(kind.references)),
         ("unknown fields", ", ".join(kind.unknown_fields) or "none"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from egain_provision.meaning import spec_defaults
 from egain_provision.model import Ref
 
 # A body is in manifest form (references by name at `Reference.path`) or API form (ids at `wire_path`).
@@ -121,9 +122,7 @@ class Kind:
     secret_fields: tuple[str, ...] = ()
     secret_items: tuple[SecretItems, ...] = ()
     server_fields: tuple[str, ...] = ("id", "created", "modified")
-    defaults: dict[str, Any] = field(default_factory=lambda: {"active": True})
     keyed_lists: dict[str, str] = field(default_factory=dict)
-    set_lists: tuple[str, ...] = ()
     # Base64 fields that export writes as files (folder -> field), referenced with ${file:...}.
     file_fields: dict[str, str] = field(default_factory=dict)
     # Plain fields that often carry a credential (a callback header's value): compared and sent as
@@ -133,6 +132,11 @@ class Kind:
     @property
     def singular(self) -> str:
         return self.list_key
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """Field pattern -> the spec's default, read from the kind's schema fragment (their one place)."""
+        return spec_defaults(self.list_key)
 
 
 KINDS: tuple[Kind, ...] = (
@@ -168,27 +172,8 @@ KINDS: tuple[Kind, ...] = (
         api_path="/channels",
         list_key="channel",
         natural_key="type",
-        defaults={
-            "active": True,
-            "restrictions.inbound.maxTextLength": 10000,
-            "restrictions.inbound.attachmentPolicy.enabled": True,
-            "restrictions.inbound.attachmentPolicy.maxSize": 10485760,
-            "restrictions.outbound.maxTextLength": 10000,
-            "restrictions.outbound.systemMessages": False,
-            "restrictions.outbound.midChatAuth": False,
-            "restrictions.outbound.attachmentPolicy.enabled": True,
-            "restrictions.outbound.attachmentPolicy.maxSize": 10485760,
-        },
         keyed_lists={"l10nProperties": "language", "l10nProperties[].properties": "name"},
         file_fields={"icons": "icon"},
-        set_lists=(
-            "restrictions.inbound.features",
-            "restrictions.outbound.features",
-            "restrictions.outbound.richMessageTypes",
-            "restrictions.outbound.customerServiceWindow.continueMessageTypes",
-            "restrictions.inbound.attachmentPolicy.extensions",
-            "restrictions.outbound.attachmentPolicy.extensions",
-        ),
     ),
     Kind(
         name="orchestrations",
@@ -197,7 +182,6 @@ KINDS: tuple[Kind, ...] = (
         list_key="orchestration",
         # The API does not call orchestration names unique: apply deduplicates its own creates.
         unique_natural_key=False,
-        defaults={"active": True, "applications.botConfiguration.forwardTranscript": True},
         references=(
             Reference(
                 "applications.botConfiguration.bots[].application",
@@ -231,14 +215,6 @@ KINDS: tuple[Kind, ...] = (
         list_key="account",
         secret_items=(SecretItems("attributes", names=("authToken",)),),
         keyed_lists={"attributes": "name"},
-        defaults={
-            "active": True,
-            "chatConfigurations.timeout": 240,
-            "chatConfigurations.defaultLanguage": "en-US",
-            "chatConfigurations.onAgentUnavailability": "off_hours",
-            "chatConfigurations.allowLogoutWithOpenChats": False,
-            "chatConfigurations.allowQueueTransferOnAgentUnavailability": False,
-        },
         references=(
             Reference("channel", "channels"),
             Reference("chatConfigurations.orchestration", "orchestrations"),

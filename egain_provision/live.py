@@ -11,6 +11,7 @@ from egain_provision.client import EgainClient
 from egain_provision.kinds import KINDS_BY_NAME, Kind
 from egain_provision.limits import gather_or_cancel
 from egain_provision.listing import IncompleteRead, Listing
+from egain_provision.model import Modified
 
 # Whole reads of one kind, at most, for two consecutive ones to agree before a create is decided.
 MAX_READS_TO_AGREE = 3
@@ -26,9 +27,23 @@ class LiveObject:
     body: dict[str, Any]
 
     @property
-    def modified(self) -> str | None:
-        value = self.body.get("modified")
-        return value if isinstance(value, str) else None
+    def modified(self) -> Modified | None:
+        return modified_of(self.body)
+
+
+def modified_of(body: dict[str, Any]) -> Modified | None:
+    """The tenant's `modified` token as it gave it (a string of any precision, epoch milliseconds, ...).
+
+    It is opaque: sent back exactly as read and only ever compared for identity. None when absent
+    or not a JSON scalar.
+    """
+    value = body.get("modified")
+    return value if isinstance(value, str | int | float) else None
+
+
+def same_modified(left: Modified | None, right: Modified | None) -> bool:
+    """Identical tokens: the same JSON type and value (`1` is neither `"1"` nor `1.0`)."""
+    return type(left) is type(right) and left == right
 
 
 @dataclass

@@ -7,6 +7,8 @@ from fnmatch import fnmatchcase
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
+# The tenant's `modified` token: any JSON scalar, sent back exactly as read and never interpreted.
+Modified = str | int | float
 SENSITIVE_DISPLAY = "(sensitive value)"
 
 

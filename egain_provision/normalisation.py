@@ -80,6 +80,8 @@ def _same(left: Any, right: Any) -> bool:
     """Equal as JSON values: `True` is not `1`, `30.0` is `30`."""
     if left is MISSING or right is MISSING:
         return left is right
+    if type(left) is type(right) and isinstance(left, str | bool | None):
+        return bool(left == right)
     return _text(left) == _text(right)
 
 

@@ -1,10 +1,11 @@
 """Both sides into one comparable shape before diffing, declared per kind (kinds.py).
 
-API bodies become "manifest space": server-set fields dropped, documented defaults filled,
+API bodies become "manifest space": server-set fields dropped,
 references written as the referenced object's natural key (as in a manifest; literal `{id}`
 where the id is not a known live object), sensitive values replaced by run-salted digests so
-they compare without being held in the result. `comparable()` then turns keyed lists into
-mappings and set-like lists into sorted lists, so order the API ignores never shows as a change.
+they compare without being held in the result. `comparable()` then puts values in the form the
+spec gives them a meaning in (meaning.py) and turns keyed lists into mappings, so order the API
+ignores never shows as a change.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import hmac
+import json
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -19,8 +21,9 @@ from functools import cache
 from typing import Any
 
 from egain_provision.kinds import Kind, Reference
+from egain_provision.meaning import apply_meaning, meaning_of
 from egain_provision.model import Ref
-from egain_provision.paths import get_concrete, get_path, iter_slots, join_path, set_concrete, set_path
+from egain_provision.paths import get_concrete, iter_slots, join_path, set_concrete
 from egain_provision.references import KEEP, rewrite_references
 from egain_provision.schemas import load_schema
 
@@ -195,6 +198,29 @@ def _put(tree: FieldTree, names: list[str], below: FieldTree | None) -> None:
     node[names[-1]] = below
 
 
+def fingerprint(kind: Kind, body: Mapping[str, Any]) -> str:
+    """`sha256:<hex>` of a live object as read, every value that may be secret left out (it goes into saved plans).
+
+    Two reads of an object that did not change give the same fingerprint, whatever its `modified` looks
+    like, or when it has none: a saved plan compares it to refuse a tenant that moved.
+    """
+    hidden = _hidden_patterns(kind)
+    doc: Any = body
+    if any(True for pattern in hidden for _ in iter_slots(body, pattern)):
+        doc = clone(dict(body))
+        for pattern in hidden:
+            for slot in list(iter_slots(doc, pattern)):
+                slot.replace(None)
+    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _hidden_patterns(kind: Kind) -> tuple[str, ...]:
+    """The patterns of every value of a kind that may be secret (a secret item's value whatever its name)."""
+    items = tuple(f"{secret.list_path}[].{secret.value}" for secret in kind.secret_items)
+    return (*kind.secret_fields, *kind.opaque_values, *items)
+
+
 def live_to_manifest(kind: Kind, body: Mapping[str, Any], key_of_id: KeyOfId) -> dict[str, Any]:
     """A live API object in manifest terms: no server fields, references by natural key."""
     doc = {key: clone(value) for key, value in body.items() if key not in kind.server_fields}
@@ -305,19 +331,11 @@ def _path_parts(path: str) -> list[str | int]:
 
 
 def comparable(kind: Kind, doc: dict[str, Any]) -> dict[str, Any]:
-    """`doc` with the API's defaults filled (where their object is present), keyed lists as `{"[key]": item}`
-    at any depth (positional while their keys are missing or repeated), set-like lists sorted, `30.0` as `30`."""
+    """`doc` as the spec means it (meaning.apply_meaning: typed strings, defaults, objects of defaults, sets),
+    keyed lists as `{"[key]": item}` at any depth (positional while their keys are missing or repeated),
+    `30.0` as `30`; lists the spec leaves ordered keep their order."""
     out: dict[str, Any] = _canonical(doc)
-    for path, default in kind.defaults.items():
-        # A default is for a field of an object that is there: filling it never invents the object.
-        parent_path, _, leaf = path.rpartition(".")
-        parent = get_path(out, parent_path) if parent_path else out
-        if isinstance(parent, dict) and parent.get(leaf) is None:
-            parent[leaf] = default
-    for path in kind.set_lists:
-        value = get_path(out, path)
-        if isinstance(value, list) and all(isinstance(item, str | int | float | bool) for item in value):
-            set_path(out, path, sorted(set(value), key=lambda item: (type(item).__name__, item)))
+    apply_meaning(out, meaning_of(kind.list_key))
     # Inner lists first (`roles[].headers` before `roles`): their pattern walks the outer list's items.
     for pattern, key in sorted(kind.keyed_lists.items(), key=lambda entry: -entry[0].count("[]")):
         for slot in list(iter_slots(out, pattern)):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from egain_provision import __version__
 from egain_provision.errors import PlanError
-from egain_provision.model import SENSITIVE_DISPLAY, Ownership, Ref, SourceLocation
+from egain_provision.model import SENSITIVE_DISPLAY, Modified, Ownership, Ref, SourceLocation
 from egain_provision.paths import join_path
 from egain_provision.schemas import load_schema
 
@@ -101,7 +101,9 @@ class Action:
     kind: str
     natural_key: str
     id: str | None = None
-    modified: str | None = None
+    modified: Modified | None = None
+    # A digest of the object as the plan read it (secrets left out): a saved plan refuses when it moved.
+    fingerprint: str | None = None
     previous_key: str | None = None
     changes: Sequence[Change] = ()
     body: dict[str, Any] | None = None
@@ -131,6 +133,8 @@ class Action:
             "depends_on": list(self.depends_on),
             "notes": list(self.notes),
         }
+        if self.fingerprint is not None:
+            out["fingerprint"] = self.fingerprint
         if self.previous_key is not None:
             out["previous_key"] = self.previous_key
         if self.location is not None:
@@ -142,11 +146,7 @@ class Action:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Action:
-        location = None
-        if data.get("location"):
-            file, _, rest = str(data["location"]).rpartition(":")
-            file, _, line = file.rpartition(":")
-            location = SourceLocation(file, int(line), int(rest))
+        location = _location(data.get("location"))
         body = data.get("body")
         sensitive = dict(data.get("sensitive") or {})
         return cls(
@@ -155,6 +155,7 @@ class Action:
             natural_key=data["natural_key"],
             id=data.get("id"),
             modified=data.get("modified"),
+            fingerprint=data.get("fingerprint"),
             previous_key=data.get("previous_key"),
             changes=[Change.from_json(item) for item in data.get("changes", [])],
             body=_decode_body(body, set(sensitive)) if isinstance(body, dict) else None,
@@ -163,6 +164,56 @@ class Action:
             notes=list(data.get("notes", [])),
             location=location,
         )
+
+
+@dataclass(frozen=True)
+class NormalisationNote:
+    """A declared value the tenant stores in another form no write can change (format 1.3): shown, not planned."""
+
+    kind: str
+    natural_key: str
+    path: str
+    normalisation: str
+    declared: Any
+    stored: Any
+    fix: str
+    location: SourceLocation | None = None
+
+    @property
+    def message(self) -> str:
+        declared, stored = json.dumps(self.declared), json.dumps(self.stored)
+        return (
+            f"{self.kind} {json.dumps(self.natural_key)}: {self.path}: the tenant stores {declared} as {stored} "
+            f"({self.normalisation}); {self.fix}"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        out = {
+            "kind": self.kind,
+            "natural_key": self.natural_key,
+            "path": self.path,
+            "normalisation": self.normalisation,
+            "declared": self.declared,
+            "stored": self.stored,
+            "fix": self.fix,
+        }
+        if self.location is not None:
+            out["location"] = str(self.location)
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NormalisationNote:
+        names = ("kind", "natural_key", "path", "normalisation", "declared", "stored", "fix")
+        return cls(**{name: data[name] for name in names}, location=_location(data.get("location")))
+
+
+def _location(text: Any) -> SourceLocation | None:
+    """`file:line:col` read back (None when absent)."""
+    if not text:
+        return None
+    file, _, rest = str(text).rpartition(":")
+    file, _, line = file.rpartition(":")
+    return SourceLocation(file, int(line), int(rest))
 
 
 def address_of(action: str, kind: str, natural_key: str, object_id: str | None) -> str:
@@ -214,6 +265,8 @@ class Plan:
     # Of those, the ones a scope exclusion took out, per `kind: !glob` (format 1.3).
     excluded: Mapping[str, int] = field(default_factory=dict)
     warnings: Sequence[str] = ()
+    # Declared values the tenant stores normalised (format 1.3; absent from older plans).
+    normalisations: Sequence[NormalisationNote] = ()
     manifests: Sequence[str] = ()
     kinds: Sequence[str] = ()
     prune: bool = False
@@ -222,7 +275,7 @@ class Plan:
     made_under: MadeUnder = field(default_factory=lambda: MadeUnder())
 
     def __post_init__(self) -> None:
-        _freeze(self, "actions", "unmanaged", "warnings", "manifests", "kinds")
+        _freeze(self, "actions", "unmanaged", "warnings", "normalisations", "manifests", "kinds")
         for name in ("unchanged", "ignored", "out_of_scope", "excluded"):
             object.__setattr__(self, name, FrozenDict(getattr(self, name)))
 
@@ -278,6 +331,7 @@ class Plan:
             "out_of_scope": dict(self.out_of_scope),
             "excluded": dict(self.excluded),
             "warnings": list(self.warnings),
+            "normalisations": [note.to_json() for note in self.normalisations],
             "made_under": self.made_under.to_json(),
         }
 
@@ -313,6 +367,7 @@ class Plan:
                 out_of_scope=dict(data.get("out_of_scope", {})),
                 excluded=dict(data.get("excluded", {})),
                 warnings=list(data.get("warnings", [])),
+                normalisations=[NormalisationNote.from_json(item) for item in data.get("normalisations", [])],
                 manifests=list(data.get("manifests", [])),
                 kinds=list(data.get("kinds", [])),
                 prune=bool(data.get("prune")),

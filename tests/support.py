@@ -296,8 +296,7 @@ def create_full_setup(tenant: Tenant) -> dict[str, str]:
             "type": "custom.web",
             "displayName": "Web chat",
             "icon": "iVBORw0KGgo=",
-            # Listed in another order than the manifest: the API treats features as a set.
-            "restrictions": {"inbound": {"maxTextLength": 800, "features": ["attachments", "typing_events"]}},
+            "restrictions": {"inbound": {"maxTextLength": 800, "features": ["typing_events", "attachments"]}},
         },
     )
     ids["bot-first"] = tenant.create(

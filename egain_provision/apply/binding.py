@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from egain_provision.errors import PlanError
-from egain_provision.live import LiveState
+from egain_provision.kinds import KINDS_BY_NAME
+from egain_provision.live import LiveObject, LiveState, same_modified
 from egain_provision.manifest.interpolate import InterpolationError, Interpolator
-from egain_provision.normalize import clone
+from egain_provision.normalize import clone, fingerprint
 from egain_provision.paths import get_concrete, set_concrete
 from egain_provision.plan import Action, Plan, SensitivePlaceholder
 from egain_provision.targets import Target
@@ -127,6 +128,16 @@ def stale_objects(plan: Plan, live: LiveState) -> list[str]:
             problems.append(f"{name}: its id {action.id} names a {current.kind} object, not a {action.kind} one")
         elif current.natural_key not in (action.natural_key, action.previous_key):
             problems.append(f"{name}: its id {action.id} names {current.natural_key!r}, which the plan does not name")
-        elif current.modified != action.modified:
-            problems.append(f"{name} ({action.id}) was modified at {current.modified} (planned at {action.modified})")
+        elif (moved := _moved(action, current)) is not None:
+            problems.append(f"{name} ({action.id}) {moved}")
     return problems
+
+
+def _moved(action: Action, current: LiveObject) -> str | None:
+    """How the object changed since the plan read it, or None."""
+    if not same_modified(current.modified, action.modified):
+        return f"was modified at {current.modified} (planned at {action.modified})"
+    # Whatever `modified` looks like (none at all, too coarse to tell two writes apart): the content moved.
+    if action.fingerprint is not None and fingerprint(KINDS_BY_NAME[action.kind], current.body) != action.fingerprint:
+        return "changed since the plan was made"
+    return None

@@ -13,6 +13,7 @@ from egain_provision.apply.outcome import ADOPTED, Outcome
 from egain_provision.apply.tenant import TenantView, ambiguous, same_content
 from egain_provision.errors import ApiError, NameTaken, ProvisionerError, TransportError
 from egain_provision.kinds import Kind
+from egain_provision.live import modified_of, same_modified
 from egain_provision.plan import Action
 
 
@@ -123,7 +124,7 @@ class UpdateRunner:
         expected = action.modified
         if expected is None:
             # The listing had no `modified`: the object itself may; never send `"modified": null`.
-            expected = _modified(await self.client.get(kind, action.id))
+            expected = modified_of(await self.client.get(kind, action.id))
             body = {**body, "modified": expected} if expected is not None else body
         for attempt in range(1, self.retry.attempts + 1):
             try:
@@ -139,7 +140,7 @@ class UpdateRunner:
                 return _unknown_update(action, attempt, f"and reading it back failed ({exc.message})")
             if same_content(kind, current, body):
                 return Outcome(action, "done", id=action.id, attempts=attempt, message="updated (answer was lost)")
-            if expected is not None and _modified(current) != expected:
+            if expected is not None and not same_modified(modified_of(current), expected):
                 # Moved since: our own write (normalised by the tenant) or someone else's; no guess either way.
                 return _unknown_update(action, attempt, "and the object has changed since, not to what was sent")
             await asyncio.sleep(self.retry.delay(attempt))
@@ -161,11 +162,6 @@ class DeleteRunner:
 def _unknown_update(action: Action, attempts: int, why: str) -> Outcome:
     message = f"outcome unknown: the update's answer was lost {why}; the next plan shows the difference"
     return Outcome(action, "unknown", id=action.id, attempts=attempts, message=message)
-
-
-def _modified(body: dict[str, Any]) -> str | None:
-    value = body.get("modified")
-    return value if isinstance(value, str) else None
 
 
 def runners(tenant: TenantView) -> dict[str, Runner]:

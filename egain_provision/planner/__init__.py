@@ -13,9 +13,9 @@ from egain_provision.errors import PlanError
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.live import LiveState
 from egain_provision.model import DesiredObject, Ownership
-from egain_provision.plan import Action, MadeUnder, Plan
+from egain_provision.plan import Action, MadeUnder, NormalisationNote, Plan
 from egain_provision.planner.match import Matching, Pending, check_references, is_ignored, match
-from egain_provision.planner.objects import plan_object, unknown_field_warnings
+from egain_provision.planner.objects import plan_object, unknown_field_warnings, unprotected_kinds
 from egain_provision.planner.order import order_actions
 from egain_provision.planner.prune import prune
 from egain_provision.sensitive import Marked
@@ -68,12 +68,12 @@ def build_plan(
         for obj in objects
         if obj.kind in scope and is_ignored(ignore, obj.kind, obj.natural_key)
     ]
-    forward, unchanged = _plan_declared(managed, matching, pending, options, sensitive, warnings)
+    forward, unchanged, normalised = _plan_declared(managed, matching, pending, options, sensitive, warnings)
     pruning = prune(
         objects, matching, forward, scope=scope, ignore=ignore, ownership=ownership, delete=options.prune,
         marked=sensitive,
     )
-    warnings += unknown_field_warnings(live, scope, ignore, ownership)
+    warnings += [*unknown_field_warnings(live, scope, ignore, ownership), *unprotected_kinds(live, scope)]
     return Plan(
         target=target,
         target_identity=target_identity,
@@ -88,6 +88,7 @@ def build_plan(
         out_of_scope=pruning.out_of_scope,
         excluded=pruning.excluded,
         warnings=tuple(live.warnings + warnings + pruning.warnings),
+        normalisations=normalised,
         made_under=_made_under(ownership, ignore, sensitive),
     )
 
@@ -109,15 +110,18 @@ def _plan_declared(
     options: PlanOptions,
     sensitive: Marked | None,
     warnings: list[str],
-) -> tuple[list[Action], dict[str, int]]:
-    """A create or update for each managed object that differs, and per kind the count of those that do not."""
+) -> tuple[list[Action], dict[str, int], list[NormalisationNote]]:
+    """A create or update for each managed object that differs, per kind the count of those that do not, and
+    the values the tenant stores normalised."""
     forward: list[Action] = []
     unchanged: dict[str, int] = {}
+    normalised: list[NormalisationNote] = []
     write_only_skipped = 0
     for obj in managed:
         waiting_for = pending[(obj.kind, obj.natural_key)]
         planned = plan_object(obj, matching, waiting_for, rotate_secrets=options.rotate_secrets, marked=sensitive)
         write_only_skipped += planned.write_only_skipped
+        normalised += planned.normalised
         if planned.action is None:
             unchanged[obj.kind] = unchanged.get(obj.kind, 0) + 1
         else:
@@ -127,4 +131,4 @@ def _plan_declared(
             f"{write_only_skipped} secret field(s) are write-only on this tenant and were not compared; "
             "pass --rotate-secrets to send them"
         )
-    return forward, unchanged
+    return forward, unchanged, normalised

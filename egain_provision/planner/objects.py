@@ -15,22 +15,18 @@ from egain_provision.normalize import (
     clone,
     comparable,
     desired_to_manifest,
+    fingerprint,
     is_masked,
     known_only,
     live_to_manifest,
     mark_sensitive,
 )
 from egain_provision.paths import get_concrete, get_path, set_concrete, set_path
-from egain_provision.plan import SENSITIVE_DISPLAY, WRITE_ONLY_DISPLAY, Action, Change
+from egain_provision.plan import SENSITIVE_DISPLAY, WRITE_ONLY_DISPLAY, Action, Change, NormalisationNote
 from egain_provision.planner.match import Matching, Pending, is_ignored
+from egain_provision.planner.normalised import absorb_normalised, may_be_normalised
 from egain_provision.references import KEEP, rewrite_references
 from egain_provision.sensitive import Marked, opaque_paths, secret_item_values, secret_paths
-
-# Never send `"modified": null`: the update reads the object first, or goes without.
-NO_MODIFIED_NOTE = (
-    "the tenant lists this object without `modified`: apply reads it first, and without one there the "
-    "update has no protection against a change made meanwhile"
-)
 
 
 @dataclass(frozen=True)
@@ -39,6 +35,7 @@ class ObjectPlan:
 
     action: Action | None
     write_only_skipped: int = 0
+    normalised: tuple[NormalisationNote, ...] = ()
 
 
 def plan_object(
@@ -72,23 +69,51 @@ def plan_object(
         live_api, sorted({*live_sensitive, *secret_paths(kind, live_api, marked), *opaque_paths(kind, live_api)})
     )
     live_doc = comparable(kind, live_to_manifest(kind, live_api, matching.key_of_id))
-    changes = mark_pending(kind, diff_documents(live_doc, desired_doc), pending) + forced
+    changes, normalised = _changes(obj, live_doc, desired_doc, pending)
+    changes += forced
     if not changes:
-        return ObjectPlan(None, skipped)
+        return ObjectPlan(None, skipped, normalised)
     if live_obj.modified is not None:
+        # Sent back exactly as read, whatever its type: the tenant's token, not ours to interpret.
         fields["body"]["modified"] = live_obj.modified
-    else:
-        notes.append(NO_MODIFIED_NOTE)
     action = Action(
         action="update",
         id=live_obj.id,
         modified=live_obj.modified,
+        fingerprint=fingerprint(kind, live_obj.body),
         previous_key=live_obj.natural_key if live_obj.natural_key != obj.natural_key else None,
         changes=sorted(changes, key=lambda change: change.path),
         notes=notes,
         **fields,
     )
-    return ObjectPlan(action, 0 if rotate_secrets else skipped)
+    return ObjectPlan(action, 0 if rotate_secrets else skipped, normalised)
+
+
+def _changes(
+    obj: DesiredObject, live_doc: dict[str, Any], desired_doc: dict[str, Any], pending: Pending
+) -> tuple[list[Change], tuple[NormalisationNote, ...]]:
+    """The changes an update makes, and the differences that are the tenant's normalisation (noted, not planned)."""
+    kind = KINDS_BY_NAME[obj.kind]
+    changes = diff_documents(live_doc, desired_doc)
+    if not may_be_normalised(changes):
+        return mark_pending(kind, changes, pending), ()
+    absorbed, found = absorb_normalised(live_doc, desired_doc)
+    notes = tuple(
+        NormalisationNote(
+            kind=obj.kind,
+            natural_key=obj.natural_key,
+            path=path,
+            normalisation=stored.normalisation.value,
+            declared=stored.sent,
+            stored=stored.stored,
+            fix=stored.fix,
+            location=obj.location,
+        )
+        for path, stored in found
+    )
+    if notes:
+        changes = diff_documents(absorbed, desired_doc)
+    return mark_pending(kind, changes, pending), notes
 
 
 def _write_only_secrets(
@@ -149,6 +174,7 @@ def plan_delete(
         natural_key=live_obj.natural_key,
         id=live_obj.id,
         modified=live_obj.modified,
+        fingerprint=fingerprint(kind, live_obj.body),
         changes=diff_documents(doc, None),
         depends_on=depends_on,
     )
@@ -171,6 +197,20 @@ def unknown_field_warnings(
             if ownership.owns(name, live_obj.natural_key) and not is_ignored(ignore, name, live_obj.natural_key):
                 patterns |= known_only(KINDS_BY_NAME[name], live_obj.body)[1]
         found += [f"tenant answers field {pattern} on {name}; not managed" for pattern in sorted(patterns)]
+    return found
+
+
+def unprotected_kinds(live: LiveState, scope: Collection[str]) -> list[str]:
+    """One warning per kind whose live objects are listed without `modified` (the tenant's concurrency token)."""
+    found = []
+    for name in SETUP_ORDER:
+        objects = live.of_kind(name) if name in scope else []
+        if objects and all(obj.modified is None for obj in objects):
+            found.append(
+                f"{name}: the tenant lists these objects without `modified`; apply reads each one before updating "
+                "it, and where it has none either, a change another client makes meanwhile cannot be detected "
+                "(it would be overwritten)"
+            )
     return found
 
 

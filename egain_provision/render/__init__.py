@@ -20,9 +20,10 @@ def render_json(plan: Plan) -> str:
 
 
 def render_github(plan: Plan) -> str:
-    """The text plan, then each plan warning as a GitHub Actions workflow annotation."""
-    notes = "".join(github_annotation(Diagnostic("warning", None, "", warning)) + "\n" for warning in plan.warnings)
-    return render_text(plan, color=False) + notes
+    """The text plan, then each plan warning and normalisation note as a GitHub Actions workflow annotation."""
+    notes = [Diagnostic("warning", None, "", warning) for warning in plan.warnings]
+    notes += [Diagnostic("warning", note.location, note.path, note.message) for note in plan.normalisations]
+    return render_text(plan, color=False) + "".join(github_annotation(note) + "\n" for note in notes)
 
 
 def render(plan: Plan, fmt: str, *, color: bool) -> str:

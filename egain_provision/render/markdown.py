@@ -281,6 +281,13 @@ def _tail(plan: Plan) -> list[str]:
     if plan.warnings:
         warnings = [inline_text(item) for item in plan.warnings[:LIST_SHOWN]]
         parts.append("#### Warnings\n\n" + "".join(_capped_list(warnings, len(plan.warnings))) + "\n")
+    if plan.normalisations:
+        notes = [inline_text(note.message) for note in plan.normalisations[:LIST_SHOWN]]
+        parts.append(
+            "#### Stored in another form (not planned)\n\n"
+            + "".join(_capped_list(notes, len(plan.normalisations)))
+            + "\n"
+        )
     if plan.unmanaged:
         count = len(plan.unmanaged)
         parts.append(

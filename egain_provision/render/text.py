@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import click
 
-from egain_provision.plan import Action, ActionType, Plan
+from egain_provision.plan import Action, ActionType, NormalisationNote, Plan
 from egain_provision.render.values import (
     ACTION_SIGNS,
     SIGNS,
@@ -44,6 +44,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     sections += [_action_block(action, style) for action in plan.actions]
     if plan.warnings:
         sections.append([f"{style('Warning:', 'yellow')} {visible(warning)}" for warning in plan.warnings])
+    if plan.normalisations:
+        # Not planned: no write makes these go away (README, "Real tenants").
+        sections.append([f"{style('Note:', 'yellow')} {visible(_located(note))}" for note in plan.normalisations])
     if plan.unmanaged:
         sections.append(_unmanaged_section(plan))
     if plan.ignored:
@@ -86,3 +89,7 @@ def _unmanaged_section(plan: Plan) -> list[str]:
     if len(plan.unmanaged) > UNMANAGED_SHOWN:
         lines.append(f"  ... and {len(plan.unmanaged) - UNMANAGED_SHOWN} more")
     return lines
+
+
+def _located(note: NormalisationNote) -> str:
+    return f"{note.location}: {note.message}" if note.location else note.message
