@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from egain_provision.plan import digest_of
 from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import FULL_SETUP, Tenant, create_full_setup, run_cli, target_env, write_manifest
 
@@ -66,17 +65,3 @@ def test_a_tenant_listing_no_modified_is_named_once_per_kind_in_the_plan(
     assert output.count("channels: the tenant lists these objects without `modified`") == 1
     assert "a change another client makes meanwhile cannot be detected" in output
 
-
-def test_a_saved_plan_of_format_1_2_still_applies(sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path) -> None:
-    """Plans saved before `normalisations` and `fingerprint` existed (format 1.2) keep their meaning."""
-    saved = Path(plan_a_change(sandbox, tenant, tmp_path))
-    document = json.loads(saved.read_text("utf-8"))
-    del document["normalisations"], document["digest"]
-    for action in document["actions"]:
-        del action["fingerprint"]
-    document["format_version"] = "1.2"
-    document["digest"] = digest_of(document)
-    saved.write_text(json.dumps(document), "utf-8")
-    code, output = cli(sandbox, "apply", str(saved))
-    assert code == 0, output
-    assert tenant.find("channels", "custom.web")["displayName"] == "Web chat v2"
