@@ -1,7 +1,8 @@
 """An async client for the eGain Conversation Manager v3 setup API.
 
-One token per run, shared by concurrent requests and renewed once on 401; reads retried on
-429 (honouring Retry-After), 5xx and connection errors; writes retried only where the server
+One token per run, shared by concurrent requests and renewed on every 401 that says it expired
+(a ready token cannot be: its first 401 stops the run); reads retried on 429 (honouring
+Retry-After in both forms), 5xx and connection errors; writes retried only where the server
 cannot have acted (429), everything ambiguous is raised for the caller to resolve. An adaptive
 limit (limits.py, shared with apply's scheduler) bounds the work in flight and halves while 429s keep coming.
 """
@@ -9,11 +10,15 @@ limit (limits.py, shared with apply's scheduler) bounds the work in flight and h
 from __future__ import annotations
 
 import asyncio
+import datetime
+import email.utils
 import logging
+import re
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 
@@ -32,6 +37,11 @@ _ENCODED_HEADERS = ("content-encoding", "content-length")
 # The spec's only declared scope; it carries the manage and read permissions the tool needs.
 DEFAULT_SCOPE = "https://api.egain.cloud/auth/.default"
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+# Fresh tokens the tenant may refuse in a row (each a 401 before any request succeeded with it)
+# before the run stops: a token endpoint whose tokens this API never accepts is not helped by more.
+MAX_FRESH_REFUSALS = 3
+# A Retry-After longer than this is absurd; it is read as this, and fails against any budget.
+MAX_RETRY_AFTER = 10.0**9
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,10 @@ def says_nothing_exists(error: ApiError) -> bool:
 
 class AnswerTooLarge(ApiError):
     """An answer over MAX_ANSWER_BYTES: refused rather than held in memory."""
+
+
+class RunOutOfTime(ProvisionerError):
+    """A retry would wait past the run's deadline (RunDeadline): the outcome is unknown, not failed."""
 
 
 class EgainClient:
@@ -96,6 +110,8 @@ class EgainClient:
         self.tokens = Tokens(
             self._http, credentials, retry=self.retry, timeout=timeout, redact=self.redact, notice=self.pacer.notice
         )
+        # The end of the whole run, when a command sets one (doctor's --time-budget): no wait goes past it.
+        self.run_deadline: RunDeadline | None = None
 
     async def __aenter__(self) -> EgainClient:
         return self
@@ -172,16 +188,18 @@ class EgainClient:
         idempotent: bool,
     ) -> httpx.Response:
         url = self.base_url + path
-        budget = RetryBudget(self.retry, f"{method} {path}", self.pacer.notice, self.stats)
-        renewed = False
+        budget = RetryBudget(self.retry, f"{method} {path}", self.pacer.notice, self.stats, self.run_deadline)
         while True:
-            token, generation = await self.tokens.current()
             started = time.monotonic()
-            self.stats.requests += 1
+            # Fetched before the pace: requests that waited for the first token must not go out together.
+            await self.tokens.current()
             try:
                 async with self.limit.request():
                     # Paced inside the room: requests that queued for it must not go out together.
                     await self.pacer.take()
+                    # Read again after those waits, which may outlast a token read before them.
+                    token, generation = await self.tokens.current()
+                    self.stats.requests += 1
                     response = await self._exchange(method, url, params=params, json=json, token=token)
             except (httpx.TransportError, OSError, TimeoutError) as exc:
                 log.debug("%s %s failed after %.0f ms: %s", method, path, _ms(started), type(exc).__name__)
@@ -189,17 +207,21 @@ class EgainClient:
                 # A server that holds a request for the whole timeout is not helped by another one.
                 if not idempotent or isinstance(exc, TimeoutError | httpx.TimeoutException):
                     raise failure from None
-                await budget.wait(None, failure)
+                await budget.wait(failure)
                 continue
             log.debug("%s %s -> %d in %.0f ms", method, path, response.status_code, _ms(started))
             status = response.status_code
-            if status == 401 and not renewed and self.tokens.can_renew:
-                renewed = True
-                await self.tokens.renew(generation)
+            if status == 401:
+                # The server did not act on a request it did not authenticate: any method may go again.
+                refusal = self._redacted(_api_error(response, method, path))
+                budget.check_time_left(refusal, "the token was renewed")
+                await self.tokens.refused(generation, refusal)
                 continue
+            self.tokens.accepted(generation)
             if status in RETRYABLE_STATUS and (idempotent or status == 429):
                 self._throttled(status)
-                await budget.wait(_retry_after(response), self._redacted(_api_error(response, method, path)))
+                refused = self._redacted(_api_error(response, method, path))
+                await budget.wait(refused, status=status, retry_after=response.headers.get("Retry-After"))
                 continue
             if 300 <= status < 400:
                 raise self._redacted(_redirect_error(response, method, path))
@@ -236,10 +258,11 @@ class EgainClient:
 
     async def probe(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
         """One authenticated GET whose answer, whatever its status, is returned as is (for `doctor`)."""
-        token, _ = await self.tokens.current()
+        await self.tokens.current()
         await self.pacer.take()
-        self.stats.requests += 1
         async with self.limit.request():
+            token, _ = await self.tokens.current()
+            self.stats.requests += 1
             return await self._exchange("GET", self.base_url + path, params=params, json=None, token=token)
 
     async def token_for(self, scope: str) -> httpx.Response:
@@ -253,13 +276,8 @@ class EgainClient:
         }
         request = self._http.build_request("POST", creds.token_url or "", data=form)
         response = await bounded_send(self._http, request, self.timeout)
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
-        if isinstance(answer, dict):
-            for value in answer.values():
-                self.redact.add(value)
+        for value in (token_answer_fields(response) or {}).values():
+            self.redact.add(value)
         return response
 
     async def _exchange(
@@ -296,7 +314,12 @@ async def bounded_send(http: httpx.AsyncClient, request: httpx.Request, timeout:
 
 
 class Tokens:
-    """One bearer token per run, shared by concurrent requests and renewed once per generation."""
+    """One bearer token per run, shared by concurrent requests and renewed once per generation.
+
+    Renewed on every 401, as often as tokens expire, but never endlessly: a ready token cannot be
+    renewed (its first 401 stops the run), and MAX_FRESH_REFUSALS fresh tokens refused in a row
+    stop it too. Once stopped, every request raises the same error without being sent.
+    """
 
     def __init__(
         self,
@@ -317,6 +340,10 @@ class Tokens:
         self._token: str | None = credentials.access_token
         self._token_generation = 0
         self._token_lock = asyncio.Lock()
+        # The newest generation a request got past authentication with, and how many since were refused.
+        self._accepted_generation = -1
+        self._fresh_refusals = 0
+        self._stopped: TargetError | None = None
 
     @property
     def can_renew(self) -> bool:
@@ -324,10 +351,51 @@ class Tokens:
 
     async def current(self) -> tuple[str, int]:
         """The current token and its generation, read together (a 401 renews only that generation)."""
+        if self._stopped is not None:
+            raise _copy(self._stopped)
         if self._token is None:
             await self.renew(self._token_generation)
         assert self._token is not None
         return self._token, self._token_generation
+
+    def accepted(self, generation: int) -> None:
+        """A request with this generation's token got past authentication (any answer but 401)."""
+        if generation > self._accepted_generation:
+            self._accepted_generation = generation
+            self._fresh_refusals = 0
+
+    async def refused(self, generation: int, refusal: ApiError) -> None:
+        """A 401 to this generation's token: renew it, or stop the run when it cannot or should not be."""
+        if not self.can_renew:
+            self._stop(
+                TargetError(
+                    f"the access token (EGAIN_ACCESS_TOKEN) was refused as expired or invalid ({refusal.message}); "
+                    "a ready token cannot be renewed, so nothing more is sent. To let the tool renew its token, "
+                    "set EGAIN_TOKEN_URL, EGAIN_CLIENT_ID and EGAIN_CLIENT_SECRET (client credentials) instead; "
+                    "else export a fresh EGAIN_ACCESS_TOKEN and run again"
+                )
+            )
+        async with self._token_lock:
+            if self._stopped is not None:
+                raise _copy(self._stopped)
+            if generation != self._token_generation:
+                return  # another request renewed it meanwhile: use that token
+            if generation > self._accepted_generation:
+                self._fresh_refusals += 1
+            if self._fresh_refusals >= MAX_FRESH_REFUSALS:
+                self._stop(
+                    TargetError(
+                        f"the tenant refused {self._fresh_refusals} fresh tokens in a row, each before any request "
+                        f"succeeded with it ({refusal.message}); nothing more is sent. Check that EGAIN_TOKEN_URL "
+                        "issues tokens for this API (the target) and that EGAIN_SCOPE grants the Conversation "
+                        "Manager permissions"
+                    )
+                )
+            await self._renew_locked()
+
+    def _stop(self, error: TargetError) -> NoReturn:
+        self._stopped = error
+        raise _copy(error)
 
     async def renew(self, seen_generation: int) -> None:
         """A new token, unless another request renewed the one `seen_generation` names meanwhile."""
@@ -335,8 +403,11 @@ class Tokens:
             # Another request renewed it while this one waited: use that token.
             if self._token_generation != seen_generation and self._token is not None:
                 return
-            self._token = await self._fetch()
-            self._token_generation += 1
+            await self._renew_locked()
+
+    async def _renew_locked(self) -> None:
+        self._token = await self._fetch()
+        self._token_generation += 1
 
     async def _token_answer(self, url: str, form: dict[str, str]) -> httpx.Response:
         """The token endpoint's answer, retried within the retry budget like any read."""
@@ -351,11 +422,15 @@ class Tokens:
                     f"cannot reach the token endpoint {url} ({type(exc).__name__})",
                     hint="check EGAIN_TOKEN_URL and the network",
                 )
-                await budget.wait(None, failure)
+                await budget.wait(failure)
                 continue
             if response.status_code not in RETRYABLE_STATUS:
                 return response
-            await budget.wait(_retry_after(response), _token_refusal(url, response))
+            await budget.wait(
+                _token_refusal(url, response),
+                status=response.status_code,
+                retry_after=response.headers.get("Retry-After"),
+            )
 
     async def _fetch(self) -> str:
         creds = self.credentials
@@ -373,18 +448,42 @@ class Tokens:
         response = await self._token_answer(creds.token_url, form)
         if response.status_code != 200:
             raise _token_refusal(creds.token_url, response)
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
-        if isinstance(answer, dict):
-            # The whole answer is sensitive: the token, and any refresh or id token beside it.
-            for value in answer.values():
-                self.redact.add(value)
-        token = answer.get("access_token") if isinstance(answer, dict) else None
+        answer = token_answer_fields(response)
+        # The whole answer is sensitive: the token, and any refresh or id token beside it.
+        for value in (answer or {}).values():
+            self.redact.add(value)
+        token = answer.get("access_token") if answer is not None else None
         if not isinstance(token, str) or not token:
-            raise TargetError(f"the token endpoint {creds.token_url} answered without an access_token")
+            raise TargetError(
+                f"the token endpoint {creds.token_url} answered without an access_token "
+                "(read as a JSON object or a form-encoded body)",
+                hint="check EGAIN_TOKEN_URL: it is the OAuth2 token endpoint of the tenant's client application",
+            )
         return token
+
+
+def _copy(error: TargetError) -> TargetError:
+    """A new exception for each raise: one instance raised in concurrent requests would chain their tracebacks."""
+    return TargetError(error.message)
+
+
+def token_answer_fields(response: httpx.Response) -> dict[str, Any] | None:
+    """A token endpoint's answer as fields: a JSON object (RFC 6749 5.1), else a form-encoded body.
+
+    Some servers answer `access_token=...&token_type=bearer` (application/x-www-form-urlencoded);
+    None when the body is neither.
+    """
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict):
+        return payload
+    try:
+        pairs = urllib.parse.parse_qsl(response.text.strip(), strict_parsing=True)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return dict(pairs) if pairs else None
 
 
 # What a token endpoint's `error` means, and what to do about it (RFC 6749 section 5.2).
@@ -405,11 +504,8 @@ def _token_refusal(url: str, response: httpx.Response) -> TargetError:
             f"the token endpoint {url} does not exist (HTTP 404)",
             hint="check EGAIN_TOKEN_URL: https://login.egain.cloud/global/<GATEWAY_ID>/oauth2/v2.0/token",
         )
-    try:
-        payload = response.json()
-    except ValueError:
-        payload = None
-    reason = payload.get("error") if isinstance(payload, dict) else None
+    payload = token_answer_fields(response)
+    reason = payload.get("error") if payload is not None else None
     if isinstance(reason, str) and reason.isidentifier():
         return TargetError(
             f"the token endpoint {url} refused the client credentials: {reason} (HTTP {response.status_code})",
@@ -442,51 +538,117 @@ class RequestStats:
     waited: float = 0.0
 
 
+@dataclass(frozen=True)
+class RunDeadline:
+    """When a whole run must end (monotonic clock), and the option that says so: no retry waits past it."""
+
+    at: float
+    option: str  # e.g. "doctor's --time-budget of 60 s"
+
+
 class RetryBudget:
-    """One request's retries, bounded in time (RetryPolicy.budget), `Retry-After` honoured within it."""
+    """One request's retries, bounded in time (RetryPolicy.budget, and the run's deadline when it has one).
+
+    A usable `Retry-After` is honoured within it; any other wait is the policy's backoff, never
+    below its floor. Every wait is logged (`-v`) with its reason; a long one is announced.
+    """
 
     def __init__(
-        self, policy: RetryPolicy, what: str, notice: Callable[[str], None] | None, stats: RequestStats | None = None
+        self,
+        policy: RetryPolicy,
+        what: str,
+        notice: Callable[[str], None] | None,
+        stats: RequestStats | None = None,
+        run_deadline: RunDeadline | None = None,
     ) -> None:
         self.policy = policy
         self.what = what
         self.notice = notice
         self.stats = stats or RequestStats()
         self.deadline = time.monotonic() + policy.budget
+        self.limit = f"the retry budget of {policy.budget:g} s (--retry-budget)"
+        self.run_deadline = run_deadline
+        if run_deadline is not None and run_deadline.at < self.deadline:
+            self.deadline = run_deadline.at
+            self.limit = f"the time left of {run_deadline.option}"
         self.attempt = 0
 
-    async def wait(self, retry_after: float | None, failure: ProvisionerError) -> None:
-        """Sleep before the next attempt, or raise `failure` (with why) when the budget does not allow it."""
-        left = self.deadline - time.monotonic()
-        delay = self.policy.delay(self.attempt, retry_after)
-        if delay > left:
-            why = (
-                f"the tenant asks to wait {retry_after:g} s (Retry-After)"
-                if retry_after is not None
-                else f"retries of {self.policy.budget:g} s"
-            )
-            failure.message += f" (gave up: {why}, beyond the retry budget of {self.policy.budget:g} s)"
+    def check_time_left(self, failure: ProvisionerError, doing: str) -> None:
+        """Raise `failure` when this request's time is up (a loop without waits, such as token renewals)."""
+        if time.monotonic() >= self.deadline:
+            failure.message += f" (gave up: {doing} until {self.limit} ran out)"
             raise failure
+
+    async def wait(
+        self, failure: ProvisionerError, *, status: int | None = None, retry_after: str | None = None
+    ) -> None:
+        """Sleep before the next attempt, or raise `failure` (with why) when the budget does not allow it.
+
+        `status` is the answer's (None: no answer at all), `retry_after` its header as sent.
+        """
+        left = self.deadline - time.monotonic()
+        asked = parse_retry_after(retry_after, time.time()) if retry_after is not None else None
+        delay = self.policy.delay(self.attempt, asked)
+        reason = _wait_reason(status, retry_after, asked)
+        if delay > left:
+            if asked is not None:
+                failure.message += f" (gave up: the tenant asks to wait {asked:g} s (Retry-After), beyond {self.limit})"
+            else:
+                failure.message += (
+                    f" (gave up after {self.attempt + 1} attempts: {reason}; the next wait of {delay:.2f} s "
+                    f"is beyond {self.limit})"
+                )
+            if self.run_deadline is not None and self.deadline == self.run_deadline.at:
+                raise RunOutOfTime(failure.message, hint=f"give the run more time ({self.run_deadline.option})")
+            raise failure
+        log.debug("%s: %s: waiting %.2f s before retrying", self.what, reason, delay)
         if delay >= NOTICEABLE_WAIT and self.notice is not None:
-            reason = "rate limited by the tenant" if retry_after is not None else "the tenant did not answer"
             self.notice(f"{reason}: waiting {delay:.0f} s before retrying {self.what}")
         self.attempt += 1
         self.stats.waited += delay
         await asyncio.sleep(delay)
 
 
+def _wait_reason(status: int | None, retry_after: str | None, asked: float | None) -> str:
+    """Why a request waits, as the tenant's answer shows it, and whose wait it is."""
+    if status is None:
+        return "the tenant did not answer"
+    answered = "rate limited by the tenant (HTTP 429)" if status == 429 else f"the tenant answered HTTP {status}"
+    if asked is not None:
+        return f"{answered}, Retry-After {asked:g} s"
+    if retry_after is None:
+        return f"{answered} without Retry-After; the tool's own backoff"
+    # repr: the server's bytes, control characters escaped, cut short.
+    return f"{answered}, Retry-After {retry_after[:40]!r} is not a usable wait; the tool's own backoff"
+
+
+_DELTA_SECONDS = re.compile(r"\d+(?:\.\d+)?")
+
+
+def parse_retry_after(value: str, now: float) -> float | None:
+    """The seconds a `Retry-After` asks to wait (RFC 9110 10.2.3), or None when it is no usable wait.
+
+    Both forms: delta-seconds (fractions accepted, as some servers send them) and an HTTP-date,
+    measured from `now` (Unix time). Zero, a negative or non-numeric value, and a date in the past
+    are no usable wait: the caller backs off on its own. An absurdly large value is kept (capped at
+    MAX_RETRY_AFTER) so the caller's budget refuses it, saying so.
+    """
+    text = value.strip()
+    if _DELTA_SECONDS.fullmatch(text):
+        seconds = float(text)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=datetime.UTC)  # the asctime form names no zone: HTTP-dates are GMT
+        seconds = when.timestamp() - now
+    return min(seconds, MAX_RETRY_AFTER) if seconds > 0 else None
+
+
 def _ms(started: float) -> float:
     return (time.monotonic() - started) * 1000
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
 
 
 def _json(response: httpx.Response, method: str, path: str) -> dict[str, Any]:

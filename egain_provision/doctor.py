@@ -3,18 +3,21 @@
 Token scopes that work, and per kind: where the list sits in the answer, whether it carries
 `paginationInfo`, the page size actually honoured, what an empty collection answers, whether
 list items carry `modified`, how secrets come back, fields no manifest can hold, the shape of
-references, and rate-limit headers. It never writes: only token requests and GETs.
+references, and rate-limit headers. It never writes: only token requests and GETs. It ends within
+a total time budget, reporting what it could not finish as unknown.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from egain_provision.client import EgainClient, says_nothing_exists
+from egain_provision.client import EgainClient, RunDeadline, RunOutOfTime, says_nothing_exists, token_answer_fields
 from egain_provision.errors import ApiError, ProvisionerError
 from egain_provision.kinds import KINDS, Kind
 from egain_provision.listing import IncompleteRead, parse_page
@@ -29,6 +32,8 @@ SCOPES = (
     READ,
     f"https://api.egain.cloud/auth/{READ}",
 )
+# Seconds doctor may take in all: long enough for a slow tenant's six kinds, short enough for a terminal.
+DEFAULT_TIME_BUDGET = 60.0
 
 
 @dataclass
@@ -59,6 +64,9 @@ class Report:
     kinds: list[KindReport] = field(default_factory=list)
     rate_headers: set[str] = field(default_factory=set)
     blockers: list[str] = field(default_factory=list)
+    # What the time budget did not leave time for (unknown, neither passed nor failed), and that budget.
+    unfinished: list[str] = field(default_factory=list)
+    time_budget: float = DEFAULT_TIME_BUDGET
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,17 +75,49 @@ class Report:
             "kinds": [vars(kind) for kind in self.kinds],
             "rate_limit_headers": sorted(self.rate_headers),
             "blockers": list(self.blockers),
+            "time_budget": self.time_budget,
+            "unfinished": list(self.unfinished),
         }
 
 
-async def examine(client: EgainClient, target: str) -> Report:
-    """Probe the target behind `client` (token scopes first, then every kind's list)."""
-    report = Report(target)
-    if client.credentials.token_url and client.credentials.client_id:
-        await _probe_scopes(client, report)
-    for kind in KINDS:
-        report.kinds.append(await _probe_kind(client, kind, report))
+async def examine(client: EgainClient, target: str, time_budget: float = DEFAULT_TIME_BUDGET) -> Report:
+    """Probe the target behind `client` (token scopes first, then every kind's list) within `time_budget` seconds.
+
+    No retry waits past the budget (a Retry-After beyond it fails that probe, saying so); what is
+    still running when it ends is cut off and listed in `Report.unfinished`.
+    """
+    report = Report(target, time_budget=time_budget)
+    option = f"doctor's --time-budget of {time_budget:g} s"
+    client.run_deadline = RunDeadline(time.monotonic() + time_budget, option)
+    try:
+        async with asyncio.timeout(time_budget):
+            if client.credentials.token_url and client.credentials.client_id:
+                await _probe_scopes(client, report)
+            for kind in KINDS:
+                found = KindReport(kind.name)
+                report.kinds.append(found)
+                try:
+                    await _probe_kind(client, kind, found, report)
+                except RunOutOfTime as exc:
+                    found.read_whole = f"unknown: {exc.message}"
+                    report.unfinished.append(kind.name)
+    except TimeoutError:
+        _note_unfinished(client, report, option)
     return report
+
+
+def _note_unfinished(client: EgainClient, report: Report, option: str) -> None:
+    """After the budget ran out: every probe not done, marked unknown."""
+    if client.credentials.token_url and client.credentials.client_id and len(report.scopes) < len(SCOPES):
+        report.unfinished.append("token scopes")
+        for scope in SCOPES:
+            report.scopes.setdefault(scope, "unknown (not probed)")
+    probed = {found.kind for found in report.kinds}
+    report.kinds += [KindReport(kind.name) for kind in KINDS if kind.name not in probed]
+    for found in report.kinds:
+        if found.read_whole == "not read":
+            found.read_whole = f"unknown: not finished within {option}"
+            report.unfinished.append(found.kind)
 
 
 async def _probe_scopes(client: EgainClient, report: Report) -> None:
@@ -96,22 +136,18 @@ async def _probe_scopes(client: EgainClient, report: Report) -> None:
 
 
 def _reason(answer: httpx.Response) -> str:
-    try:
-        payload = answer.json()
-    except ValueError:
-        payload = None
-    error = payload.get("error") if isinstance(payload, dict) else None
+    payload = token_answer_fields(answer)
+    error = payload.get("error") if payload is not None else None
     return error if isinstance(error, str) and error.isidentifier() else f"HTTP {answer.status_code}"
 
 
-async def _probe_kind(client: EgainClient, kind: Kind, report: Report) -> KindReport:
-    found = KindReport(kind.name)
+async def _probe_kind(client: EgainClient, kind: Kind, found: KindReport, report: Report) -> None:
     try:
         plain = await client.probe(kind.api_path)
     except (ProvisionerError, httpx.HTTPError, OSError, TimeoutError) as exc:
         found.read_whole = f"no: {getattr(exc, 'message', type(exc).__name__)}"
         report.blockers.append(f"{kind.name}: the list cannot be read ({found.read_whole})")
-        return found
+        return
     _headers(plain, report)
     found.status = plain.status_code
     items = _describe_answer(kind, plain, found, report, client.redact)
@@ -125,13 +161,14 @@ async def _probe_kind(client: EgainClient, kind: Kind, report: Report) -> KindRe
     try:
         listing = await client.list_all(kind)
         found.read_whole = f"yes ({len(listing.items)} objects)" + "".join(f"; {w}" for w in listing.warnings)
+    except RunOutOfTime:
+        raise  # unknown, not a blocker: examine() says it was not finished
     except IncompleteRead as exc:
         found.read_whole = f"no: {exc.message}"
         report.blockers.append(f"{kind.name}: {exc.message}" + (f"; fix: {exc.hint}" if exc.hint else ""))
     except ProvisionerError as exc:
         found.read_whole = f"no: {exc.message}"
         report.blockers.append(f"{kind.name}: {exc.message}")
-    return found
 
 
 def _describe_answer(
@@ -264,7 +301,14 @@ def render_text(report: Report) -> str:
     lines.append("Rate-limit headers seen: " + (", ".join(sorted(report.rate_headers)) or "none"))
     if report.blockers:
         lines += ["", "Blockers (plan and apply will stop):"] + [f"  - {blocker}" for blocker in report.blockers]
-    else:
+    if report.unfinished:
+        lines += [
+            "",
+            f"Not finished within --time-budget {report.time_budget:g} s (unknown, neither passed nor failed): "
+            + ", ".join(report.unfinished),
+            "  run doctor again with a longer --time-budget to finish them",
+        ]
+    elif not report.blockers:
         lines += ["", "No blockers: plan and apply can read this tenant whole."]
     return "\n".join(lines) + "\n"
 

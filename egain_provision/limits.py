@@ -31,13 +31,16 @@ class RetryPolicy:
     attempts: int = 8
     base_delay: float = 0.05
     max_delay: float = 5.0
+    # No wait is shorter, whatever the server says: a Retry-After of 0 must not become a busy loop.
+    floor: float = 0.05
     # Seconds one request may spend being retried (Retry-After included) before it fails.
     budget: float = 120.0
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """The wait before retry `attempt + 1`: a usable `Retry-After`, else backoff; never below the floor."""
         if retry_after is not None:
-            return retry_after
-        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+            return max(self.floor, retry_after)
+        return max(self.floor, random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt)))
 
 
 class AdaptiveLimit:

@@ -27,6 +27,7 @@ def raw_server(handler: Handler) -> Iterator[int]:
     thread = threading.Thread(target=lambda: (loop.run_until_complete(serve()), loop.run_forever()), daemon=True)
     thread.start()
     assert started.wait(10)
+
     async def shutdown() -> None:
         holder["server"].close()
         handlers = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]

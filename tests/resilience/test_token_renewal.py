@@ -49,3 +49,22 @@ def test_an_apply_outlasting_its_token_renews_it_and_completes(tmp_path: Path) -
     assert sum(1 for entry in log if entry["path"] == TOKEN_PATH and entry["status"] == 200) >= 3
     assert replanned.exit_code == 0, replanned.output
     assert_no_secrets_in([result.stdout, result.stderr, replanned.output, journal.read_text()])
+
+
+def test_tokens_that_expire_during_429_waits_are_renewed_as_often_as_needed(tmp_path: Path) -> None:
+    # Every Retry-After outlasts a token: a request throttled twice meets two expired tokens.
+    document = generated_tenant(3)
+    manifest = write_document(tmp_path / "tenant.yaml", document)
+    journal = tmp_path / "journal.jsonl"
+    with served(tmp_path / "sandbox.db", token_lifetime=0.3, throttle_rate=0.3, retry_after=0.4, seed=7) as sandbox:
+        result = apply_in_process(sandbox, manifest, journal, "--parallelism", "4")
+        log = sandbox.requests()
+        sandbox.clear_faults()
+        with open_tenant(sandbox) as tenant:
+            assert live_names(tenant) == declared_names(document)
+    assert result.exit_code == 0, result.output
+    assert "24 created, 0 updated, 0 deleted, 0 failed, 0 skipped" in result.stdout
+    expired = [entry for entry in log if entry["path"].startswith(BASE_PATH) and entry["status"] == 401]
+    renewals = [entry for entry in log if entry["path"] == TOKEN_PATH and entry["status"] == 200]
+    assert expired and len(renewals) >= 3
+    assert_no_secrets_in([result.stdout, result.stderr, journal.read_text()])
