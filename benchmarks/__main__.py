@@ -236,6 +236,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"measuring {bench_ratelimit.OBJECTS} objects against a rate-limited sandbox ...", flush=True)
         runs = bench_ratelimit.measure(bench_ratelimit.OBJECTS, args.latency_ms, args.parallelism)
         limited = bench_ratelimit.render(runs, bench_ratelimit.OBJECTS, args.latency_ms, args.parallelism)
+        limited += "\n" + bench_ratelimit.render_tiers(runs)
     parameters = _parameters(args, sizes) | {"load": f"{load:.2f} (1-minute average when the suite started)"}
     report = render_report(suite.rows, suite.serial, suite.notes, parameters, suite.elapsed()) + startups + limited
     print(report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import signal
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
@@ -105,6 +106,7 @@ async def execute(plan: ExecutablePlan, context: RunContext, on_outcome: Callabl
         async with context.client() as client:
             # The client may have read the tenant first: the summary counts the execution's requests only.
             before, paced = replace(client.stats), context.pacer.waited
+            sent_before = collections.Counter(client.stats.by_method)
             executor = Executor(
                 client, plan, journal=journal, on_outcome=on_outcome, read_after_write=context.read_after_write
             )
@@ -112,6 +114,7 @@ async def execute(plan: ExecutablePlan, context: RunContext, on_outcome: Callabl
                 result = await executor.run()
             result.requests = client.stats.requests - before.requests
             result.throttled = client.stats.throttled - before.throttled
+            result.by_method = dict(client.stats.by_method - sent_before)
             result.waited = client.stats.waited - before.waited + context.pacer.waited - paced
             return result
     finally:

@@ -53,6 +53,8 @@ class ApplyResult:
     throttled: int = 0
     waited: float = 0.0
     interrupted: bool = False
+    # The requests per method (the tiers' monthly quotas count each method apart).
+    by_method: dict[str, int] = field(default_factory=dict)
 
     def count(self, action: str, status: Status = "done") -> int:
         return sum(1 for item in self.outcomes if item.action.action == action and item.status == status)
