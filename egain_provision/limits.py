@@ -193,21 +193,26 @@ def over_quota(counts: Mapping[str, int], rate: Rate | None) -> list[str]:
 
 
 def parse_rate(text: str) -> Rate | None:
-    """`developer`/`basic`/`enterprise`, `RPS`, `RPS/BURST`, or `none` (None: no pacing); ValueError otherwise."""
+    """`developer`/`basic`/`enterprise`, `RPS`, `RPS/BURST`, `RPS/BURST/QUOTA` (requests per method per month),
+    or `none` (None: no pacing); ValueError otherwise."""
     value = text.strip().lower()
     if value == "none":
         return None
     if value in TIERS:
         return TIERS[value]
-    rps_text, _, burst_text = value.partition("/")
+    rps_text, _, rest = value.partition("/")
+    burst_text, _, quota_text = rest.partition("/")
     try:
         rps = float(rps_text)
         burst = int(burst_text) if burst_text else max(1, int(rps))
+        quota = int(quota_text) if quota_text else None
     except ValueError:
         raise ValueError(f"{text!r} is not a rate") from None
-    if not (rps > 0 and burst >= 1) or rps != rps or rps == float("inf"):
-        raise ValueError(f"{text!r} is not a rate: requests per second must be above 0 and the burst at least 1")
-    return Rate(rps, burst)
+    if not (rps > 0 and burst >= 1) or rps != rps or rps == float("inf") or (quota is not None and quota < 1):
+        raise ValueError(
+            f"{text!r} is not a rate: requests per second must be above 0, the burst and a quota at least 1"
+        )
+    return Rate(rps, burst, quota, None if quota is None else "given")
 
 
 class Pacer:
