@@ -208,7 +208,7 @@ def test_the_text_summary_says_the_requests_per_method(clean_sandbox: ServedSand
     manifest = write_manifest(tmp_path)
     result, _ = apply_text(clean_sandbox, manifest, "--rate-limit", "none")
     assert result.exit_code == 0, result.output
-    assert "requests (POST 9" in result.stdout
+    assert "10 requests (GET 1, POST 9; 0 answered 429)" in result.stdout
 
 
 def apply_text(sandbox: ServedSandbox, manifest: Path, *options: str) -> tuple[CliResult, None]:
