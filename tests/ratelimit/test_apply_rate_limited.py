@@ -188,7 +188,7 @@ def test_an_apply_over_the_monthly_quota_stops_before_its_first_write_unless_all
     manifest = write_manifest(tmp_path, MANY)
     # 1000 req/s, burst 50, a quota of 20 requests per method per month: the 33 creates are over it.
     result, _ = apply_text(clean_sandbox, manifest, "--rate-limit", "1000/50/20")
-    assert result.exit_code != 0
+    assert result.exit_code == 1
     assert "this run alone needs POST 33 requests, more than the given tier's monthly quota of 20" in result.stderr
     assert "--allow-over-quota" in result.stderr
     assert {entry["method"] for entry in api_log(clean_sandbox)} == {"GET"}  # read, nothing written
