@@ -95,16 +95,18 @@ async def _plain(sandbox: SubprocessSandbox, object_id: str, requests: int, para
 
 def measure(requests: int = REQUESTS, parallelism: int = PARALLELISM) -> list[CpuRun]:
     """Both clients against one sandbox, ours first and then the plain one, then ours again."""
-    with tempfile.TemporaryDirectory(prefix="egain-bench-cpu-") as name:
-        with served_subprocess(str(Path(name) / "sandbox.db")) as sandbox:
-            body = {"type": "custom.bench", "displayName": "Bench", "icon": ICON}
-            token = httpx.post(sandbox.token_url, data=_form(sandbox)).json()["access_token"]
-            created = httpx.post(f"{sandbox.base_url}/channels", json=body, headers={"Authorization": f"Bearer {token}"})
-            created.raise_for_status()
-            object_id = created.json()["id"]
-            runs = [asyncio.run(_ours(sandbox, object_id, requests, parallelism))]
-            runs.append(asyncio.run(_plain(sandbox, object_id, requests, parallelism)))
-            runs.append(asyncio.run(_ours(sandbox, object_id, requests, parallelism)))
+    with tempfile.TemporaryDirectory(prefix="egain-bench-cpu-") as name, served_subprocess(
+        str(Path(name) / "sandbox.db")
+    ) as sandbox:
+        body = {"type": "custom.bench", "displayName": "Bench", "icon": ICON}
+        token = httpx.post(sandbox.token_url, data=_form(sandbox)).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        created = httpx.post(f"{sandbox.base_url}/channels", json=body, headers=headers)
+        created.raise_for_status()
+        object_id = created.json()["id"]
+        runs = [asyncio.run(_ours(sandbox, object_id, requests, parallelism))]
+        runs.append(asyncio.run(_plain(sandbox, object_id, requests, parallelism)))
+        runs.append(asyncio.run(_ours(sandbox, object_id, requests, parallelism)))
     return runs
 
 
