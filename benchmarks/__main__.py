@@ -4,7 +4,8 @@ For each size (setups of 8 objects, benchmarks/tenant.py) on a fresh sandbox in 
 validate, plan on the empty tenant, apply from empty, plan on the converged tenant, an update of
 10% of the objects (a changed description), a prune of 10% of the setups, and the apply from
 empty again with --parallelism 1 (a naive script); then, once, 600 objects against a
-rate-limited sandbox (benchmarks/bench_ratelimit.py: paced and unpaced, time-scaled tiers).
+rate-limited sandbox (benchmarks/bench_ratelimit.py: paced and unpaced, time-scaled tiers),
+and the CPU per request of our client against a plain asyncio+httpx one (benchmarks/bench_cpu.py).
 First, the start-up of `--version`, `--help` and a small `validate` (benchmarks/bench_startup.py).
 Each stage is a separate CLI process, so its wall time, CPU time and peak memory are the
 tool's alone; the sandbox's request log, cleared before each stage, gives the HTTP requests.
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks import bench_ratelimit, bench_startup
+from benchmarks import bench_cpu, bench_ratelimit, bench_startup
 from benchmarks.measure import Run, execution_rounds, read_rounds, run_cli
 from benchmarks.report import Row, SerialRow, render_report
 from benchmarks.tenant import BENCH_ENV, OBJECTS_PER_SETUP, changed_manifests, write_tenant
@@ -238,6 +239,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"measuring {bench_ratelimit.OBJECTS} objects against a rate-limited sandbox ...", flush=True)
         runs = bench_ratelimit.measure(bench_ratelimit.OBJECTS, args.latency_ms, args.parallelism)
         limited = bench_ratelimit.render(runs, bench_ratelimit.OBJECTS, args.latency_ms, args.parallelism)
+        limited += "\n" + bench_ratelimit.render_tiers(runs)
+        print(f"measuring CPU per request at parallelism {bench_cpu.PARALLELISM} ...", flush=True)
+        limited += "\n" + bench_cpu.render(bench_cpu.measure(), bench_cpu.PARALLELISM)
     parameters = _parameters(args, sizes) | {"load": f"{load:.2f} (1-minute average when the suite started)"}
     report = render_report(suite.rows, suite.serial, suite.notes, parameters, suite.elapsed()) + startups + limited
     print(report)

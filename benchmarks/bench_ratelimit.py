@@ -1,7 +1,8 @@
 """Against a rate-limited sandbox: paced apply against the rate bound, unpaced beside it, tiers.
 
-Rates are time-scaled so the stage takes about a minute: the enterprise tier (1 req/s, burst
-30) becomes 50 req/s, burst 30; developer (0.16/1) and basic (0.5/2) are scaled x100. Each CLI
+Rates are time-scaled so the stage takes a few minutes: the enterprise tier (1 req/s, burst
+30) becomes 50 req/s, burst 30 for the paced and unpaced 600-object runs; then each tier
+(developer 0.16/1, basic 0.5/2: x10 and x100; enterprise: x20) plans and applies a small tenant. Each CLI
 stage is its own process (as in `make bench`) and starts on a full bucket (the sandbox's rate
 limit is set again before it, as after an idle minute on a tenant). The 429s and requests
 come from the sandbox's request log; the rate bound is `(API requests - burst) / rate`, the
@@ -29,9 +30,15 @@ from benchmarks.tenant import BENCH_ENV, OBJECTS_PER_SETUP, changed_manifests, w
 from egain_provision.sandbox.testing import SubprocessSandbox, served_subprocess
 
 ENTERPRISE_SCALED = (50.0, 30)  # enterprise 1/30, time-scaled x50
-TIERS_SCALED = {"developer x100": (16.0, 1), "basic x100": (50.0, 2)}
+# The tiers of sla.yaml time-scaled, with the objects each applies (x10 kept small: one request per 0.6 s).
+TIERS_SCALED = {
+    "developer x100": ((16.0, 1), 80),
+    "developer x10": ((1.6, 1), 16),
+    "basic x100": ((50.0, 2), 80),
+    "basic x10": ((5.0, 2), 40),
+    "enterprise x20": ((20.0, 30), 80),
+}
 OBJECTS = 600
-TIER_OBJECTS = 80
 API_PATH = "/conversation/conversationmgr/v3"
 
 
@@ -52,6 +59,13 @@ class LimitedRun:
     rps: float
     exec_requests: int | None = None  # the apply's own requests (its summary), the plan's reads not counted
     exec_wall_s: float | None = None
+    span_s: float = 0.0  # from the first API request's arrival to the last's (the sandbox's log)
+    load: float = 0.0  # the 1-minute load average when the stage ended
+
+    @property
+    def span_bound_s(self) -> float:
+        """The least time from the first request to the last at the rate (the burst goes at once)."""
+        return max(0, self.requests - self.burst) / self.rps
 
     @property
     def exec_bound_s(self) -> float | None:
@@ -110,10 +124,12 @@ class Limited:
             sum(totals.get(key, 0) for key in ("failed", "skipped", "unknown")) if summary else None,
             rate[1], rate[0],
             summary["requests"] if summary else None, summary["wall_time_s"] if summary else None,
+            log[-1]["at_s"] - log[0]["at_s"] if log else 0.0, os.getloadavg()[0],
         )  # fmt: skip
         print(
             f"  {stage}: exit {run.exit_code}, {run.wall_s:.2f} s wall, bound {run.bound_s:.2f} s, "
-            f"{run.requests} API requests, {run.throttled} answered 429",
+            f"span {run.span_s:.2f} s, {run.requests} API requests, {run.throttled} answered 429, "
+            f"load {run.load:.2f}",
             flush=True,
         )
         return run
@@ -127,7 +143,6 @@ def measure(objects: int, latency_ms: float, parallelism: int) -> list[LimitedRu
         folder = Path(name)
         base = write_tenant(folder, setups)
         updated, pruned = changed_manifests(folder, setups)
-        small = write_tenant(folder / "tiers", max(1, TIER_OBJECTS // OBJECTS_PER_SETUP))
         options = ("--latency-ms", f"{latency_ms:g}")
         with served_subprocess(str(folder / "sandbox.db"), *options) as sandbox:
             limited = Limited(sandbox, folder, parallelism)
@@ -138,12 +153,21 @@ def measure(objects: int, latency_ms: float, parallelism: int) -> list[LimitedRu
             runs.append(limited.run("prune 10%, paced", "apply", pruned, rate, paced, *apply, *prune))
             limited.admin("POST", "reset")
             runs.append(limited.run("apply from empty, unpaced", "apply", base, rate, "none", *apply))
-            for tier, tier_rate in TIERS_SCALED.items():
-                limited.admin("POST", "reset")
-                client = f"{tier_rate[0]:g}/{tier_rate[1]}"
-                runs.append(limited.run(f"plan, {tier}", "plan", small, tier_rate, client, "--detailed-exitcode"))
-                runs.append(limited.run(f"apply from empty, {tier}", "apply", small, tier_rate, client, *apply))
+            runs += measure_tiers(limited, folder)
     check(runs)
+    return runs
+
+
+def measure_tiers(limited: Limited, folder: Path) -> list[LimitedRun]:
+    """Plan and apply from empty at each time-scaled tier, the client paced at the tier's rate."""
+    runs = []
+    for tier, (tier_rate, objects) in TIERS_SCALED.items():
+        manifest = write_tenant(folder / tier.replace(" ", "-"), max(1, objects // OBJECTS_PER_SETUP))
+        limited.admin("POST", "reset")
+        client = f"{tier_rate[0]:g}/{tier_rate[1]}"
+        apply = ("--auto-approve", "--format", "json")
+        runs.append(limited.run(f"plan, {tier}", "plan", manifest, tier_rate, client, "--detailed-exitcode"))
+        runs.append(limited.run(f"apply from empty, {tier}", "apply", manifest, tier_rate, client, *apply))
     return runs
 
 
@@ -160,7 +184,7 @@ def render(runs: Sequence[LimitedRun], objects: int, latency_ms: float, parallel
     lines = [
         "## Against a rate-limited sandbox",
         "",
-        f"{objects} objects (tiers: {TIER_OBJECTS}); the sandbox limits each client with a token bucket"
+        f"{objects} objects; the sandbox limits each client with a token bucket"
         f" (`sandbox serve --rate-limit RPS/BURST`) and adds {latency_ms:g} ms to every API request;"
         f" parallelism {parallelism}. Paced: `--rate-limit` set to the sandbox's rate; unpaced:"
         " `--rate-limit none` (429s and Retry-After only).",
@@ -170,7 +194,7 @@ def render(runs: Sequence[LimitedRun], objects: int, latency_ms: float, parallel
         " | apply bound s | apply / bound |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    lines += [_row(run) for run in runs]
+    lines += [_row(run) for run in runs if _tier(run) is None]
     lines += [
         "",
         "- Rate bound: `(API requests - burst) / rate`, the least time the stage's requests take at the"
@@ -186,6 +210,43 @@ def render(runs: Sequence[LimitedRun], objects: int, latency_ms: float, parallel
         "",
     ]
     return "\n".join(lines)
+
+
+def render_tiers(runs: Sequence[LimitedRun]) -> str:
+    """The tier table: each sla.yaml tier time-scaled, the client paced at it."""
+    lines = [
+        "## At each rate tier (time-scaled)",
+        "",
+        "The sandbox limited like each tier of sla.yaml, time-scaled; the client's `--rate-limit` the same."
+        " Span: from the first API request's arrival at the sandbox to the last's (its request log);"
+        " span bound: `(API requests - burst) / rate`, the least that span can be. Load: the 1-minute load"
+        " average as the stage ended.",
+        "",
+        "| tier | stage | objects | API requests | 429s | span s | span bound s | span / bound | wall s"
+        " | wall / bound | requests / action | load |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        tier = _tier(run)
+        if tier is None:
+            continue
+        stage = run.stage.split(", ", 1)[0]
+        bound = run.span_bound_s
+        per_action = "" if run.per_action is None else f"{run.per_action:.3f}"
+        ratio = "" if not bound else f"{run.span_s / bound:.3f}"
+        wall_ratio = "" if not bound else f"{run.wall_s / bound:.2f}"
+        objects = TIERS_SCALED[tier][1] // OBJECTS_PER_SETUP * OBJECTS_PER_SETUP
+        lines.append(
+            f"| {tier} ({run.sandbox_rate}) | {stage} | {objects} | {run.requests} | {run.throttled}"
+            f" | {run.span_s:.2f} | {bound:.2f} | {ratio} | {run.wall_s:.2f} | {wall_ratio} | {per_action}"
+            f" | {run.load:.2f} |"
+        )
+    return "\n".join([*lines, ""])
+
+
+def _tier(run: LimitedRun) -> str | None:
+    tier = run.stage.rpartition(", ")[2]
+    return tier if tier in TIERS_SCALED else None
 
 
 def _row(run: LimitedRun) -> str:
@@ -213,6 +274,7 @@ def main() -> None:
     args = parser.parse_args()
     runs = measure(args.objects, args.latency_ms, args.parallelism)
     print(render(runs, args.objects, args.latency_ms, args.parallelism))
+    print(render_tiers(runs))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ limit (limits.py, shared with apply's scheduler) bounds the work in flight and h
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime
 import email.utils
 import logging
@@ -17,7 +18,7 @@ import re
 import time
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import httpx
@@ -200,6 +201,8 @@ class EgainClient:
                     # Read again after those waits, which may outlast a token read before them.
                     token, generation = await self.tokens.current()
                     self.stats.requests += 1
+                    self.stats.by_method[method] += 1
+                    self.pacer.sent[method] += 1
                     response = await self._exchange(method, url, params=params, json=json, token=token)
             except (httpx.TransportError, OSError, TimeoutError) as exc:
                 log.debug("%s %s failed after %.0f ms: %s", method, path, _ms(started), type(exc).__name__)
@@ -219,9 +222,10 @@ class EgainClient:
                 continue
             self.tokens.accepted(generation)
             if status in RETRYABLE_STATUS and (idempotent or status == 429):
-                self._throttled(status)
+                retry_after = response.headers.get("Retry-After")
+                pacing = self._throttled(status, retry_after)
                 refused = self._redacted(_api_error(response, method, path))
-                await budget.wait(refused, status=status, retry_after=response.headers.get("Retry-After"))
+                await budget.wait(refused, status=status, retry_after=retry_after, pacing=pacing)
                 continue
             if 300 <= status < 400:
                 raise self._redacted(_redirect_error(response, method, path))
@@ -237,11 +241,20 @@ class EgainClient:
         error.args = (error.message,)
         return error
 
-    def _throttled(self, status: int) -> None:
-        if status == 429:
-            self.stats.throttled += 1
+    def _throttled(self, status: int, retry_after: str | None) -> str:
+        """Count a 429 and adapt to it; what the pacing does next, for the wait line.
+
+        A paced run adapts its pace alone (its concurrency does not set its rate); an unpaced one
+        halves its concurrency.
+        """
+        if status != 429:
+            return ""
+        self.stats.throttled += 1
+        if self.pacer.rate is None:
             self.limit.throttled()
-            self.pacer.throttled()
+            return ""
+        honoured = retry_after is not None and parse_retry_after(retry_after, time.time()) is not None
+        return self.pacer.throttled(honoured)
 
     def _transport_error(self, method: str, path: str, exc: BaseException) -> TransportError:
         """A failed exchange, naming the host and port and what was tried."""
@@ -263,6 +276,8 @@ class EgainClient:
         async with self.limit.request():
             token, _ = await self.tokens.current()
             self.stats.requests += 1
+            self.stats.by_method["GET"] += 1
+            self.pacer.sent["GET"] += 1
             return await self._exchange("GET", self.base_url + path, params=params, json=None, token=token)
 
     async def token_for(self, scope: str) -> httpx.Response:
@@ -536,6 +551,8 @@ class RequestStats:
     requests: int = 0
     throttled: int = 0
     waited: float = 0.0
+    # Requests sent per method: the tiers' monthly quotas count each method apart.
+    by_method: collections.Counter[str] = field(default_factory=collections.Counter)
 
 
 @dataclass(frozen=True)
@@ -580,11 +597,17 @@ class RetryBudget:
             raise failure
 
     async def wait(
-        self, failure: ProvisionerError, *, status: int | None = None, retry_after: str | None = None
+        self,
+        failure: ProvisionerError,
+        *,
+        status: int | None = None,
+        retry_after: str | None = None,
+        pacing: str = "",
     ) -> None:
         """Sleep before the next attempt, or raise `failure` (with why) when the budget does not allow it.
 
-        `status` is the answer's (None: no answer at all), `retry_after` its header as sent.
+        `status` is the answer's (None: no answer at all), `retry_after` its header as sent,
+        `pacing` what the run's pace does about it (said in the wait line).
         """
         left = self.deadline - time.monotonic()
         asked = parse_retry_after(retry_after, time.time()) if retry_after is not None else None
@@ -601,9 +624,9 @@ class RetryBudget:
             if self.run_deadline is not None and self.deadline == self.run_deadline.at:
                 raise RunOutOfTime(failure.message, hint=f"give the run more time ({self.run_deadline.option})")
             raise failure
-        log.debug("%s: %s: waiting %.2f s before retrying", self.what, reason, delay)
+        log.debug("%s: %s: waiting %.2f s before retrying%s", self.what, reason, delay, pacing)
         if delay >= NOTICEABLE_WAIT and self.notice is not None:
-            self.notice(f"{reason}: waiting {delay:.0f} s before retrying {self.what}")
+            self.notice(f"{reason}: waiting {delay:.0f} s before retrying {self.what}{pacing}")
         self.attempt += 1
         self.stats.waited += delay
         await asyncio.sleep(delay)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import math
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -148,85 +149,161 @@ NOTICEABLE_WAIT = 2.0
 
 @dataclass(frozen=True)
 class Rate:
-    """Requests per second and the burst a token bucket allows."""
+    """Requests per second and the burst a token bucket allows; a tier's monthly quota per method."""
 
     rps: float
     burst: int = 1
+    # Requests of each method (GET, POST, PUT, DELETE) the tenant allows per month; None: not known.
+    monthly_quota: int | None = None
+    tier: str | None = None
 
     def __str__(self) -> str:
         return f"{self.rps:g} req/s (burst {self.burst})"
 
 
-# The setup API's rate limits per eGain plan (the spec's sla.yaml).
+# The setup API's rate limits and monthly quotas per eGain plan (the spec's sla.yaml).
 TIERS: dict[str, Rate] = {
-    "developer": Rate(0.16, 1),
-    "basic": Rate(0.5, 2),
-    "enterprise": Rate(1.0, 30),
+    "developer": Rate(0.16, 1, 1_000, "developer"),
+    "basic": Rate(0.5, 2, 100_000, "basic"),
+    "enterprise": Rate(1.0, 30, 500_000, "enterprise"),
 }
 
 
+def per_method_text(counts: Mapping[str, int]) -> str:
+    """`GET 7, POST 600`: requests per method, in a fixed order."""
+    order = ("GET", "POST", "PUT", "DELETE")
+    methods = sorted(counts, key=lambda method: (order.index(method) if method in order else len(order), method))
+    return ", ".join(f"{method} {counts[method]:,}" for method in methods if counts[method]) or "none"
+
+
+def quota_note(counts: Mapping[str, int], rate: Rate | None) -> str:
+    """How many runs like this one fit in the tier's month (its busiest method decides); empty when not known."""
+    if rate is None or rate.monthly_quota is None or not any(counts.values()):
+        return ""
+    busiest = max(counts.values())
+    runs = rate.monthly_quota // busiest
+    return f"; the {rate.tier} tier allows {rate.monthly_quota:,} requests per method per month: {runs:,} such runs"
+
+
+def over_quota(counts: Mapping[str, int], rate: Rate | None) -> list[str]:
+    """The methods this run alone needs more of than the tier's monthly quota, each as `POST 1,200`."""
+    if rate is None or rate.monthly_quota is None:
+        return []
+    return [f"{method} {count:,}" for method, count in counts.items() if count > rate.monthly_quota]
+
+
 def parse_rate(text: str) -> Rate | None:
-    """`developer`/`basic`/`enterprise`, `RPS`, `RPS/BURST`, or `none` (None: no pacing); ValueError otherwise."""
+    """`developer`/`basic`/`enterprise`, `RPS`, `RPS/BURST`, `RPS/BURST/QUOTA` (requests per method per month),
+    or `none` (None: no pacing); ValueError otherwise."""
     value = text.strip().lower()
     if value == "none":
         return None
     if value in TIERS:
         return TIERS[value]
-    rps_text, _, burst_text = value.partition("/")
+    rps_text, _, rest = value.partition("/")
+    burst_text, _, quota_text = rest.partition("/")
     try:
         rps = float(rps_text)
         burst = int(burst_text) if burst_text else max(1, int(rps))
+        quota = int(quota_text) if quota_text else None
     except ValueError:
         raise ValueError(f"{text!r} is not a rate") from None
-    if not (rps > 0 and burst >= 1) or rps != rps or rps == float("inf"):
-        raise ValueError(f"{text!r} is not a rate: requests per second must be above 0 and the burst at least 1")
-    return Rate(rps, burst)
+    if not (rps > 0 and burst >= 1) or rps != rps or rps == float("inf") or (quota is not None and quota < 1):
+        raise ValueError(
+            f"{text!r} is not a rate: requests per second must be above 0, the burst and a quota at least 1"
+        )
+    return Rate(rps, burst, quota, None if quota is None else "given")
 
 
 class Pacer:
     """One token bucket shared by every API request of a run, so a run at the tenant's rate sees no 429.
 
-    Virtual scheduling (GCRA): each request is due one interval after the previous one, with
-    `burst - 1` requests allowed at once: one token of the burst is held back, because the
-    tenant's bucket sees our requests shifted by network and scheduling jitter, and at the full
-    burst a request arriving a millisecond early is refused (the sandbox's rate-limit benchmark).
-    A 429 that still comes (a tenant shared with others) doubles the interval, down to a
-    sixteenth of the rate; each success shortens it again.
+    Virtual scheduling (GCRA), one request released at a time: each request is due one interval
+    (and a margin) after the previous one, with part of the burst allowed at once. Tokens worth
+    JITTER of the burst (one at least) are held back, because the tenant's bucket sees our
+    requests shifted by network and scheduling jitter, and at the full burst a request arriving a
+    millisecond early is refused.
+    A request released late moves the next one's due time with it (the tenant's bucket does the
+    same at burst 1), so a late wake-up never makes the requests after it closer together.
+
+    A 429 that still comes widens the margin once (and each success narrows it back), so a
+    request refused for a millisecond of jitter costs that request its `Retry-After`, not the run
+    its pace. Without a `Retry-After` (the tenant does not say how long) the interval doubles,
+    down to a sixteenth of the rate, and each success shortens it again.
     """
+
+    # At burst 1 every interval is this much longer than the rate's (and MARGIN_S at least): jitter
+    # smaller than that never brings a request early by the tenant's clock. A larger burst needs
+    # none: the token held back is its margin. A 429 widens it up to WIDEST_MARGIN.
+    MARGIN = 0.02
+    MARGIN_S = 0.005
+    # A 429 with Retry-After widens the margin by this once; successes narrow it back, slowly (the
+    # jitter that caused it is still there), so a run sees one such 429, not one per dozen requests.
+    WIDENING = 0.1
+    WIDEST_MARGIN = 0.25
+    NARROWING = 0.99
+    # The arrival jitter the held-back part of the burst absorbs (a loaded machine's scheduling).
+    JITTER = 0.1
 
     def __init__(self, rate: Rate | None, notice: Callable[[str], None] | None = None) -> None:
         self.rate = rate
         self.notice = notice
         self.base_interval = 1.0 / rate.rps if rate else 0.0
         self.interval = self.base_interval
+        self.base_margin = max(self.MARGIN, self.MARGIN_S * rate.rps) if rate and rate.burst == 1 else 0.0
+        self.margin = self.base_margin
         self._due = 0.0
+        self._turn: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self.waited = 0.0
-        # Requests that may go at once beside the first: the burst less the token held back.
-        self._slack = max(0, rate.burst - 2) if rate else 0
+        # The run's requests per method, whichever client sent them (the monthly quotas count these).
+        self.sent: collections.Counter[str] = collections.Counter()
+        # Requests that may go at once beside the first: the burst less the tokens held back.
+        held = max(1, math.ceil(self.JITTER * rate.rps)) if rate else 0
+        self._slack = max(0, rate.burst - 1 - held) if rate else 0
 
     async def take(self) -> None:
-        """Wait for this request's turn."""
+        """Wait for this request's turn (requests are released in the order they asked)."""
         if self.rate is None:
             return
-        now = time.monotonic()
-        due = max(self._due, now)
-        start = due - self._slack * self.interval
-        self._due = due + self.interval
-        wait = start - now
-        if wait <= 0:
-            return
-        if wait >= NOTICEABLE_WAIT and self.notice is not None:
-            self.notice(f"pacing at {1 / self.interval:g} req/s: waiting {wait:.0f} s")
-        self.waited += wait
-        await asyncio.sleep(wait)
+        async with self._lock():
+            now = time.monotonic()
+            start = self._due - self._slack * self.interval
+            wait = start - now
+            if wait > 0:
+                if wait >= NOTICEABLE_WAIT and self.notice is not None:
+                    self.notice(f"pacing at {self.pace()}: waiting {wait:.0f} s")
+                self.waited += wait
+                await asyncio.sleep(wait)
+                now = time.monotonic()
+            # From the moment it actually goes: a late release does not bring the next one closer.
+            self._due = max(self._due, now) + self.interval * (1 + self.margin)
 
-    def throttled(self) -> None:
-        if self.rate is not None:
-            self.interval = min(self.interval * 2, self.base_interval * 16)
+    def _lock(self) -> asyncio.Lock:
+        """The lock that releases requests one at a time, one per event loop (a run may use several)."""
+        loop = asyncio.get_running_loop()
+        if self._turn is None or self._turn[0] is not loop:
+            self._turn = (loop, asyncio.Lock())
+        return self._turn[1]
+
+    def pace(self) -> str:
+        """The pace now, as the wait lines say it."""
+        return f"{1 / (self.interval * (1 + self.margin)):.3g} req/s" if self.interval else "no pace"
+
+    def throttled(self, retry_after_honoured: bool) -> str:
+        """Adapt to a 429; what the pacing does next, for the wait line."""
+        if self.rate is None:
+            return ""
+        if retry_after_honoured:
+            self.margin = min(self.WIDEST_MARGIN, self.margin + self.WIDENING)
+            return f"; the pace stays near the rate: {self.pace()} ({self.margin:.0%} margin, narrowing again)"
+        self.interval = min(self.interval * 2, self.base_interval * 16)
+        return f"; pacing slowed to {self.pace()} until requests pass again"
 
     def succeeded(self) -> None:
         if self.interval > self.base_interval:
             self.interval = max(self.base_interval, self.interval * 0.95)
+        if self.margin > self.base_margin:
+            self.margin = self.base_margin + (self.margin - self.base_margin) * self.NARROWING
 
 
 def estimate_seconds(requests: int, rate: Rate | None) -> float:

@@ -76,6 +76,7 @@ def summary_document(result: ApplyResult, target: str) -> dict[str, Any]:
         "journal_error": result.journal_error,
         "wall_time_s": round(result.wall_time, 3),
         "requests": result.requests,
+        "requests_per_method": dict(sorted(result.by_method.items())),
         "throttled": result.throttled,
         "waited_s": round(result.waited, 3),
         # How late the tenant listed this run's own writes, and how long apply waited for them.

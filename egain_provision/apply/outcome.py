@@ -89,6 +89,8 @@ class ApplyResult:
     # apply waited for them at the end; None when no write was re-read.
     lag: float | None = None
     window: float | None = None
+    # The requests per method (the tiers' monthly quotas count each method apart).
+    by_method: dict[str, int] = field(default_factory=dict)
 
     def count(self, action: str, status: Status = "done", *, adopted: bool | None = None) -> int:
         """Actions of one type with this status (and adoption, when given), not found otherwise by the re-read."""

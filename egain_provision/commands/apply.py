@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import gc
 import sys
 
@@ -17,9 +18,10 @@ from egain_provision.commands.common import (
     target_options,
     var_options,
 )
-from egain_provision.commands.plan import prune_options
+from egain_provision.commands.plan import apply_requests, prune_options, requests_line
 from egain_provision.context import DEFAULT_JOURNAL, DEFAULT_READ_AFTER_WRITE, RunContext
 from egain_provision.errors import Interrupted, UsageError
+from egain_provision.limits import over_quota
 from egain_provision.plan import Plan
 from egain_provision.planner import DEFAULT_MAX_DELETES, PlanOptions
 from egain_provision.progress import Progress, echo_summary
@@ -77,6 +79,12 @@ EXIT_INTERRUPTED = 130
     "for a create whose answer was lost, this long (longer when the tenant is seen to lag more); a create "
     "still not found is reported unknown, never sent again.",
 )
+@click.option(
+    "--allow-over-quota",
+    is_flag=True,
+    help="Apply even when this run alone needs more requests of a method than the --rate-limit tier's monthly "
+    "quota (developer: 1,000 per method per month; basic: 100,000; enterprise: 500,000).",
+)
 @click.option("--no-color", is_flag=True, help="No colour in the plan shown before applying.")
 def apply_command(
     paths: tuple[str, ...],
@@ -93,6 +101,7 @@ def apply_command(
     journal_path: str,
     fmt: str,
     read_after_write: float,
+    allow_over_quota: bool,
     no_color: bool,
 ) -> int:
     """Make the tenant match the manifests in PATHS, or execute a saved PLANFILE.
@@ -127,6 +136,7 @@ def apply_command(
             if fmt != "text":
                 echo_summary(ApplyResult(), context.target.label, fmt)
             return EXIT_OK
+        refuse_over_quota(planned, context, allow_over_quota)
         if saved is None and not auto_approve:
             confirm(context.target)
         # What planning built lives until the end: keep the collector from rescanning it during apply.
@@ -157,6 +167,27 @@ def _totals(result: ApplyResult) -> str:
     """`2 created, 1 failed`: the apply's nonzero totals in one clause."""
     counted = [f"{count} {name}" for name, count in result.totals.items() if count]
     return ", ".join(counted) or "no changes"
+
+
+def refuse_over_quota(plan: Plan, context: RunContext, allowed: bool) -> None:
+    """Say what the run spends per method; stop before any write when that alone is over the tier's monthly quota."""
+    click.echo(requests_line(context.pacer.sent, plan, context.rate), err=True)
+    rate = context.rate
+    over = over_quota(collections.Counter(context.pacer.sent) + apply_requests(plan), rate)
+    if not over or rate is None:
+        return
+    what = (
+        f"this run alone needs {', '.join(over)} requests, more than the {rate.tier} tier's monthly quota of "
+        f"{rate.monthly_quota:,} requests per method"
+    )
+    if allowed:
+        click.echo(f"Warning: {what}; going on (--allow-over-quota).", err=True)
+        return
+    raise UsageError(
+        f"{what}; nothing was changed",
+        hint="apply a part of the manifests at a time (--kind), wait for next month's quota, "
+        "or go on anyway with --allow-over-quota",
+    )
 
 
 def refuse_planning_options(*, kinds: tuple[str, ...], prune: bool, max_deletes: int, rotate_secrets: bool) -> None:

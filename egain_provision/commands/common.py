@@ -123,7 +123,9 @@ def _check_rate(ctx: click.Context, param: click.Parameter, value: str | None) -
         try:
             parse_rate(value)
         except ValueError as exc:
-            raise click.BadParameter(f"{exc}; use developer, basic, enterprise, RPS, RPS/BURST or none") from None
+            raise click.BadParameter(
+                f"{exc}; use developer, basic, enterprise, RPS, RPS/BURST, RPS/BURST/QUOTA or none"
+            ) from None
     return _remember("rate_limit")(ctx, param, value)
 
 
@@ -175,9 +177,10 @@ def network_options(func: F) -> F:
         envvar="EGAIN_RATE_LIMIT",
         expose_value=False,
         callback=_check_rate,
-        metavar="TIER|RPS[/BURST]|none",
-        help="Pace every API request of the run: developer (0.16 req/s), basic (0.5/2), enterprise (1/30), a rate "
-        "such as 2/5, or none. Default: none for the sandbox and loopback URLs, enterprise for any other tenant.",
+        metavar="TIER|RPS[/BURST[/QUOTA]]|none",
+        help="Pace every API request of the run: developer (0.16 req/s, 1,000 requests per method per month), basic "
+        "(0.5/2, 100,000), enterprise (1/30, 500,000), a rate such as 2/5 (and a monthly quota per method: 2/5/20000), "
+        "or none. Default: none for the sandbox and loopback URLs, enterprise for any other tenant.",
     )(func)
 
 

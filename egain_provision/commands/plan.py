@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import collections
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -20,7 +22,7 @@ from egain_provision.context import RunContext
 from egain_provision.errors import ManifestError, PlanError
 from egain_provision.files import write_atomic
 from egain_provision.kinds import KINDS_BY_NAME
-from egain_provision.limits import Rate, estimate_seconds
+from egain_provision.limits import Rate, estimate_seconds, per_method_text, quota_note
 from egain_provision.manifest.report import render as render_diagnostics
 from egain_provision.model import Diagnostic
 from egain_provision.plan import Plan
@@ -117,6 +119,7 @@ def plan_command(
     click.echo(render(plan, fmt, color=color_enabled(no_color)), nl=False)
     if plan.has_changes:
         click.echo(apply_cost(plan, context.rate), err=True)
+    click.echo(requests_line(context.pacer.sent, plan, context.rate), err=True)
     if plan.delete_limit_exceeded:
         return refused(plan, out, detailed_exitcode)
     if out:
@@ -154,15 +157,36 @@ def refused(plan: Plan, out: str | None, detailed_exitcode: bool) -> int:
     return EXIT_REFUSED_DELETES
 
 
-def apply_cost(plan: Plan, rate: Rate | None) -> str:
-    """`apply: 612 requests, about 10 min 12 s at 1 req/s (burst 30)`: what applying this plan takes at least."""
+# The request each kind of action sends.
+ACTION_METHODS = {"create": "POST", "update": "PUT", "delete": "DELETE"}
+
+
+def apply_requests(plan: Plan) -> collections.Counter[str]:
+    """The requests applying this plan sends at least, per method."""
     # One request per action, and one listing per kind whose names the API does not keep unique.
     shared = {
         action.kind
         for action in plan.actions
         if action.action == "create" and not KINDS_BY_NAME[action.kind].unique_natural_key
     }
-    requests = len(plan.actions) + len(shared)
+    sent = collections.Counter(ACTION_METHODS[action.action] for action in plan.actions)
+    sent["GET"] += len(shared)
+    return sent
+
+
+def requests_line(read: Mapping[str, int], plan: Plan, rate: Rate | None) -> str:
+    """`requests per method: plan GET 7; its apply POST 600, GET 1; ...`: what the plan and its apply spend."""
+    applying = apply_requests(plan)
+    both = collections.Counter(read) + applying
+    return (
+        f"requests per method: plan {per_method_text(read)}; its apply about {per_method_text(applying)}"
+        f"{quota_note(both, rate)}"
+    )
+
+
+def apply_cost(plan: Plan, rate: Rate | None) -> str:
+    """`apply: 612 requests, about 10 min 12 s at 1 req/s (burst 30)`: what applying this plan takes at least."""
+    requests = sum(apply_requests(plan).values())
     if rate is None:
         return f"apply: {requests} requests (not paced)"
     return f"apply: {requests} requests, about {_duration(estimate_seconds(requests, rate))} at {rate}"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from egain_provision.limits import per_method_text
 from egain_provision.render.markdown_text import DEFAULT_MAX_CHARS, code, inline_text
 from egain_provision.render.values import visible
 
@@ -156,7 +157,8 @@ def render_summary_text(summary: Summary) -> str:
     first = f"{head} on {summary['target']}: {counts} in {summary['wall_time_s']:.1f}s."
     if summary["requests"]:
         first += (
-            f" {summary['requests']} requests ({summary['throttled']} answered 429), "
+            f" {summary['requests']} requests ({per_method_text(summary.get('requests_per_method', {}))};"
+            f" {summary['throttled']} answered 429), "
             f"{summary['waited_s']:.1f}s waiting for the tenant."
         )
     lines = [" ".join([first, *headline_notes(summary)])]

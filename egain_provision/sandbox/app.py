@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,7 +31,15 @@ from egain_provision.sandbox.rules import ID_LENGTH, RESOURCES, Resource, defaul
 from egain_provision.sandbox.schema import Reference, check
 from egain_provision.sandbox.store import Store, StoredObject
 from egain_provision.sandbox.tenants import NORMALIZATIONS, answered_form, form_token_answer, merged, stored_form
-from egain_provision.sandbox.variants import VARIANT_NAMES, Variants, list_response, page_size, shape
+from egain_provision.sandbox.variants import (
+    VARIANT_NAMES,
+    Variants,
+    list_response,
+    page_response,
+    page_size,
+    pages_in_store,
+    shape,
+)
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -152,13 +161,17 @@ class Sandbox:
             pagenum, pagesize = _paging(request)
         if pagenum > 1 and variants.churn_between_pages > 0:
             self._churn(resource, (pagenum - 1) * page_size(variants, pagesize, 1), request)
+        render = partial(self._render, resource, listed=True)
+        if pages_in_store(variants):
+            # The page alone is read from the database: a page costs the page, not the collection.
+            size = page_size(variants, pagesize, 0)
+            page, count = self.store.page(resource, pagenum, size)
+            return page_response(variants, resource, page, count, pagenum, size, render)
         if variants.list_lag_writes:
             objects = self.store.listed_at(resource, _now_ms() - round(variants.list_lag * 1000))
         else:
             objects = self.store.listed(resource)
-        return list_response(
-            variants, resource, objects, pagenum, pagesize, lambda obj: self._render(resource, obj, listed=True)
-        )
+        return list_response(variants, resource, objects, pagenum, pagesize, render)
 
     def _churn(self, resource: Resource, earlier: int, request: Request) -> None:
         """Another client deletes an object from an earlier page and creates one, before this page is read."""

@@ -256,6 +256,8 @@ class FaultMiddleware:
                 "duration_ms": round((time.monotonic() - started) * 1000, 3),
                 "latency_ms": round(decision.delay_s * 1000, 3),
                 "fault": decision.name or _marked_fault(scope.get("state", {})),
+                # When it arrived (the host's monotonic clock): how far apart a client's requests came.
+                "at_s": round(started, 4),
             }
         )
 

@@ -150,6 +150,24 @@ def list_response(
         objects = [obj for obj in objects if obj.created_ms <= seen_before]
     size = page_size(variants, pagesize, len(objects))
     page = objects[(pagenum - 1) * size : pagenum * size]
+    return page_response(variants, resource, page, len(objects), pagenum, size, render)
+
+
+def pages_in_store(variants: Variants) -> bool:
+    """True when a page is the store's page as it is (no lag to filter, no unpaged answer): it may page itself."""
+    return not (variants.list_lag or variants.list_lag_writes or variants.refuses_params)
+
+
+def page_response(
+    variants: Variants,
+    resource: Resource,
+    page: list[StoredObject],
+    count: int,
+    pagenum: int,
+    size: int,
+    render: Render,
+) -> Response:
+    """The list answer holding `page`, page `pagenum` of `size` items of `count`, as the variants shape it."""
     if not page and variants.empty_list == 204:
         return Response(status_code=204)
     if not page and variants.empty_list == 404:
@@ -157,7 +175,7 @@ def list_response(
         return JSONResponse(body, status_code=404)
     answer: dict[str, Any] = {}
     if not (variants.omit_pagination_info or variants.paging == "none"):
-        answer["paginationInfo"] = {"count": len(objects), "pagenum": pagenum, "pagesize": size}
+        answer["paginationInfo"] = {"count": count, "pagenum": pagenum, "pagesize": size}
     key = resource.singular + "s" if variants.list_key == "plural" else resource.singular
     answer[key] = [render(obj) for obj in page]
     return JSONResponse(answer)

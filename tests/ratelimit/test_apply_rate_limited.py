@@ -19,6 +19,7 @@ from egain_provision.sandbox.testing import ServedSandbox
 from tests.support import FULL_SETUP, CliResult, Tenant, run_cli, target_env, write_manifest
 
 SANDBOX_RATE = "50/5"
+UNPACED_SANDBOX_RATE = "10/3"
 EXTRA_AUTHENTICATIONS = 24
 # FULL_SETUP (9 objects) and 24 independent authentications: more work at once than a burst of 5.
 MANY = FULL_SETUP.replace(
@@ -93,7 +94,8 @@ def test_an_unpaced_apply_converges_through_429s_and_reports_them(
     clean_sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path, retry_after: bool
 ) -> None:
     manifest = write_manifest(tmp_path, MANY)
-    clean_sandbox.set_faults(rate_limit=SANDBOX_RATE, rate_limit_retry_after=retry_after)
+    # Slower than SANDBOX_RATE: an unpaced client on a loaded machine still sends faster than this.
+    clean_sandbox.set_faults(rate_limit=UNPACED_SANDBOX_RATE, rate_limit_retry_after=retry_after)
     result, summary = apply(clean_sandbox, manifest, "--rate-limit", "none")
     assert result.exit_code == 0, result.output
     statuses = api_statuses(clean_sandbox)
@@ -147,3 +149,74 @@ def test_a_retry_after_beyond_the_retry_budget_fails_that_request_and_the_summar
     assert all("re-reading it failed" in outcome["message"] for outcome in unverified)
     clean_sandbox.set_faults(rate_limit=None)
     assert sum(tenant.counts().values()) == totals["unverified"] == 2
+
+
+@pytest.mark.parametrize("rate", ["10/1", "10/2"], ids=["burst 1", "burst 2"])
+def test_a_plan_and_an_apply_paced_at_burst_1_or_2_see_at_most_one_429_each(
+    clean_sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path, rate: str
+) -> None:
+    manifest = write_manifest(tmp_path)  # FULL_SETUP: 9 objects
+    clean_sandbox.set_faults(rate_limit=rate)
+    plan = run_cli(
+        ["plan", "--target", clean_sandbox.base_url, "--rate-limit", rate, str(manifest)], env=target_env(clean_sandbox)
+    )
+    assert plan.exit_code == 0, plan.output
+    assert "requests per method: plan GET" in plan.stderr and "its apply about GET 1, POST 9" in plan.stderr
+    planned = api_log(clean_sandbox)
+    clean_sandbox.set_faults(rate_limit=rate)  # a full bucket again, as after an idle minute
+    clean_sandbox.clear_requests()
+    result, summary = apply(clean_sandbox, manifest, "--rate-limit", rate)
+    assert result.exit_code == 0, result.output
+    applied = api_log(clean_sandbox)
+    for log in (planned, applied):
+        refused = [index for index, entry in enumerate(log) if entry["status"] == 429]
+        assert len(refused) <= 1
+        # A refused request went again later and was answered.
+        for index in refused:
+            again = [
+                e for e in log[index + 1 :] if (e["method"], e["path"]) == (log[index]["method"], log[index]["path"])
+            ]
+            assert again and again[0]["status"] in (200, 201)
+    assert [entry["status"] for entry in applied].count(201) == 9
+    # The executor's POSTs, each 429 among them included (the reads before it are GETs).
+    assert summary["requests_per_method"]["POST"] == [entry["method"] for entry in applied].count("POST")
+    clean_sandbox.set_faults(rate_limit=None)
+    assert converged(clean_sandbox, manifest)
+
+
+def api_log(sandbox: ServedSandbox) -> list[dict[str, Any]]:
+    return [entry for entry in sandbox.requests() if entry["path"].startswith(BASE_PATH)]
+
+
+def test_an_apply_over_the_monthly_quota_stops_before_its_first_write_unless_allowed(
+    clean_sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
+) -> None:
+    manifest = write_manifest(tmp_path, MANY)
+    # 1000 req/s, burst 50, a quota of 20 requests per method per month: the 33 creates are over it.
+    result, _ = apply_text(clean_sandbox, manifest, "--rate-limit", "1000/50/20")
+    assert result.exit_code == 1
+    assert "this run alone needs POST 33 requests, more than the given tier's monthly quota of 20" in result.stderr
+    assert "--allow-over-quota" in result.stderr
+    assert {entry["method"] for entry in api_log(clean_sandbox)} == {"GET"}  # read, nothing written
+    assert sum(tenant.counts().values()) == 0
+    clean_sandbox.clear_requests()
+    result, summary = apply(clean_sandbox, manifest, "--rate-limit", "1000/50/20", "--allow-over-quota")
+    assert result.exit_code == 0, result.output
+    assert "Warning: this run alone needs POST 33 requests" in result.stderr
+    sent = [entry["method"] for entry in api_log(clean_sandbox)]
+    # The executor's own requests, per method (the plan's reads before it, six GETs, not counted).
+    assert sum(summary["requests_per_method"].values()) == summary["requests"] == len(sent) - 6
+    assert summary["requests_per_method"]["POST"] == sent.count("POST") == MANY_OBJECTS
+    assert tenant.counts() == MANY_COUNTS
+
+
+def test_the_text_summary_says_the_requests_per_method(clean_sandbox: ServedSandbox, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path)
+    result, _ = apply_text(clean_sandbox, manifest, "--rate-limit", "none")
+    assert result.exit_code == 0, result.output
+    assert "10 requests (GET 1, POST 9; 0 answered 429)" in result.stdout
+
+
+def apply_text(sandbox: ServedSandbox, manifest: Path, *options: str) -> tuple[CliResult, None]:
+    arguments = ["apply", "--target", sandbox.base_url, "--auto-approve", *options, str(manifest)]
+    return run_cli(arguments, env=target_env(sandbox)), None

@@ -148,7 +148,8 @@ def test_the_request_log_records_api_and_token_requests(clean_sandbox: ServedSan
     assert first["query"] == "%24pagesize=5"
     assert first["status"] == 200
     assert first["fault"] is None
-    assert set(first) == {"method", "path", "query", "status", "duration_ms", "latency_ms", "fault"}
+    assert set(first) == {"method", "path", "query", "status", "duration_ms", "latency_ms", "fault", "at_s"}
+    assert first["at_s"] <= entries[1]["at_s"]  # arrival times, in the order the requests came
     clean_sandbox.clear_requests()
     assert clean_sandbox.requests() == []
 
