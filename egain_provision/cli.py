@@ -20,6 +20,7 @@ from click.shell_completion import CompletionItem, get_completion_class
 from egain_provision import __version__
 from egain_provision.commands import COMMANDS
 from egain_provision.errors import ProvisionerError
+from egain_provision.habits import respell, unknown_command_answer
 
 VERSION_LINE = f"%(prog)s %(version)s (Python {platform.python_version()})"
 ENV_PREFIX = "EGAIN_PROVISION_"
@@ -93,6 +94,15 @@ class LazyGroup(click.Group):
             self.add_command(command, cmd_name)
         return None if command is None else read_options_from_environment(command)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        answer = None if self.get_command(ctx, name) else unknown_command_answer(name)
+        if answer is not None:
+            raise click.UsageError(f"No such command {name!r}: {answer}", ctx=ctx)
+        return super().resolve_command(ctx, args)
+
     def summary(self, name: str, limit: int = 45) -> str | None:
         """A command's short help without importing it; None for a hidden command."""
         command = self.commands.get(name)
@@ -158,10 +168,20 @@ def _single_dash_long_option(argv: list[str], refused: str) -> str | None:
     return None
 
 
+def _long_options(name: str) -> set[str] | None:
+    """The long options command `name` takes; None when there is no such command."""
+    assert isinstance(cli, click.Group)
+    command = cli.get_command(click.Context(cli), name)
+    if command is None:
+        return None
+    return {opt for param in command.params for opt in param.opts if opt.startswith("--")}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script. Exit codes: 0 ok, 1 error (2, 3 and 4 only from plan)."""
     try:
-        result = cli.main(args=argv, prog_name="egain-provision", standalone_mode=False)
+        args = respell(list(argv if argv is not None else sys.argv[1:]), _long_options)
+        result = cli.main(args=args, prog_name="egain-provision", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 1
