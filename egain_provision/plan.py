@@ -19,7 +19,7 @@ from egain_provision.schemas import load_schema
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
-FORMAT_VERSION = "1.2"
+FORMAT_VERSION = "1.3"
 WRITE_ONLY_DISPLAY = "(write-only, not compared)"
 
 ActionType = Literal["create", "update", "delete"]
@@ -211,9 +211,11 @@ class Plan:
     kinds: Sequence[str] = ()
     prune: bool = False
     max_deletes: int | None = None
+    # The `--only KIND/NAME` patterns of a partial plan (format 1.3; absent from whole plans).
+    only: Sequence[str] = ()
 
     def __post_init__(self) -> None:
-        _freeze(self, "actions", "unmanaged", "warnings", "manifests", "kinds")
+        _freeze(self, "actions", "unmanaged", "warnings", "manifests", "kinds", "only")
         object.__setattr__(self, "unchanged", FrozenDict(self.unchanged))
         object.__setattr__(self, "ignored", FrozenDict(self.ignored))
         object.__setattr__(self, "out_of_scope", FrozenDict(self.out_of_scope))
@@ -230,6 +232,11 @@ class Plan:
             "unchanged": sum(self.unchanged.values()),
             "unmanaged": len(self.unmanaged),
         }
+
+    @property
+    def partial(self) -> bool:
+        """Planned with `--only`: objects outside the selection were neither compared nor pruned."""
+        return bool(self.only)
 
     @property
     def has_changes(self) -> bool:
@@ -251,7 +258,7 @@ class Plan:
         return document
 
     def _content(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "tool": "egain-provision",
             "target": self.target,
@@ -270,6 +277,9 @@ class Plan:
             "out_of_scope": dict(self.out_of_scope),
             "warnings": list(self.warnings),
         }
+        if self.partial:
+            document.update(partial=True, only=list(self.only))
+        return document
 
     @classmethod
     def from_json(cls, data: Any) -> Plan:
@@ -313,6 +323,7 @@ class Plan:
                 kinds=list(data.get("kinds", [])),
                 prune=bool(data.get("prune")),
                 max_deletes=data.get("max_deletes"),
+                only=list(data.get("only", [])),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlanError(f"the plan file is damaged ({type(exc).__name__}: {exc})") from None

@@ -13,6 +13,7 @@ from egain_provision.commands.common import (
     configure_logging,
     kind_option,
     network,
+    only_option,
     parse_variables,
     target_options,
     var_options,
@@ -44,6 +45,7 @@ EXIT_INTERRUPTED = 130
 @click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="PATHS... | PLANFILE")
 @target_options
 @kind_option
+@only_option
 @prune_options
 @var_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (required when stdin is not a terminal).")
@@ -80,6 +82,7 @@ def apply_command(
     parallelism: int,
     verbose: bool,
     kinds: tuple[str, ...],
+    only: tuple[str, ...],
     prune: bool,
     max_deletes: int,
     rotate_secrets: bool,
@@ -101,8 +104,9 @@ def apply_command(
     configure_logging(verbose)
     variables = parse_variables(var_pairs, var_files)
     saved = read_plan_file(paths)
+    options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets, only=only)
     if saved is not None:
-        refuse_planning_options(kinds=kinds, prune=prune, max_deletes=max_deletes, rotate_secrets=rotate_secrets)
+        refuse_planning_options(options)
     source = saved if saved is not None else load_valid_manifests(paths, variables)
     context = RunContext(resolve_target(target), parallelism, variables, journal_path, read_after_write, network())
     # One client reads the tenant and executes: one certificate store loaded, one token asked for.
@@ -111,7 +115,6 @@ def apply_command(
             executable = run(prepare_saved_plan(source, context))
             planned = source
         else:
-            options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets)
             planned = run(compute_plan(source, context, options))
             executable = bind(planned)
             # With --format json or markdown, stdout carries only the summary; the plan goes to stderr.
@@ -134,13 +137,14 @@ def apply_command(
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
-def refuse_planning_options(*, kinds: tuple[str, ...], prune: bool, max_deletes: int, rotate_secrets: bool) -> None:
+def refuse_planning_options(options: PlanOptions) -> None:
     """A saved plan already holds the choices made when planning: options that would change them are refused."""
     planning = {
-        "--kind": bool(kinds),
-        "--prune": prune,
-        "--max-deletes": max_deletes != DEFAULT_MAX_DELETES,
-        "--rotate-secrets": rotate_secrets,
+        "--kind": bool(options.kinds),
+        "--only": bool(options.only),
+        "--prune": options.prune,
+        "--max-deletes": options.max_deletes != DEFAULT_MAX_DELETES,
+        "--rotate-secrets": options.rotate_secrets,
     }
     given = [name for name, used in planning.items() if used]
     if given:

@@ -12,6 +12,7 @@ from egain_provision.commands.common import (
     configure_logging,
     kind_option,
     network,
+    only_option,
     parse_variables,
     target_options,
     var_options,
@@ -62,6 +63,7 @@ def prune_options(func: click.decorators.FC) -> click.decorators.FC:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @target_options
 @kind_option
+@only_option
 @prune_options
 @var_options
 @click.option(
@@ -88,6 +90,7 @@ def plan_command(
     parallelism: int,
     verbose: bool,
     kinds: tuple[str, ...],
+    only: tuple[str, ...],
     prune: bool,
     max_deletes: int,
     rotate_secrets: bool,
@@ -104,7 +107,7 @@ def plan_command(
     """
     configure_logging(verbose)
     variables = parse_variables(var_pairs, var_files)
-    options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets)
+    options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets, only=only)
     try:
         manifest_set = load_valid_manifests(paths, variables)
         context = RunContext(resolve_target(target), parallelism, variables, network=network())

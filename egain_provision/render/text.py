@@ -14,6 +14,7 @@ from egain_provision.render.values import (
     delete_limit_sentence,
     live_label,
     object_label,
+    partial_sentence,
     quoted,
     summary_sentence,
     visible,
@@ -38,6 +39,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         return click.style(text, fg=fg) if color else text
 
     sections = [[f"Target: {visible(plan.target)}"]]
+    if plan.partial:
+        sections.append([style(partial_sentence(plan, visible), "yellow")])
     # A refused plan says so first and last: above its actions, and again beside the summary line.
     if plan.delete_limit_exceeded:
         sections.append([style(delete_limit_sentence(plan), "red")])
@@ -53,6 +56,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         counts = ", ".join(f"{visible(kind)} {count}" for kind, count in plan.out_of_scope.items())
         sections.append([f"Out of scope (not owned by these manifests; never changed or deleted): {counts}."])
     closing = [summary_sentence(plan)]
+    if plan.partial:
+        closing.append(partial_sentence(plan, visible))
     if plan.delete_limit_exceeded:
         closing.append(style(delete_limit_sentence(plan), "red"))
     sections.append(closing)
