@@ -21,8 +21,9 @@ def _work_in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Commands run with their defaults here (the journal under ./.egain): never in the checkout.
     monkeypatch.chdir(tmp_path)
 
+
 # Values a variable may hold where the type alone does not say (checked when the option is parsed).
-SAMPLES = {"--rate-limit": "none"}
+SAMPLES = {"--rate-limit": "none", "--only": "accounts/x"}
 
 
 def leaf_commands() -> Iterator[tuple[list[str], click.Command]]:
