@@ -150,10 +150,11 @@ def apply_cost(plan: Plan, rate: Rate | None) -> str:
         for action in plan.actions
         if action.action == "create" and not KINDS_BY_NAME[action.kind].unique_natural_key
     }
-    requests = len(plan.actions) + len(shared)
+    count = len(plan.actions) + len(shared)
+    requests = f"{count} request{'s' if count != 1 else ''}"
     if rate is None:
-        return f"apply: {requests} requests (not paced)"
-    return f"apply: {requests} requests, about {_duration(estimate_seconds(requests, rate))} at {rate}"
+        return f"apply: {requests} (not paced)"
+    return f"apply: {requests}, about {_duration(estimate_seconds(count, rate))} at {rate}"
 
 
 def _duration(seconds: float) -> str:
