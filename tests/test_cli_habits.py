@@ -111,3 +111,25 @@ def test_completion_of_the_command_name_lists_every_command_with_its_summary() -
         command = cli.get_command(context, name)
         assert command is not None
         assert listed[name] == command.get_short_help_str()
+
+
+@pytest.mark.parametrize("name", sorted([*COMMANDS, "version", "completion", "fmt"]))
+def test_each_commands_help_ends_with_two_or_three_examples(name: str) -> None:
+    result = run_cli([name, "--help"])
+    assert result.exit_code == 0
+    lines = result.stdout.rstrip("\n").splitlines()
+    heading = max(index for index, line in enumerate(lines) if line.strip() == "Examples:")
+    # Each example a command line, maybe under a `# why` line and a blank one.
+    examples = [line for line in lines[heading + 1 :] if line.strip() not in ("", "\b")]
+    examples = [line for line in examples if not line.strip().startswith("#")]
+    assert 2 <= len(examples) <= 3, examples
+    assert all("egain-provision" in line for line in examples), examples
+
+
+def test_the_command_list_shows_whole_descriptions() -> None:
+    result = run_cli(["--help"])
+    listing = result.stdout.split("Commands:", 1)[1]
+    assert "..." not in listing
+    assert "e.g.\n" not in listing
+    for summary in (summary for _, summary in COMMANDS.values()):
+        assert " ".join(summary.split()) in " ".join(listing.split())

@@ -39,9 +39,16 @@ from egain_provision.workflow import (
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
+# The end of `apply --help` (kept out of the docstring, which says what apply does).
+EXAMPLES = (
+    "\b\nExamples:\n"
+    "  egain-provision apply manifests/\n"
+    "  egain-provision apply plan.json   # a plan saved by `plan --out`\n"
+    '  egain-provision apply --auto-approve --prune --target "$EGAIN_API_URL" manifests/\n'
+)
 
 
-@click.command("apply")
+@click.command("apply", epilog=EXAMPLES)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="PATHS... | PLANFILE")
 @target_options
 @kind_option

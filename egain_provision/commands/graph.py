@@ -34,6 +34,11 @@ def graph_command(
     to an object the manifests do not declare is drawn dashed. PATHS are read as validate reads
     them; nothing is sent anywhere. Exits 1, with validate's diagnostics on stderr, when the
     manifests are invalid.
+
+    \b
+    Examples:
+      egain-provision graph examples/byoc
+      egain-provision graph --format dot manifests/ | dot -Tsvg > routing.svg
     """
     variables = parse_variables(var_pairs, var_files)
     manifest_set = load_manifests(paths, variables=variables)

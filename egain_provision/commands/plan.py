@@ -104,6 +104,12 @@ def plan_command(
     """Show what apply would change in the tenant to match the manifests in PATHS.
 
     PATHS are manifest files or directories (every *.yaml/*.yml in them). Nothing is changed.
+
+    \b
+    Examples:
+      egain-provision plan examples/byoc
+      egain-provision plan --out plan.json --detailed-exitcode manifests/
+      egain-provision plan --only 'accounts/support-*' --format markdown manifests/
     """
     configure_logging(verbose)
     variables = parse_variables(var_pairs, var_files)

@@ -27,6 +27,11 @@ def show_command(planfile: str, fmt: str, no_color: bool) -> None:
     The file gets the checks `apply PLANFILE` makes before it trusts one: a format version this
     tool reads, a digest that matches (an edited plan is refused) and the plan schema. No target
     is needed, and nothing is read from or sent to any tenant.
+
+    \b
+    Examples:
+      egain-provision show plan.json
+      egain-provision show --format markdown plan.json > comment.md
     """
     plan = load_plan_file(planfile)
     click.echo(render(plan, fmt, color=color_enabled(no_color)), nl=False)
