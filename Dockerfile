@@ -21,7 +21,8 @@ RUN python -m pip install --no-cache-dir --disable-pip-version-check /tmp/*.whl 
     && rm /tmp/*.whl \
     && useradd --create-home --uid 10001 --shell /usr/sbin/nologin egain \
     && install -d -o egain -g egain /work
-USER egain
+# Numeric, so Kubernetes' runAsNonRoot can verify it without /etc/passwd (hadolint DL3066).
+USER 10001
 WORKDIR /work
 ENTRYPOINT ["egain-provision"]
 CMD ["--help"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import os
 import platform
 import sys
@@ -21,6 +22,7 @@ from click.shell_completion import CompletionItem, get_completion_class
 from egain_provision import __version__
 from egain_provision.commands import COMMANDS
 from egain_provision.errors import NOTHING_CHANGED, Interrupted, ProvisionerError
+from egain_provision.habits import respell, unknown_command_answer
 
 VERSION_LINE = f"%(prog)s %(version)s (Python {platform.python_version()})"
 ENV_PREFIX = "EGAIN_PROVISION_"
@@ -58,6 +60,19 @@ def read_options_from_environment(command: click.Command, prefix: str = ENV_PREF
 
 Callback = Callable[[click.Context, click.Parameter, Any], Any]
 
+EXAMPLES = "\b\nExamples:"
+# A short-help limit no summary reaches.
+WHOLE = 10_000
+
+
+def _examples_last(command: click.Command) -> click.Command:
+    """The `Examples:` paragraph of a command's docstring moved to its epilog: `--help` ends with them."""
+    help_text = inspect.cleandoc(command.help or "")
+    if EXAMPLES in help_text and not command.epilog:
+        command.help, _, examples = help_text.partition(EXAMPLES)
+        command.epilog = EXAMPLES + examples
+    return command
+
 
 def _noting_the_environment(callback: Callback | None) -> Callback:
     """The option's callback, after a line on stderr when the value came from a variable.
@@ -92,7 +107,16 @@ class LazyGroup(click.Group):
             module, _, attribute = self.lazy[cmd_name][0].partition(":")
             command = getattr(importlib.import_module(module), attribute)
             self.add_command(command, cmd_name)
-        return None if command is None else read_options_from_environment(command)
+        return None if command is None else read_options_from_environment(_examples_last(command))
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        answer = None if self.get_command(ctx, name) else unknown_command_answer(name)
+        if answer is not None:
+            raise click.UsageError(f"No such command {name!r}: {answer}", ctx=ctx)
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         """The command run; Ctrl-C before it said otherwise changed nothing (never click's bare `Aborted.`)."""
@@ -115,9 +139,10 @@ class LazyGroup(click.Group):
         return None if command.hidden else command.get_short_help_str(limit)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Whole summaries, wrapped by click: a description cut mid-sentence ("Check manifests offline:
+        # YAML, schema,...") reads as if the rest did not matter.
         names = self.list_commands(ctx)
-        limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = [(name, summary) for name in names if (summary := self.summary(name, limit)) is not None]
+        rows = [(name, summary) for name in names if (summary := self.summary(name, WHOLE)) is not None]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -145,21 +170,33 @@ def cli() -> None:
 
 @click.command("version")
 def version_command() -> None:
-    """Print the version of egain-provision and of the Python running it."""
+    """Print the version of egain-provision and of the Python running it.
+
+    \b
+    Examples:
+      egain-provision version
+      egain-provision --version
+    """
     click.echo(VERSION_LINE % {"prog": "egain-provision", "version": __version__})
 
 
 @click.command("completion")
 @click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
 def completion_command(shell: str) -> None:
-    """Print the shell completion script for SHELL; e.g. `eval "$(egain-provision completion bash)"`."""
+    """Print the shell completion script for SHELL (bash, zsh or fish).
+
+    \b
+    Examples:
+      eval "$(egain-provision completion bash)"
+      egain-provision completion fish > ~/.config/fish/completions/egain-provision.fish
+    """
     completion = get_completion_class(shell)
     assert completion is not None  # the three choices are click's own
     click.echo(completion(cli, {}, "egain-provision", "_EGAIN_PROVISION_COMPLETE").source())
 
 
 for _command in (version_command, completion_command):
-    cli.add_command(_command)
+    cli.add_command(_examples_last(_command))
 
 
 def _single_dash_long_option(argv: list[str], refused: str) -> str | None:
@@ -171,10 +208,20 @@ def _single_dash_long_option(argv: list[str], refused: str) -> str | None:
     return None
 
 
+def _long_options(name: str) -> set[str] | None:
+    """The long options command `name` takes; None when there is no such command."""
+    assert isinstance(cli, click.Group)
+    command = cli.get_command(click.Context(cli), name)
+    if command is None:
+        return None
+    return {opt for param in command.params for opt in param.opts if opt.startswith("--")}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script. Exit codes: 0 ok, 1 error (2, 3 and 4 only from plan), 130 interrupted."""
     try:
-        result = cli.main(args=argv, prog_name="egain-provision", standalone_mode=False)
+        args = respell(list(argv if argv is not None else sys.argv[1:]), _long_options)
+        result = cli.main(args=args, prog_name="egain-provision", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 1

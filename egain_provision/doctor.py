@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -265,13 +265,35 @@ def _mask_style(value: Any) -> str:
 
 
 def _reference_shape(kind: Kind, objects: list[dict[str, Any]]) -> str | None:
-    for item in objects:
-        for reference in kind.references:
-            head = reference.wire_path.split(".")[0].removesuffix("[]")
-            value = item.get(head)
-            if reference.path == head and isinstance(value, dict):
-                return "{id}" if set(value) == {"id"} else "{" + ", ".join(sorted(value)) + "}"
-    return None
+    """How the live objects hold references: `{id}` objects, bare ids, or other shapes (nested ones included)."""
+    shapes: list[str] = []
+    for reference in kind.references:
+        for item in objects:
+            found = next(_values_at(item, reference.wire_path.split(".")), None)
+            if found is None:
+                continue
+            if isinstance(found, dict):
+                shape = "{id}" if set(found) == {"id"} else "{" + ", ".join(sorted(found)) + "}"
+            else:
+                shape = "bare id"
+            if shape not in shapes:
+                shapes.append(shape)
+            break
+    return ", ".join(shapes) or None
+
+
+def _values_at(value: Any, parts: list[str]) -> Iterator[Any]:
+    """The values at a wire path (`roles[].authentication`) in a live object, through its lists."""
+    if not parts:
+        if value is not None:
+            yield value
+        return
+    if not isinstance(value, dict):
+        return
+    head, rest = parts[0], parts[1:]
+    inner = value.get(head.removesuffix("[]"))
+    for element in (inner if head.endswith("[]") and isinstance(inner, list) else [inner]):
+        yield from _values_at(element, rest)
 
 
 def _paging(kind: Kind, answer: httpx.Response, first: list[Any], count: int | None) -> str:
@@ -340,8 +362,9 @@ def _kind_lines(kind: KindReport) -> list[tuple[str, str]]:
     def shown(value: Any) -> str:
         return "-" if value is None else "yes" if value is True else "no" if value is False else str(value)
 
+    items = f"{kind.items} item{'s' if kind.items != 1 else ''}"
     return [
-        ("list", f"HTTP {shown(kind.status)}, key: {shown(kind.list_key)}, {kind.items} items"),
+        ("list", f"HTTP {shown(kind.status)}, key: {shown(kind.list_key)}, {items}"),
         ("paginationInfo", shown(kind.pagination_info) + (f" (count {kind.count})" if kind.count is not None else "")),
         ("paging", kind.paging),
         ("empty collection", shown(kind.empty_answer)),

@@ -273,9 +273,11 @@ class Plan:
     max_deletes: int | None = None
     # What the plan was made under (format 1.3): apply and show check every action against it.
     made_under: MadeUnder = field(default_factory=lambda: MadeUnder())
+    # The `--only KIND/NAME` patterns of a partial plan (format 1.3; absent from whole plans).
+    only: Sequence[str] = ()
 
     def __post_init__(self) -> None:
-        _freeze(self, "actions", "unmanaged", "warnings", "normalisations", "manifests", "kinds")
+        _freeze(self, "actions", "unmanaged", "warnings", "normalisations", "manifests", "kinds", "only")
         for name in ("unchanged", "ignored", "out_of_scope", "excluded"):
             object.__setattr__(self, name, FrozenDict(getattr(self, name)))
 
@@ -291,6 +293,11 @@ class Plan:
             "unchanged": sum(self.unchanged.values()),
             "unmanaged": len(self.unmanaged),
         }
+
+    @property
+    def partial(self) -> bool:
+        """Planned with `--only`: objects outside the selection were neither compared nor pruned."""
+        return bool(self.only)
 
     @property
     def has_changes(self) -> bool:
@@ -312,7 +319,7 @@ class Plan:
         return document
 
     def _content(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "tool": "egain-provision",
             "target": self.target,
@@ -334,6 +341,9 @@ class Plan:
             "normalisations": [note.to_json() for note in self.normalisations],
             "made_under": self.made_under.to_json(),
         }
+        if self.partial:
+            document.update(partial=True, only=list(self.only))
+        return document
 
     @classmethod
     def from_json(cls, data: Any) -> Plan:
@@ -373,6 +383,7 @@ class Plan:
                 prune=bool(data.get("prune")),
                 max_deletes=data.get("max_deletes"),
                 made_under=MadeUnder.from_json(data["made_under"]),
+                only=list(data.get("only", [])),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlanError(f"the plan file is damaged ({type(exc).__name__}: {exc})") from None

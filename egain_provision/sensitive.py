@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
@@ -21,9 +22,30 @@ def secret_paths(kind: Kind, body: Any, marked: Marked | None = None) -> list[st
     return paths
 
 
+# Header names that carry credentials: Authorization, Cookie, X-Api-Key, X-Auth-Token, Client-Secret...
+CREDENTIAL_NAME = re.compile(
+    r"authori[sz]ation|cookie|key|token|secret|password|passwd|auth|credential|signature|session", re.IGNORECASE
+)
+
+
 def opaque_paths(kind: Kind, body: Any) -> list[str]:
-    """Concrete paths of the kind's opaque values in `body` (callback header values): compared and sent, never shown."""
-    return [slot.path for pattern in kind.opaque_values for slot in iter_slots(body, pattern)]
+    """Paths of the kind's opaque values (callback header values) that can be credentials: compared, sent, never shown.
+
+    A header is shown when its name is plainly not a credential (`Content-Type: application/json`
+    is reviewable); one with a credential-like name, or a name that is not text, is not. A value
+    from `${env:...}` or a secret source is masked anyway, by the interpolation that read it.
+    """
+    paths = []
+    for pattern in kind.opaque_values:
+        items, _, field = pattern.rpartition(".")
+        for slot in iter_slots(body, items):
+            item = slot.value
+            if not isinstance(item, dict) or field not in item:
+                continue
+            name = item.get("name")
+            if not isinstance(name, str) or CREDENTIAL_NAME.search(name):
+                paths.append(join_path(slot.path, field))
+    return paths
 
 
 def secret_names(items: SecretItems, marked: Marked | None = None) -> set[str]:

@@ -23,7 +23,7 @@ def _work_in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # Values a variable may hold where the type alone does not say (checked when the option is parsed).
-SAMPLES = {"--rate-limit": "none"}
+SAMPLES = {"--rate-limit": "none", "--only": "accounts/x"}
 
 
 def leaf_commands() -> Iterator[tuple[list[str], click.Command]]:

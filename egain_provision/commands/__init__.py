@@ -12,6 +12,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "egain_provision.commands.validate:validate_command",
         "Check manifests offline: YAML, schema, interpolation, duplicates and references.",
     ),
+    "fmt": (
+        "egain_provision.commands.fmt:fmt_command",
+        "Rewrite manifests in PATHS (default: the current directory) in canonical layout.",
+    ),
     "plan": (
         "egain_provision.commands.plan:plan_command",
         "Show what apply would change in the tenant to match the manifests in PATHS.",

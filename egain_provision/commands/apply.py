@@ -14,6 +14,7 @@ from egain_provision.commands.common import (
     configure_logging,
     kind_option,
     network,
+    only_option,
     parse_variables,
     target_options,
     var_options,
@@ -43,12 +44,20 @@ EXIT_FAILED = 1
 # Every action carried out, but the re-read found the tenant holding something else, or not showing it yet.
 EXIT_DIFFERS = DIFFERS_EXIT
 EXIT_INTERRUPTED = 130
+# The end of `apply --help` (kept out of the docstring, which says what apply does).
+EXAMPLES = (
+    "\b\nExamples:\n"
+    "  egain-provision apply manifests/\n"
+    "  egain-provision apply plan.json   # a plan saved by `plan --out`\n"
+    '  egain-provision apply --auto-approve --prune --target "$EGAIN_API_URL" manifests/\n'
+)
 
 
-@click.command("apply")
+@click.command("apply", epilog=EXAMPLES)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="PATHS... | PLANFILE")
 @target_options
 @kind_option
+@only_option
 @prune_options
 @var_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (required when stdin is not a terminal).")
@@ -92,6 +101,7 @@ def apply_command(
     parallelism: int,
     verbose: bool,
     kinds: tuple[str, ...],
+    only: tuple[str, ...],
     prune: bool,
     max_deletes: int,
     rotate_secrets: bool,
@@ -114,8 +124,9 @@ def apply_command(
     configure_logging(verbose)
     variables = parse_variables(var_pairs, var_files)
     saved = read_plan_file(paths)
+    options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets, only=only)
     if saved is not None:
-        refuse_planning_options(kinds=kinds, prune=prune, max_deletes=max_deletes, rotate_secrets=rotate_secrets)
+        refuse_planning_options(options)
     source = saved if saved is not None else load_valid_manifests(paths, variables)
     context = RunContext(resolve_target(target), parallelism, variables, journal_path, read_after_write, network())
     # One client reads the tenant and executes: one certificate store loaded, one token asked for.
@@ -124,7 +135,6 @@ def apply_command(
             executable = run(prepare_saved_plan(source, context))
             planned = source
         else:
-            options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets)
             planned = run(compute_plan(source, context, options))
             executable = bind(planned)
             # With --format json or markdown, stdout carries only the summary; the plan goes to stderr.
@@ -190,13 +200,14 @@ def refuse_over_quota(plan: Plan, context: RunContext, allowed: bool) -> None:
     )
 
 
-def refuse_planning_options(*, kinds: tuple[str, ...], prune: bool, max_deletes: int, rotate_secrets: bool) -> None:
+def refuse_planning_options(options: PlanOptions) -> None:
     """A saved plan already holds the choices made when planning: options that would change them are refused."""
     planning = {
-        "--kind": bool(kinds),
-        "--prune": prune,
-        "--max-deletes": max_deletes != DEFAULT_MAX_DELETES,
-        "--rotate-secrets": rotate_secrets,
+        "--kind": bool(options.kinds),
+        "--only": bool(options.only),
+        "--prune": options.prune,
+        "--max-deletes": options.max_deletes != DEFAULT_MAX_DELETES,
+        "--rotate-secrets": options.rotate_secrets,
     }
     given = [name for name, used in planning.items() if used]
     if given:

@@ -220,6 +220,30 @@ def kind_option(func: F) -> F:
     )(func)
 
 
+def _check_only(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    for pattern in value:
+        kind, slash, name = pattern.partition("/")
+        if not slash or kind not in SETUP_ORDER or not name:
+            raise click.BadParameter(
+                f"{pattern!r} is not KIND/NAME; KIND is one of {', '.join(SETUP_ORDER)} and NAME a name or a glob "
+                "(accounts/support-*)"
+            )
+    return value
+
+
+def only_option(func: F) -> F:
+    """`--only KIND/NAME`, repeatable, NAME a glob: a partial plan of the selected objects."""
+    return click.option(
+        "--only",
+        multiple=True,
+        metavar="KIND/NAME",
+        callback=_check_only,
+        help="Plan only the objects this selects (NAME a glob, e.g. accounts/support-*); repeatable. The plan is "
+        "labelled partial; its objects' references must exist in the tenant or be selected too; --prune and "
+        "--max-deletes speak of the selection only.",
+    )(func)
+
+
 def configure_logging(verbose: bool) -> None:
     """`-v`: HTTP request lines on stderr."""
     if verbose:

@@ -44,6 +44,11 @@ def doctor_command(target: str | None, parallelism: int, verbose: bool, fmt: str
     references; and rate-limit headers. Nothing is written. Exits 1 when something would stop
     plan or apply, naming the fix, or when it could not finish within --time-budget (saying what
     it did not finish). Run it before the first plan against a real tenant.
+
+    \b
+    Examples:
+      egain-provision doctor
+      egain-provision doctor --target "$EGAIN_API_URL" --format json
     """
     configure_logging(verbose)
     context = RunContext(resolve_target(target), parallelism, network=network())

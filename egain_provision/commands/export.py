@@ -42,6 +42,11 @@ def export_command(
 
     --out must be empty, new, or written by an earlier export (listed in its .egain-export):
     manifests there that an export did not write would be read beside the new ones as duplicates.
+
+    \b
+    Examples:
+      egain-provision export --out exported/
+      egain-provision export --out exported/ --split-by-kind --kind accounts
     """
     configure_logging(verbose)
     resolved = resolve_target(target)

@@ -34,9 +34,15 @@ def graph_command(
     to an object the manifests do not declare is drawn dashed. PATHS are read as validate reads
     them; nothing is sent anywhere. Exits 1, with validate's diagnostics on stderr, when the
     manifests are invalid.
+
+    \b
+    Examples:
+      egain-provision graph examples/byoc
+      egain-provision graph --format dot manifests/ | dot -Tsvg > routing.svg
     """
     variables = parse_variables(var_pairs, var_files)
-    manifest_set = load_manifests(paths, variables=variables)
+    # The diagram shows no value: a secret left unset (`${env:...}` on a laptop) is a warning, not a failure.
+    manifest_set = load_manifests(paths, variables=variables, allow_unset="env")
     for warning in manifest_set.unused_variables(variables):
         click.echo(text_line(warning), nl=False, err=True)
     if manifest_set.has_errors:

@@ -14,6 +14,7 @@ from egain_provision.commands.common import (
     configure_logging,
     kind_option,
     network,
+    only_option,
     parse_variables,
     target_options,
     var_options,
@@ -65,6 +66,7 @@ def prune_options(func: click.decorators.FC) -> click.decorators.FC:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @target_options
 @kind_option
+@only_option
 @prune_options
 @var_options
 @click.option(
@@ -91,6 +93,7 @@ def plan_command(
     parallelism: int,
     verbose: bool,
     kinds: tuple[str, ...],
+    only: tuple[str, ...],
     prune: bool,
     max_deletes: int,
     rotate_secrets: bool,
@@ -104,10 +107,16 @@ def plan_command(
     """Show what apply would change in the tenant to match the manifests in PATHS.
 
     PATHS are manifest files or directories (every *.yaml/*.yml in them). Nothing is changed.
+
+    \b
+    Examples:
+      egain-provision plan examples/byoc
+      egain-provision plan --out plan.json --detailed-exitcode manifests/
+      egain-provision plan --only 'accounts/support-*' --format markdown manifests/
     """
     configure_logging(verbose)
     variables = parse_variables(var_pairs, var_files)
-    options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets)
+    options = PlanOptions(prune=prune, max_deletes=max_deletes, kinds=kinds, rotate_secrets=rotate_secrets, only=only)
     try:
         manifest_set = load_valid_manifests(paths, variables)
         context = RunContext(resolve_target(target), parallelism, variables, network=network())
@@ -186,10 +195,11 @@ def requests_line(read: Mapping[str, int], plan: Plan, rate: Rate | None) -> str
 
 def apply_cost(plan: Plan, rate: Rate | None) -> str:
     """`apply: 612 requests, about 10 min 12 s at 1 req/s (burst 30)`: what applying this plan takes at least."""
-    requests = sum(apply_requests(plan).values())
+    count = sum(apply_requests(plan).values())
+    requests = f"{count} request{'s' if count != 1 else ''}"
     if rate is None:
-        return f"apply: {requests} requests (not paced)"
-    return f"apply: {requests} requests, about {_duration(estimate_seconds(requests, rate))} at {rate}"
+        return f"apply: {requests} (not paced)"
+    return f"apply: {requests}, about {_duration(estimate_seconds(count, rate))} at {rate}"
 
 
 def _duration(seconds: float) -> str:

@@ -28,7 +28,13 @@ _NORMALIZATIONS = (
 
 @click.group("sandbox")
 def sandbox_group() -> None:
-    """The local emulator of the eGain Conversation Manager v3 setup API."""
+    """The local emulator of the eGain Conversation Manager v3 setup API.
+
+    \b
+    Examples:
+      egain-provision sandbox serve --port 8765
+      egain-provision sandbox reset
+    """
 
 
 @sandbox_group.command("serve")

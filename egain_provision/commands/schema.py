@@ -10,5 +10,11 @@ from egain_provision.schemas import schema_text
 @click.command("schema")
 @click.argument("which", type=click.Choice(["manifest", "plan"]), default="manifest")
 def schema_command(which: str) -> None:
-    """Print the JSON Schema (2020-12) of a manifest (default) or of a JSON plan."""
+    """Print the JSON Schema (2020-12) of a manifest (default) or of a JSON plan.
+
+    \b
+    Examples:
+      egain-provision schema > manifest.schema.json
+      egain-provision schema plan
+    """
     click.echo(schema_text(which), nl=False)

@@ -31,6 +31,11 @@ def show_command(planfile: str, fmt: str, no_color: bool) -> None:
     refuse it (an action outside the scope it was made under, more deletes than its limit, an
     ${env:...} value bound for a field that is not secret), each reason follows and show exits 1.
     No target is needed, and nothing is read from or sent to any tenant.
+
+    \b
+    Examples:
+      egain-provision show plan.json
+      egain-provision show --format markdown plan.json > comment.md
     """
     plan = load_plan_file(planfile)
     click.echo(render(plan, fmt, color=color_enabled(no_color)), nl=False)

@@ -51,6 +51,12 @@ def validate_command(
     PATHS are manifest files or directories (each directory's *.yaml and *.yml files, sorted,
     not its subdirectories). Every problem is reported with file:line:col and the field path.
     Exits 0 when the manifests are valid (warnings allowed), 1 otherwise.
+
+    \b
+    Examples:
+      egain-provision validate examples/byoc
+      egain-provision validate --format github manifests/   # annotations in a workflow
+      egain-provision validate --var-file vars/staging.yaml manifests/
     """
     variables = parse_variables(var_pairs, var_files)
     files = _manifests_among(manifest_files(paths)) if only_manifests else list(paths)

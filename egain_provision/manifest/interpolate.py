@@ -44,6 +44,10 @@ class UnsetValue(InterpolationError):
     """An `${env:...}` or `${var:...}` with no value in this run (`validate --allow-unset` lets it pass)."""
 
 
+class UnsetEnvironment(UnsetValue):
+    """An unset `${env:...}`: a secret by convention, which `graph` never needs."""
+
+
 @dataclass(frozen=True)
 class Expanded:
     """A string after interpolation; `from_env` marks it sensitive."""
@@ -129,7 +133,7 @@ class Interpolator:
                 f"export the value as {ENV_PREFIX}{name.removeprefix(ENV_PREFIX) or 'NAME'} and use that name",
             )
         if name not in self.environ:
-            raise UnsetValue(f"environment variable {name} is not set", f"export {name}=... before running")
+            raise UnsetEnvironment(f"environment variable {name} is not set", f"export {name}=... before running")
         return self.environ[name]
 
     def _var(self, name: str) -> str:

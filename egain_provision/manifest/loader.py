@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
 
@@ -23,7 +23,13 @@ from egain_provision.errors import UsageError
 from egain_provision.kinds import KINDS_BY_NAME, SETUP_ORDER, Kind, Reference
 from egain_provision.manifest.checks import check_declared
 from egain_provision.manifest.declared import Declared, Document, under
-from egain_provision.manifest.interpolate import InterpolationError, Interpolator, UnsetValue, has_expression
+from egain_provision.manifest.interpolate import (
+    InterpolationError,
+    Interpolator,
+    UnsetEnvironment,
+    UnsetValue,
+    has_expression,
+)
 from egain_provision.manifest.ownership import ScopeReader, outside_scope, plain_globs
 from egain_provision.manifest.reading import Unreadable, read_regular_file
 from egain_provision.manifest.validation import document_problems, object_problems
@@ -132,11 +138,12 @@ def load_manifests(
     *,
     variables: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
-    allow_unset: bool = False,
+    allow_unset: bool | Literal["env"] = False,
 ) -> ManifestSet:
     """Read and check the manifests at `paths` (files or directories); never raises for bad content.
 
-    `allow_unset`: an unset `${env:...}`/`${var:...}` is a warning and its field goes unchecked.
+    `allow_unset`: an unset `${env:...}`/`${var:...}` is a warning and its field goes unchecked
+    ("env": only `${env:...}`, the secrets, as `graph` wants).
     """
     files = manifest_files(paths)
     interpolator = Interpolator(variables or {}, os.environ if environ is None else environ)
@@ -176,7 +183,7 @@ def load_manifests(
 class _Loading:
     """The state of one `load_manifests` call."""
 
-    def __init__(self, interpolator: Interpolator, allow_unset: bool = False) -> None:
+    def __init__(self, interpolator: Interpolator, allow_unset: bool | Literal["env"] = False) -> None:
         self.interpolator = interpolator
         self.allow_unset = allow_unset
         self.diagnostics: list[Diagnostic] = []
@@ -229,7 +236,8 @@ class _Loading:
             try:
                 expanded = self.interpolator.expand(text, document.base_dir, plain=plain, glob=_is_glob(path))
             except InterpolationError as exc:
-                severity: Severity = "warning" if self.allow_unset and isinstance(exc, UnsetValue) else "error"
+                unset = UnsetEnvironment if self.allow_unset == "env" else UnsetValue
+                severity: Severity = "warning" if self.allow_unset and isinstance(exc, unset) else "error"
                 self.diagnostics.append(Diagnostic(severity, location, path, exc.message, exc.hint))
                 document.reported.add(path)
                 # Still a template, not a literal: no "literal secret" warning on top of the error.

@@ -235,7 +235,7 @@ def _min_items(f: _Failure) -> Iterator[Problem]:
 
 
 def _max_items(f: _Failure) -> Iterator[Problem]:
-    yield f.problem(f"allows at most {f.value} items (has {len(f.instance)})")
+    yield f.problem(f"allows at most {f.value} item{'s' if f.value != 1 else ''} (has {len(f.instance)})")
 
 
 _RELATIONS = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 from egain_provision.errors import PlanError
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.live import LiveState
-from egain_provision.model import DesiredObject, Ownership
+from egain_provision.model import DesiredObject, Diagnostic, Ownership
 from egain_provision.plan import Action, MadeUnder, NormalisationNote, Plan
 from egain_provision.planner.match import Matching, Pending, check_references, is_ignored, match
 from egain_provision.planner.objects import plan_object, unknown_field_warnings, unprotected_kinds
@@ -33,6 +34,14 @@ class PlanOptions:
     max_deletes: int = DEFAULT_MAX_DELETES
     kinds: tuple[str, ...] = ()
     rotate_secrets: bool = False
+    # `--only KIND/NAME` patterns (NAME a glob): a partial plan of the objects they select.
+    only: tuple[str, ...] = ()
+
+    def selects(self, kind: str, key: str) -> bool:
+        """Whether `--only` leaves this object in the plan (every object without `--only`)."""
+        return not self.only or any(
+            kind == wanted and fnmatchcase(key, glob) for wanted, _, glob in (item.partition("/") for item in self.only)
+        )
 
 
 def build_plan(
@@ -54,14 +63,8 @@ def build_plan(
     ignore = ignore or {}
     ownership = ownership or Ownership()
     scope = set(options.kinds) or set(SETUP_ORDER)
-    managed = [obj for obj in objects if obj.kind in scope and not is_ignored(ignore, obj.kind, obj.natural_key)]
-    matching, problems = match(objects, live)
-    pending: dict[tuple[str, str], Pending] = {}
-    for obj in managed:
-        pending[(obj.kind, obj.natural_key)], found = check_references(obj, matching, scope)
-        problems += found
-    if problems:
-        raise PlanError.from_diagnostics(problems)
+    managed = [obj for obj in objects if obj.kind in scope and _managed(obj, ignore, options)]
+    matching, pending = _resolved(objects, managed, live, scope, options)
 
     warnings = [
         f"{obj.location}: {obj.kind} {obj.natural_key!r} is declared but matches an ignore glob; left unchanged"
@@ -72,6 +75,7 @@ def build_plan(
     pruning = prune(
         objects, matching, forward, scope=scope, ignore=ignore, ownership=ownership, delete=options.prune,
         marked=sensitive,
+        selected=options.selects,
     )
     warnings += [*unknown_field_warnings(live, scope, ignore, ownership), *unprotected_kinds(live, scope)]
     return Plan(
@@ -81,6 +85,7 @@ def build_plan(
         kinds=tuple(name for name in SETUP_ORDER if name in scope),
         prune=options.prune,
         max_deletes=options.max_deletes,
+        only=options.only,
         actions=tuple(order_actions(forward + pruning.deletes)),
         unchanged=unchanged,
         unmanaged=tuple(pruning.unmanaged),
@@ -101,6 +106,45 @@ def _made_under(ownership: Ownership, ignore: Mapping[str, Sequence[str]], sensi
         ignore={kind: tuple(globs) for kind, globs in ignore.items()},
         sensitive={path: tuple(sorted(names)) for path, names in (sensitive or {}).items()},
     )
+
+
+def _managed(obj: DesiredObject, ignore: Mapping[str, Sequence[str]], options: PlanOptions) -> bool:
+    """Selected by `--only` (or no `--only`) and not matching an ignore glob."""
+    return options.selects(obj.kind, obj.natural_key) and not is_ignored(ignore, obj.kind, obj.natural_key)
+
+
+def _resolved(
+    objects: Sequence[DesiredObject],
+    managed: Sequence[DesiredObject],
+    live: LiveState,
+    scope: set[str],
+    options: PlanOptions,
+) -> tuple[Matching, dict[tuple[str, str], Pending]]:
+    """Declared objects matched to live ones, and what each managed one waits for; PlanError if any cannot resolve."""
+    matching, problems = match(objects, live)
+    pending: dict[tuple[str, str], Pending] = {}
+    for obj in managed:
+        pending[(obj.kind, obj.natural_key)], found = check_references(obj, matching, scope)
+        problems += found + _outside_selection(obj, pending[(obj.kind, obj.natural_key)], options)
+    if problems:
+        raise PlanError.from_diagnostics(problems)
+    return matching, pending
+
+
+def _outside_selection(obj: DesiredObject, pending: Pending, options: PlanOptions) -> list[Diagnostic]:
+    """A reference to an object this plan would have to create, but `--only` leaves out: it cannot resolve."""
+    return [
+        Diagnostic(
+            "error",
+            obj.location,
+            "",
+            f"{obj.kind} {obj.natural_key!r} references {kind} {name!r}, which does not exist in the tenant "
+            "and --only leaves out of this plan",
+            f"add --only {kind}/{name}, or apply {kind} {name!r} first",
+        )
+        for kind, name in sorted(pending)
+        if not options.selects(kind, name)
+    ]
 
 
 def _plan_declared(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,11 +40,13 @@ def prune(
     delete: bool,
     ownership: Ownership,
     marked: Marked | None = None,
+    selected: Callable[[str, str], bool] | None = None,
 ) -> Pruning:
     """The unmanaged objects of the planned kinds; with `delete`, a delete for each one nothing that stays references.
 
     Only objects the manifests own (`scope:`) are candidates: the others, like the ignored, are
-    only counted. Ownership comes first, so `ignore:` globs speak only of owned objects.
+    only counted. Ownership comes first, so `ignore:` globs speak only of owned objects. Objects
+    `selected` (`--only`) leaves out are neither listed nor deleted: they stay, as live objects do.
     """
     result = Pruning()
     claimed = matching.claimed_ids
@@ -53,7 +55,7 @@ def prune(
         if name not in scope:
             continue
         for live_obj in sorted(matching.live.of_kind(name), key=lambda item: (item.natural_key, item.id)):
-            if live_obj.id in claimed:
+            if live_obj.id in claimed or (selected is not None and not selected(name, live_obj.natural_key)):
                 continue
             if not ownership.owns(name, live_obj.natural_key):
                 result.out_of_scope[name] = result.out_of_scope.get(name, 0) + 1

@@ -40,6 +40,7 @@ from egain_provision.render.values import (
     diff_lines,
     live_label,
     objects,
+    partial_sentence,
     summary_sentence,
     visible,
 )
@@ -266,6 +267,8 @@ def _head(plan: Plan) -> list[str]:
     parts = [f"{MARKER}\n### egain-provision plan for {inline_text(plan.target)}\n\n"]
     if plan.delete_limit_exceeded:
         parts.append(f"> [!CAUTION]\n> {delete_limit_sentence(plan)}\n\n")
+    if plan.partial:
+        parts.append(f"> [!NOTE]\n> {partial_sentence(plan, code)}\n\n")
     parts += [
         "| Create | Update | Delete | Unchanged | Not managed |\n"
         "|---:|---:|---:|---:|---:|\n"

@@ -14,6 +14,7 @@ from egain_provision.render.values import (
     delete_limit_sentence,
     live_label,
     object_label,
+    partial_sentence,
     quoted,
     summary_sentence,
     visible,
@@ -38,6 +39,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         return click.style(text, fg=fg) if color else text
 
     sections = [[f"Target: {visible(plan.target)}"]]
+    if plan.partial:
+        sections.append([style(partial_sentence(plan, visible), "yellow")])
     # A refused plan says so first and last: above its actions, and again beside the summary line.
     if plan.delete_limit_exceeded:
         sections.append([style(delete_limit_sentence(plan), "red")])
@@ -59,6 +62,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         rules = ", ".join(f"{visible(rule)} {count}" for rule, count in plan.excluded.items())
         sections.append([f"Of those, left alone by the scope's exclusions: {rules}."])
     closing = [summary_sentence(plan)]
+    if plan.partial:
+        closing.append(partial_sentence(plan, visible))
     if plan.delete_limit_exceeded:
         closing.append(style(delete_limit_sentence(plan), "red"))
     sections.append(closing)

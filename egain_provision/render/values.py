@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from egain_provision.plan import SENSITIVE_DISPLAY, Action, ActionType, Change, ChangeType, Plan
@@ -95,6 +96,14 @@ def delete_limit_sentence(plan: Plan) -> str:
     return (
         f"This plan deletes {objects(plan.count('delete'))}, more than --max-deletes {plan.max_deletes} allows: "
         "apply will refuse it. Review the deletes, then raise --max-deletes if they are intended."
+    )
+
+
+def partial_sentence(plan: Plan, code: Callable[[str], str] = str) -> str:
+    """What a partial plan (`--only`) covers and leaves out (only meaningful when `plan.partial`)."""
+    patterns = ", ".join(code(pattern) for pattern in plan.only)
+    return (
+        f"Partial plan: only {patterns} (--only). Objects outside the selection were not compared, changed or pruned."
     )
 
 

@@ -42,6 +42,10 @@ def test_doctor_on_the_sandbox_finds_no_blocker_and_makes_no_write(sandbox: Serv
     assert kinds["clientApplications"]["list_key"] == "singular"
     assert kinds["clientApplications"]["pagination_info"] is True
     assert kinds["participants"]["references"] == "{id}"
+    # Nested references too: roles[].authentication, and an orchestration's bots (a bare id, then {id}s).
+    assert kinds["clientApplications"]["references"] == "{id}"
+    assert kinds["orchestrations"]["references"] == "bare id, {id}"
+    assert kinds["accounts"]["references"] == "{id}"
     assert kinds["channels"]["modified_in_items"] is True
     assert kinds["authentications"]["secrets"] == ["shown in clear"]
     assert kinds["accounts"]["read_whole"] == "yes (1 objects)"

@@ -31,6 +31,13 @@ def test_an_unset_variable_is_named_as_validate_names_it(tmp_path: Path) -> None
     assert "Traceback" not in drawn.output
 
 
+def test_graph_needs_no_secret_values(tmp_path: Path) -> None:
+    drawn = run_cli(["graph", str(REPO / "examples" / "byoc")], env={"EGAIN_VAR_BOT_TOKEN_PAYLOAD": None})
+    assert drawn.exit_code == 0, drawn.output
+    assert "byoc-bot-callback" in drawn.stdout
+    assert "environment variable EGAIN_VAR_BOT_TOKEN_PAYLOAD is not set" in drawn.stderr
+
+
 def test_warnings_go_to_stderr_and_the_diagram_alone_to_stdout(tmp_path: Path) -> None:
     manifest = str(write_manifest(tmp_path, FULL_SETUP.replace("participant: order-bot", "participant: live-bot")))
     drawn = run_cli(["graph", manifest])

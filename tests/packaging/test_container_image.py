@@ -59,6 +59,8 @@ def test_the_image_runs_the_tool_in_work_as_a_user_that_is_not_root() -> None:
     final = final_stage()
     users = [arguments for keyword, arguments in final if keyword == "USER"]
     assert users and users[-1] not in ("root", "0"), users
+    # Numeric (hadolint DL3066): runAsNonRoot can check a uid, not a name.
+    assert users[-1].isdigit(), users
     keywords = [keyword for keyword, _ in final]
     last_run = max(index for index, keyword in enumerate(keywords) if keyword == "RUN")
     assert keywords.index("USER") > last_run, "USER comes after the installs"

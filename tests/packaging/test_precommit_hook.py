@@ -41,9 +41,9 @@ repos:
 BROKEN = FULL_SETUP.replace("callback: https://web.example.com/egain/callback", "callbak: https://web.example.com/x")
 
 
-def hook() -> dict[str, Any]:
+def hook(hook_id: str = HOOK_ID) -> dict[str, Any]:
     hooks = load_manifest(str(HOOKS_FILE))
-    (found,) = [item for item in hooks if item["id"] == HOOK_ID]
+    (found,) = [item for item in hooks if item["id"] == hook_id]
     found_hook: dict[str, Any] = found
     return found_hook
 
@@ -64,11 +64,13 @@ def commit_files(root: Path, broken: bool = False) -> list[str]:
     return sorted(files)
 
 
-def run_hook_as_pre_commit(root: Path, filenames: list[str]) -> tuple[list[str], subprocess.CompletedProcess[str]]:
+def run_hook_as_pre_commit(
+    root: Path, filenames: list[str], hook_id: str = HOOK_ID
+) -> tuple[list[str], subprocess.CompletedProcess[str]]:
     """The files pre-commit hands the hook, and the hook's run: `entry + args + files` in the repository.
 
     The caller runs this in `root` (pre-commit's classifier looks the names up from there)."""
-    spec = hook()
+    spec = hook(hook_id)
     classifier = Classifier(filenames)
     names = filter_by_include_exclude(classifier.filenames, spec["files"], spec["exclude"])
     selected = list(classifier.by_types(names, spec["types"], spec["types_or"], spec["exclude_types"]))
@@ -115,6 +117,22 @@ def test_the_hook_fails_a_commit_with_a_broken_manifest_at_its_line(
     _, completed = run_hook_as_pre_commit(tmp_path, commit_files(tmp_path, broken=True))
     assert completed.returncode == 1
     assert re.search(r"^manifests/setup\.yaml:\d+:\d+: error: unknown field 'callbak'", completed.stdout, re.M)
+
+
+def test_the_fmt_hook_rewrites_a_manifest_and_leaves_other_yaml_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    files = commit_files(tmp_path)
+    manifest = tmp_path / "manifests/setup.yaml"
+    compact = "".join(line[2:] if line.startswith("  ") else line for line in FULL_SETUP.splitlines(True))
+    manifest.write_text(compact + "# end\n", encoding="utf-8")
+    workflow = (tmp_path / ".github/workflows/manifests.yml").read_text(encoding="utf-8")
+    _, completed = run_hook_as_pre_commit(tmp_path, files, "egain-provision-fmt")
+    assert completed.returncode == 0, completed.stderr
+    assert "reformatted manifests/setup.yaml" in completed.stderr
+    assert manifest.read_text(encoding="utf-8") == FULL_SETUP + "# end\n"
+    assert (tmp_path / ".github/workflows/manifests.yml").read_text(encoding="utf-8") == workflow
 
 
 def git(root: Path, *args: str) -> None:

@@ -81,3 +81,8 @@ def test_every_readme_command_runs_in_order(tmp_path: Path) -> None:
     assert "plan exit code: 3" in result.stdout  # --prune with deletes
     assert '~ displayName: "Web chat" -> "Website chat"' in result.stdout
     assert "demo-only" not in output  # the secret the tour exports
+    # The tour edits a copy: the tracked examples stay as they are.
+    for example in (REPO / "examples").rglob("*"):
+        if example.is_file():
+            copy = workspace / "examples" / example.relative_to(REPO / "examples")
+            assert copy.read_bytes() == example.read_bytes(), f"the tour modified {example.relative_to(REPO)}"

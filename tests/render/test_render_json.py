@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
@@ -116,14 +116,17 @@ plans = st.builds(
     warnings=st.lists(st.text(max_size=20), max_size=2),
     prune=st.booleans(),
     max_deletes=st.none() | st.integers(0, 20),
+    only=st.lists(st.builds("{}/{}".format, st.sampled_from(SETUP_ORDER), st.text(min_size=1, max_size=8)), max_size=2),
 )
 
 
+@settings(deadline=None)
 @given(plans)
 def test_any_plan_validates_against_the_schema(plan: Plan) -> None:
     assert errors(json.loads(render_json(plan))) == []
 
 
+@settings(deadline=None)
 @given(plans)
 def test_any_plan_survives_a_save_and_load(plan: Plan) -> None:
     assert Plan.from_json(json.loads(render_json(plan))).to_json() == plan.to_json()
