@@ -44,8 +44,8 @@ def stored_differences(
     wanted = {key: value for key, value in sent.items() if key not in kind.server_fields}
     known, _ = known_only(kind, stored)
     live = {key: value for key, value in known.items() if key not in kind.server_fields}
-    rewrite_references(kind, live, _by_id)
-    _unmask(kind, live, wanted)
+    rewrite_references(kind, live, by_id)
+    unmask_secrets(kind, live, wanted)
     hidden = sorted({*sensitive, *secret_paths(kind, wanted), *opaque_paths(kind, wanted)})
     mark_sensitive(wanted, hidden)
     live_hidden = {*align_paths(kind, hidden, sent, live), *secret_paths(kind, live), *opaque_paths(kind, live)}
@@ -64,12 +64,13 @@ def _as_sent(kind: Kind, stored: dict[str, Any], sent: dict[str, Any]) -> bool:
     return all(key in server or stored.get(key, MISSING) == value for key, value in sent.items())
 
 
-def _by_id(reference: Reference, value: Any) -> Any:
+def by_id(reference: Reference, value: Any) -> Any:
+    """A reference as its API form by id (`{id, name, ...}` is `{id}`); anything else kept."""
     object_id = reference.id_in(value)
     return KEEP if object_id is None else reference.api_value(object_id)
 
 
-def _unmask(kind: Kind, live: dict[str, Any], wanted: dict[str, Any]) -> None:
+def unmask_secrets(kind: Kind, live: dict[str, Any], wanted: dict[str, Any]) -> None:
     """A secret the tenant answers masked is taken as what was sent: it cannot be compared."""
     for path in kind.secret_fields:
         if is_masked(get_path(live, path)) and get_path(wanted, path) is not None:

@@ -7,15 +7,14 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from egain_provision.apply.stored import by_id, unmask_secrets
 from egain_provision.client import EgainClient
 from egain_provision.errors import ApiError, TransportError
-from egain_provision.kinds import Kind, Reference
+from egain_provision.kinds import Kind
 from egain_provision.listing import OwnWrites, read_kind
 from egain_provision.live import LiveObject, to_live_object
-from egain_provision.normalize import align_paths, comparable, is_masked, known_only
-from egain_provision.paths import get_concrete, get_path, set_concrete, set_path
-from egain_provision.references import KEEP, rewrite_references
-from egain_provision.sensitive import secret_paths
+from egain_provision.normalize import comparable, known_only
+from egain_provision.references import rewrite_references
 
 # Seconds a tenant may take to list an object after its create answered (or was lost).
 DEFAULT_READ_AFTER_WRITE = 5.0
@@ -187,10 +186,6 @@ class TenantView:
         raise AssertionError("unreachable")
 
 
-def _by_id(reference: Reference, value: Any) -> Any:
-    object_id = reference.id_in(value)
-    return KEEP if object_id is None else reference.api_value(object_id)
-
 
 def ambiguous(exc: Exception) -> bool:
     """The request may have been carried out: the connection failed, the server erred, or it said yes in an
@@ -205,14 +200,6 @@ def same_content(kind: Kind, live_body: dict[str, Any], sent: dict[str, Any]) ->
     wanted = {key: value for key, value in sent.items() if key not in kind.server_fields}
     known, _ = known_only(kind, live_body)
     live = {key: value for key, value in known.items() if key in wanted}
-    rewrite_references(kind, live, _by_id)
-    for path in kind.secret_fields:
-        if is_masked(get_path(live, path)) and get_path(wanted, path) is not None:
-            set_path(live, path, get_path(wanted, path))
-    for path in secret_paths(kind, wanted):
-        if path in kind.secret_fields:
-            continue
-        for live_path in align_paths(kind, [path], wanted, live):
-            if is_masked(get_concrete(live, live_path)):
-                set_concrete(live, live_path, get_concrete(wanted, path))
+    rewrite_references(kind, live, by_id)
+    unmask_secrets(kind, live, wanted)
     return comparable(kind, live) == comparable(kind, wanted)

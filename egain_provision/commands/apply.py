@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from egain_provision.apply import ApplyResult, bind
+from egain_provision.apply import ApplyResult, ExecutablePlan, bind
 from egain_provision.commands.common import (
     color_enabled,
     configure_logging,
@@ -23,6 +23,7 @@ from egain_provision.commands.plan import apply_requests, prune_options, request
 from egain_provision.context import DEFAULT_JOURNAL, DEFAULT_READ_AFTER_WRITE, RunContext
 from egain_provision.errors import Interrupted, UsageError
 from egain_provision.limits import over_quota
+from egain_provision.manifest import ManifestSet
 from egain_provision.plan import Plan
 from egain_provision.planner import DEFAULT_MAX_DELETES, PlanOptions
 from egain_provision.progress import Progress, echo_summary
@@ -30,6 +31,7 @@ from egain_provision.render import render_text
 from egain_provision.render.summary import DIFFERS_EXIT
 from egain_provision.targets import Target, resolve_target
 from egain_provision.workflow import (
+    StageRunner,
     compute_plan,
     execute,
     load_valid_manifests,
@@ -131,15 +133,7 @@ def apply_command(
     context = RunContext(resolve_target(target), parallelism, variables, journal_path, read_after_write, network())
     # One client reads the tenant and executes: one certificate store loaded, one token asked for.
     with one_client(context) as run:
-        if isinstance(source, Plan):
-            executable = run(prepare_saved_plan(source, context))
-            planned = source
-        else:
-            planned = run(compute_plan(source, context, options))
-            executable = bind(planned)
-            # With --format json or markdown, stdout carries only the summary; the plan goes to stderr.
-            shown = render_text(planned, color=color_enabled(no_color) and fmt == "text")
-            click.echo(shown, nl=False, err=fmt != "text")
+        planned, executable = _planned(run, source, context, options, fmt=fmt, no_color=no_color)
         refuse_excess_deletes(planned)
         if not planned.has_changes:
             click.echo(f"Nothing to apply on {context.target.label}.", err=True)
@@ -157,6 +151,25 @@ def apply_command(
             # Outside the executor's own handler (starting or closing): what was sent is in the journal.
             raise Interrupted(f"changes may have been made; {context.journal_path} records each one") from None
     return report(result, context, fmt)
+
+
+def _planned(
+    run: StageRunner,
+    source: Plan | ManifestSet,
+    context: RunContext,
+    options: PlanOptions,
+    *,
+    fmt: str,
+    no_color: bool,
+) -> tuple[Plan, ExecutablePlan]:
+    """The plan to execute: a saved one checked against the tenant, or one computed and shown now."""
+    if isinstance(source, Plan):
+        return source, run(prepare_saved_plan(source, context))
+    planned = run(compute_plan(source, context, options))
+    # With --format json or markdown, stdout carries only the summary; the plan goes to stderr.
+    shown = render_text(planned, color=color_enabled(no_color) and fmt == "text")
+    click.echo(shown, nl=False, err=fmt != "text")
+    return planned, bind(planned)
 
 
 def report(result: ApplyResult, context: RunContext, fmt: str) -> int:

@@ -67,9 +67,10 @@ def test_the_json_plan_lists_each_normalisation_with_its_fix(
     sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path
 ) -> None:
     store_normalised(tenant)
-    code, output = plan(sandbox, write_manifest(tmp_path, MANIFEST), "--format", "json")
-    document = json.loads(output)
-    assert code == 0 and document["actions"] == []
+    manifest = write_manifest(tmp_path, MANIFEST)
+    result = run_cli(["plan", "--target", sandbox.base_url, str(manifest), "--format", "json"], env=target_env(sandbox))
+    document = json.loads(result.stdout)  # stdout alone: stderr says what the plan spent
+    assert result.exit_code == 0 and document["actions"] == []
     found = {(note["kind"], note["path"], note["normalisation"]) for note in document["normalisations"]}
     assert found == {
         ("clientApplications", "roles[customer].notificationEmail", "case"),
