@@ -40,7 +40,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 # The schemas' kind-dependent parts come from kinds.py; the rest from schemas/fragments/.
 schemas: $(STAMP)
