@@ -6,8 +6,8 @@ import click
 
 from egain_provision.commands.common import parse_variables, var_options
 from egain_provision.manifest import load_manifests
-from egain_provision.manifest.rendering import render_manifests
 from egain_provision.manifest.report import render, summary_line, text_line
+from egain_provision.merged_manifest import render_manifests
 
 
 @click.command("render")
