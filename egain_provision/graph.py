@@ -166,32 +166,58 @@ def _manifest_target(graph: RoutingGraph, reference: Reference, value: Any) -> s
     return graph.add_node(Node(id_ident(reference.target, object_id), reference.target, f"id {object_id}", "external"))
 
 
-def plan_mermaid(plan: Plan, max_chars: int) -> str | None:
-    """The part of the routing `plan` touches, as one whole ```mermaid fenced block ending in a newline.
+def plan_mermaid(plan: Plan, max_chars: int, *, whole: bool = True) -> str | None:
+    """The routing of the declared objects `plan` speaks of, as one whole ```mermaid fenced block ending in a newline.
 
     Nodes: every object the plan creates, updates or deletes (styled and marked by action, with
-    a legend), and the objects their bodies reference: named where the plan tells the name (an
-    action's own id, or the change that sets the reference), else by id. Edges: the references
-    of the create and update bodies (a delete has no body; it is a node alone). Returns None when
-    the plan changes nothing, or when the block would be longer than `max_chars` or than Mermaid
-    draws (50,000 characters, 500 edges): the caller then says in a note that it was left out.
+    a legend), every declared object it leaves unchanged, and the objects the actions' bodies
+    reference, each by name where the plan knows it (an action's own id, a declared unchanged
+    object's, or the change that sets the reference), else by id. Edges: the references of the
+    create and update bodies (a delete has no body; it is a node alone). When the whole diagram
+    is longer than `max_chars` or than Mermaid draws (50,000 characters, 500 edges), the
+    neighbourhood of what changed (the changed objects and their direct neighbours) is drawn
+    instead, and said so (`whole=False`: only that). Returns None when the plan changes nothing or
+    even that is too large: the caller then says in a note that it was left out.
     """
     if not plan.actions:
         return None
-    graph = _plan_graph(plan)
-    if len(graph.edges) > MERMAID_MAX_EDGES:
-        return None
-    diagram = render_mermaid(graph)
-    block = f"```mermaid\n{diagram}```\n"
-    if len(diagram) > MERMAID_MAX_TEXT or len(block) > max_chars:
-        return None
-    return block
+    every = _plan_graph(plan)
+    for graph, note in ((every, ""), (_neighbourhood(every), NEIGHBOURHOOD_NOTE))[0 if whole else 1 :]:
+        if len(graph.edges) > MERMAID_MAX_EDGES:
+            continue
+        diagram = render_mermaid(graph)
+        block = f"{note}```mermaid\n{diagram}```\n"
+        if len(diagram) <= MERMAID_MAX_TEXT and len(block) <= max_chars:
+            return block
+    return None
+
+
+# Above a diagram that leaves out the unchanged objects no change touches.
+NEIGHBOURHOOD_NOTE = "_What changed and the objects it references or is referenced by; the rest is unchanged._\n\n"
+CHANGED_ROLES: frozenset[Role] = frozenset({"create", "update", "delete"})
+
+
+def _neighbourhood(graph: RoutingGraph) -> RoutingGraph:
+    """The changed nodes of `graph`, the nodes one edge away from them, and those edges."""
+    changed = {ident for ident, node in graph.nodes.items() if node.role in CHANGED_ROLES}
+    near = RoutingGraph()
+    for ident in changed:
+        near.add_node(graph.nodes[ident])
+    for edge in graph.edges.values():
+        if edge.source in changed or edge.target in changed:
+            near.add_node(graph.nodes[edge.source])
+            near.add_node(graph.nodes[edge.target])
+            near.add_edge(edge.source, edge.target, edge.label)
+    return near
 
 
 def _plan_graph(plan: Plan) -> RoutingGraph:
     graph = RoutingGraph()
     for action in plan.actions:
         graph.add_node(_action_node(action))
+    for kind_name, names in plan.unchanged_names.items():
+        for key in names.values():
+            graph.add_node(Node(name_ident(kind_name, key), kind_name, key, "unchanged"))
     known = _idents_of_ids(plan)
     for action in plan.actions:
         if action.body is None:
@@ -234,7 +260,11 @@ def _idents_of_ids(plan: Plan) -> dict[tuple[str, str], str]:
     """(kind, id) -> node ident, for every id the plan names: its actions' own, and each reference
     whose change (a create's fields, an update's changed reference) gives the name.
     """
-    known: dict[tuple[str, str], str] = {}
+    known: dict[tuple[str, str], str] = {
+        (kind, object_id): name_ident(kind, key)
+        for kind, names in plan.unchanged_names.items()
+        for object_id, key in names.items()
+    }
     for action in plan.actions:
         if action.body is None:
             continue

@@ -264,6 +264,9 @@ class Plan:
     out_of_scope: Mapping[str, int] = field(default_factory=dict)
     # Of those, the ones a scope exclusion took out, per `kind: !glob` (format 1.3).
     excluded: Mapping[str, int] = field(default_factory=dict)
+    # The declared objects left unchanged, per kind by live id -> natural key: diagrams draw them by
+    # name, and name the references the actions' bodies hold by id (absent from plans before it).
+    unchanged_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     warnings: Sequence[str] = ()
     # Declared values the tenant stores normalised (format 1.3; absent from older plans).
     normalisations: Sequence[NormalisationNote] = ()
@@ -337,6 +340,7 @@ class Plan:
             "ignored": dict(self.ignored),
             "out_of_scope": dict(self.out_of_scope),
             "excluded": dict(self.excluded),
+            "unchanged_names": {kind: dict(names) for kind, names in self.unchanged_names.items()},
             "warnings": list(self.warnings),
             "normalisations": [note.to_json() for note in self.normalisations],
             "made_under": self.made_under.to_json(),
@@ -376,6 +380,7 @@ class Plan:
                 ignored=dict(data.get("ignored", {})),
                 out_of_scope=dict(data.get("out_of_scope", {})),
                 excluded=dict(data.get("excluded", {})),
+                unchanged_names={kind: dict(names) for kind, names in data.get("unchanged_names", {}).items()},
                 warnings=list(data.get("warnings", [])),
                 normalisations=[NormalisationNote.from_json(item) for item in data.get("normalisations", [])],
                 manifests=list(data.get("manifests", [])),

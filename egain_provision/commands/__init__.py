@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "egain_provision.commands.fmt:fmt_command",
         "Rewrite manifests in PATHS (default: the current directory) in canonical layout.",
     ),
+    "render": (
+        "egain_provision.commands.render:render_command",
+        "Print the manifests in PATHS (default: the current directory) merged into one document.",
+    ),
     "plan": (
         "egain_provision.commands.plan:plan_command",
         "Show what apply would change in the tenant to match the manifests in PATHS.",

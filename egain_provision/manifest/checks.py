@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from egain_provision.kinds import KINDS_BY_NAME, Reference
+from egain_provision.manifest.channeltypes import channel_type_problems
 from egain_provision.manifest.confusables import confusable_keys
 from egain_provision.manifest.declared import Declared
 from egain_provision.model import SENSITIVE_DISPLAY, Diagnostic, Severity, SourceLocation
@@ -16,7 +17,7 @@ from egain_provision.sensitive import secret_paths
 
 def check_declared(declared: Sequence[Declared]) -> list[Diagnostic]:
     """Every cross-object problem of the merged manifests."""
-    return _Checker(declared).run() + confusable_keys(declared)
+    return _Checker(declared).run() + confusable_keys(declared) + channel_type_problems(declared)
 
 
 class _Checker:

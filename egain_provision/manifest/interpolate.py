@@ -112,6 +112,37 @@ class Interpolator:
                 result = typed
         return Expanded(result, from_env, interpolated)
 
+    def fill(self, text: str, base_dir: Path, *, plain: bool = False, glob: bool = False) -> Any:
+        """`text` as a manifest string again, its `${var:...}` and `${file:...}` filled in (`render`).
+
+        `${env:...}` expressions, the secrets, stay as written so no secret is ever printed, and
+        `$${` stays an escape; a filled-in value's own `${` is escaped, so the result reads back
+        to the same value. A plain scalar that is one `${var:...}` takes the type its value reads as.
+        """
+        parts: list[str] = []
+        position = 0
+        sole: str | None = None
+        for match in _TOKEN.finditer(text):
+            parts.append(text[position : match.start()])
+            position = match.end()
+            source, _, argument = (match.group(1) or "").strip().partition(":")
+            if match.group(0) == "$${" or source.strip() == "env":
+                parts.append(match.group(0))
+                continue
+            if not match.group(2):
+                raise InterpolationError("unterminated ${ expression", "close it with }, or write $${ for a literal ${")
+            value = self._evaluate(source.strip(), argument.strip(), base_dir)
+            value = glob_literal(value) if glob else value
+            if match.start() == 0 and match.end() == len(text) and source.strip() == "var":
+                sole = value
+            parts.append(value.replace("${", "$${"))
+        parts.append(text[position:])
+        if plain and sole is not None:
+            typed = resolve_plain(sole)
+            if isinstance(typed, bool | int | float):
+                return typed
+        return "".join(parts)
+
     def _evaluate(self, source: str, argument: str, base_dir: Path) -> str:
         if source == "env":
             return self._env(argument)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import difflib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from egain_provision.kinds import SETUP_ORDER
 from egain_provision.manifest.fastcheck import Check, Unsupported, compile_schema
 from egain_provision.paths import join_path
 from egain_provision.schemas import interpolated, load_schema
+from egain_provision.sensitive import CREDENTIAL_NAME
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -208,14 +209,58 @@ def _additional_properties(f: _Failure) -> Iterator[Problem]:
 
 
 def _type(f: _Failure) -> Iterator[Problem]:
-    yield _type_problem(f.path, f.value, f.instance, f.schema)
+    problem = _type_problem(f.path, f.value, f.instance, f.schema)
+    accepted = _accepted_form(f)
+    yield Problem(problem.path, problem.message, accepted) if accepted else problem
 
 
 def _enum(f: _Failure) -> Iterator[Problem]:
     listed = ", ".join(_literal(option) for option in f.value)
-    close = difflib.get_close_matches(str(f.instance), [str(o) for o in f.value], n=1) if f.shown else []
-    hint = f"did you mean {close[0]!r}?" if close else _description(f.schema)
-    yield Problem(f.path, f"{f.shown or 'value'} is not one of: {listed}", hint)
+    yield Problem(f.path, f"{f.shown or 'value'} is not one of: {listed}", _enum_hint(f) or _description(f.schema))
+
+
+def _enum_hint(f: _Failure) -> str | None:
+    """`did you mean 'POST'? write method: POST` for another case, a typo or the wrong type of a listed value."""
+    if f.shown is None or not isinstance(f.value, list):
+        return None
+    options = [_literal(option) for option in f.value]
+    given = _literal(f.instance)
+    same_case = [option for option in options if option.lower() == given.lower()]
+    close = same_case or difflib.get_close_matches(given.lower(), [o.lower() for o in options], n=1)
+    if not close:
+        return None
+    meant = next(option for option in options if option.lower() == close[0].lower())
+    return f"did you mean {meant!r}? write {_field_name(f.path)}: {meant}"
+
+
+def _accepted_form(f: _Failure) -> str | None:
+    """The accepted form of a value of the wrong type: an enum's member, a name/value list, a literal id."""
+    if "enum" in f.schema:
+        listed = ", ".join(_literal(option) for option in f.schema["enum"])
+        return _enum_hint(replace(f, value=f.schema["enum"])) or f"write one of: {listed}"
+    field = _field_name(f.path)
+    items = f.schema.get("items")
+    if isinstance(f.instance, dict) and isinstance(items, dict) and items.get("$ref") == "#/$defs/nameValue":
+        return f"write a list of name/value items: {field}: [{_as_items(f)}]"
+    required = f.schema.get("required")
+    if f.value == "object" and required == ["id"] and f.shown is not None and not isinstance(f.instance, bool):
+        return f'write {field}: {{id: "{_literal(f.instance)}"}}'
+    return None
+
+
+def _as_items(f: _Failure) -> str:
+    """A mapping of headers in list form; a value is shown only where it cannot be a credential."""
+    shown = []
+    for name, value in list(f.instance.items())[:3]:
+        plain = isinstance(value, str | int | float) and not CREDENTIAL_NAME.search(str(name))
+        visible = plain and not f.is_sensitive(join_path(f.path, str(name)))
+        shown.append(f"{{name: {name}, value: {_literal(value) if visible else '...'}}}")
+    return ", ".join(shown + (["..."] if len(f.instance) > 3 else []))
+
+
+def _field_name(path: str) -> str:
+    """The last field name of a path (`roles[0].version` -> `version`)."""
+    return path.rsplit(".", 1)[-1].split("[", 1)[0] or "value"
 
 
 def _const(f: _Failure) -> Iterator[Problem]:

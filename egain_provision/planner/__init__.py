@@ -92,10 +92,24 @@ def build_plan(
         ignored=pruning.ignored,
         out_of_scope=pruning.out_of_scope,
         excluded=pruning.excluded,
+        unchanged_names=_unchanged_names(managed, matching, forward),
         warnings=tuple(live.warnings + warnings + pruning.warnings),
         normalisations=normalised,
         made_under=_made_under(ownership, ignore, sensitive),
     )
+
+
+def _unchanged_names(
+    managed: Sequence[DesiredObject], matching: Matching, forward: Sequence[Action]
+) -> dict[str, dict[str, str]]:
+    """Kind -> live id -> natural key of each managed object the plan leaves as it is."""
+    changed = {(action.kind, action.natural_key) for action in forward}
+    names: dict[str, dict[str, str]] = {}
+    for obj in managed:
+        live = matching.live_of(obj)
+        if live is not None and (obj.kind, obj.natural_key) not in changed:
+            names.setdefault(obj.kind, {})[live.id] = obj.natural_key
+    return names
 
 
 def _made_under(ownership: Ownership, ignore: Mapping[str, Sequence[str]], sensitive: Marked | None) -> MadeUnder:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 
-from egain_provision.graph import plan_mermaid
+from egain_provision.graph import NEIGHBOURHOOD_NOTE, plan_mermaid
 from egain_provision.plan import Action, ActionType, Plan, Unmanaged
 from egain_provision.render.markdown_text import BACKTICK_RUN, DEFAULT_MAX_CHARS, code, inline_text, unlinked
 from egain_provision.render.values import (
@@ -79,8 +79,11 @@ def render_markdown(plan: Plan, *, max_chars: int = DEFAULT_MAX_CHARS) -> str:
         return len(layout.compose(named, detailed)) <= max_chars
 
     names_fit = fits(names, 0)
+    if not names_fit and layout.diagram is not None and not layout.diagram.startswith(NEIGHBOURHOOD_NOTE):
+        # The diagram yields to the names: first to the neighbourhood of what changed, then to a note.
+        layout.diagram = plan_mermaid(plan, DIAGRAM_MAX_CHARS, whole=False)
+        names_fit = fits(names, 0)
     if not names_fit and layout.diagram is not None:
-        # The diagram yields to the names: a note stands in for it.
         layout.diagram = None
         names_fit = fits(names, 0)
     if names_fit:

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from egain_provision.graph import MERMAID_MAX_EDGES, STYLES, plan_mermaid
+from egain_provision.graph import MERMAID_MAX_EDGES, NEIGHBOURHOOD_NOTE, STYLES, plan_mermaid
+from egain_provision.manifest import load_manifests
 from egain_provision.model import Ref
 from egain_provision.plan import Action, Plan
-from egain_provision.render.markdown import DIAGRAM_MAX_CHARS, render_markdown
+from egain_provision.render.markdown import DIAGRAM_MAX_CHARS, Layout, render_markdown
 from tests.graph.diagrams import Diagram, parse_mermaid
 from tests.support import FULL_SETUP, assert_no_secrets, run_cli, write_manifest
 
@@ -118,9 +119,8 @@ def test_edges_come_from_the_bodies_with_live_references_named_where_the_plan_kn
     } <= edges
     classes = {name_of(text): cls for text, cls, _ in diagram.routing_nodes().values()}
     assert classes["custom.web"] == classes["agent-basic"] == "unchanged"
-    # The update's unchanged references are ids only; the plan holds no name for them.
-    by_id = [text for text, cls, _ in diagram.routing_nodes().values() if cls == "by_id"]
-    assert len(by_id) == 3 and all(text.startswith("id ") for text in by_id)
+    # The update's unchanged references are named too: the plan carries the names of what it leaves unchanged.
+    assert [text for text, cls, _ in diagram.routing_nodes().values() if cls == "by_id" or text.startswith("id ")] == []
     assert not any("old-account" in (source, target) for source, _, target in edges)  # a delete has no body
     assert_no_secrets([block])
 
@@ -136,12 +136,31 @@ def test_the_legend_names_exactly_the_styles_drawn(planned: tuple[Plan, Path]) -
     assert ("update", MARKS["update"] + "updated") in legend
 
 
-def test_a_diagram_over_the_budget_is_left_out_whole(planned: tuple[Plan, Path]) -> None:
+def test_every_declared_object_is_drawn_by_name_changed_or_not(planned: tuple[Plan, Path], tmp_path: Path) -> None:
+    plan, _ = planned
+    block = plan_mermaid(plan, 60_000)
+    assert block is not None
+    drawn = {(group, name_of(text)) for text, _, group in diagram_of(block).routing_nodes().values()}
+    declared = load_manifests([write_manifest(tmp_path, CHANGED)]).objects
+    assert {(obj.kind, obj.natural_key) for obj in declared} | {("accounts", "old-account")} == drawn
+
+
+def test_a_diagram_over_the_budget_draws_the_neighbourhood_of_what_changed(planned: tuple[Plan, Path]) -> None:
     plan, _ = planned
     block = plan_mermaid(plan, 60_000)
     assert block is not None
     assert plan_mermaid(plan, len(block)) == block
-    assert plan_mermaid(plan, len(block) - 1) is None
+    near = plan_mermaid(plan, len(block) - 1)
+    assert near is not None and near.startswith(NEIGHBOURHOOD_NOTE)
+    whole, part = diagram_of(block), diagram_of(near.removeprefix(NEIGHBOURHOOD_NOTE))
+    changed = {text for text, cls, _ in whole.routing_nodes().values() if cls in MARKS}
+    neighbours = {
+        end for source, _, target in whole.edge_texts() if {source, target} & changed for end in (source, target)
+    }
+    assert {text for text, _, _ in part.routing_nodes().values()} == changed | neighbours
+    assert len(part.routing_nodes()) < len(whole.routing_nodes())
+    assert set(part.edge_texts()) == {edge for edge in whole.edge_texts() if {edge[0], edge[2]} & changed}
+    assert plan_mermaid(plan, len(near) - 1) is None
 
 
 def test_a_plan_without_changes_draws_nothing(planned: tuple[Plan, Path], tmp_path: Path) -> None:
@@ -197,13 +216,20 @@ def test_a_markdown_plan_too_large_to_draw_says_so_instead(planned: tuple[Plan, 
 
 def test_the_diagram_gives_way_to_the_names_when_both_do_not_fit(planned: tuple[Plan, Path]) -> None:
     plan, _ = planned
-    with_diagram = render_markdown(plan)
     block = plan_mermaid(plan, DIAGRAM_MAX_CHARS)
-    assert block is not None
-    # Room for everything but the diagram: the names stay, a note replaces the drawing.
-    budget = len(with_diagram) - len(block) + 10
-    markdown = render_markdown(plan, max_chars=budget)
-    assert len(markdown) <= budget and mermaid_fences(markdown) == []
+    near = plan_mermaid(plan, DIAGRAM_MAX_CHARS, whole=False)
+    assert block is not None and near is not None and len(near) < len(block)
+    layout = Layout(plan)
+    names = len(layout.name_order)
+    layout.diagram = near
+    names_and_near = len(layout.compose(names, 0))
+    # Room for the names and the neighbourhood of what changed, not the whole diagram: the neighbourhood is drawn.
+    with_near = render_markdown(plan, max_chars=names_and_near)
+    assert near in with_near and block not in with_near
+    assert [action.natural_key for action in plan.actions if action.natural_key not in with_near] == []
+    # Room for neither: a note replaces the drawing, the names stay.
+    markdown = render_markdown(plan, max_chars=names_and_near - 1)
+    assert len(markdown) < names_and_near and mermaid_fences(markdown) == []
     assert "Too large to draw in this comment" in markdown
     for action in plan.actions:
         assert action.natural_key in markdown

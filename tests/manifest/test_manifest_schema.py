@@ -127,7 +127,7 @@ def test_a_number_where_text_is_expected_gets_a_hint_to_quote_it(ws: Workspace) 
 def test_enum_value_out_of_range_lists_the_allowed_values(ws: Workspace) -> None:
     ws.write("m.yaml", "version: 1\nparticipants:\n  - {name: p, type: custombot, application: app}\n")
     assert ws.load().diagnostics[0].message == "'custombot' is not one of: custom_bot, egain_bot"
-    assert ws.load().diagnostics[0].hint == "did you mean 'custom_bot'?"
+    assert ws.load().diagnostics[0].hint == "did you mean 'custom_bot'? write type: custom_bot"
     assert ws.row(ws.load().diagnostics[0])[1] == ws.at("m.yaml", "custombot")
 
 
