@@ -182,7 +182,8 @@ def quota_note(counts: Mapping[str, int], rate: Rate | None) -> str:
         return ""
     busiest = max(counts.values())
     runs = rate.monthly_quota // busiest
-    return f"; the {rate.tier} tier allows {rate.monthly_quota:,} requests per method per month: {runs:,} such runs"
+    fits = f"{runs:,} such run{'' if runs == 1 else 's'}"
+    return f"; the {rate.tier} tier allows {rate.monthly_quota:,} requests per method per month: {fits}"
 
 
 def over_quota(counts: Mapping[str, int], rate: Rate | None) -> list[str]:

@@ -16,11 +16,12 @@ authentications:
 """
 
 
-def test_a_plan_of_one_action_costs_one_request(clean_sandbox: ServedSandbox, tmp_path: Path) -> None:
+def test_a_plan_of_one_create_costs_its_post_and_its_re_read(clean_sandbox: ServedSandbox, tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, ONE_AUTHENTICATION)
     result = run_cli(["plan", "--target", clean_sandbox.base_url, str(manifest)], env=target_env(clean_sandbox))
     assert result.exit_code == 0, result.stderr
-    assert "apply: 1 request (not paced)" in result.stderr.splitlines()
+    assert "apply: 2 requests (not paced)" in result.stderr.splitlines()
+    assert "requests per method: plan GET 6; its apply about GET 1, POST 1" in result.stderr.splitlines()
 
 
 def test_a_list_of_at_most_one_item_says_item(tmp_path: Path) -> None:

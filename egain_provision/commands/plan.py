@@ -24,6 +24,7 @@ from egain_provision.errors import ManifestError, PlanError
 from egain_provision.files import write_atomic
 from egain_provision.kinds import KINDS_BY_NAME
 from egain_provision.limits import Rate, estimate_seconds, per_method_text, quota_note
+from egain_provision.listing import ASKED_PAGE_SIZE
 from egain_provision.manifest.report import render as render_diagnostics
 from egain_provision.model import Diagnostic
 from egain_provision.plan import Plan
@@ -172,14 +173,17 @@ ACTION_METHODS = {"create": "POST", "update": "PUT", "delete": "DELETE"}
 
 def apply_requests(plan: Plan) -> collections.Counter[str]:
     """The requests applying this plan sends at least, per method."""
-    # One request per action, and one listing per kind whose names the API does not keep unique.
+    # One request per action, one listing per kind whose names the API does not keep unique, and the
+    # re-read of each kind written: a listing of its pages (100 objects each, counting those unchanged).
     shared = {
         action.kind
         for action in plan.actions
         if action.action == "create" and not KINDS_BY_NAME[action.kind].unique_natural_key
     }
+    written = collections.Counter(action.kind for action in plan.actions if action.action != "delete")
+    pages = sum(-(-(count + plan.unchanged.get(kind, 0)) // ASKED_PAGE_SIZE) for kind, count in written.items())
     sent = collections.Counter(ACTION_METHODS[action.action] for action in plan.actions)
-    sent["GET"] += len(shared)
+    sent["GET"] += len(shared) + pages + len({action.kind for action in plan.actions if action.action == "delete"})
     return sent
 
 
@@ -187,10 +191,8 @@ def requests_line(read: Mapping[str, int], plan: Plan, rate: Rate | None) -> str
     """`requests per method: plan GET 7; its apply POST 600, GET 1; ...`: what the plan and its apply spend."""
     applying = apply_requests(plan)
     both = collections.Counter(read) + applying
-    return (
-        f"requests per method: plan {per_method_text(read)}; its apply about {per_method_text(applying)}"
-        f"{quota_note(both, rate)}"
-    )
+    spends = f"its apply about {per_method_text(applying)}" if applying else "nothing to apply"
+    return f"requests per method: plan {per_method_text(read)}; {spends}{quota_note(both, rate)}"
 
 
 def apply_cost(plan: Plan, rate: Rate | None) -> str:
