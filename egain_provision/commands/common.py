@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,6 +18,7 @@ from egain_provision.manifest.reading import Unreadable, read_regular_file
 
 if TYPE_CHECKING:
     from egain_provision.context import Network
+    from egain_provision.manifest import ManifestSet
 
 # The tenant-facing options import the HTTP client and asyncio (egain_provision.client, .limits,
 # .context) where they are used: `validate` shares this module and must start without them.
@@ -251,3 +252,20 @@ def configure_logging(verbose: bool) -> None:
 
         logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
         logging.getLogger("egain_provision").setLevel(logging.DEBUG)
+
+
+def offline_manifests(ctx: click.Context, paths: Sequence[str], variables: Mapping[str, str]) -> ManifestSet:
+    """The manifests for a command that shows no secret value (graph, render): an unset `${env:...}` is a
+    warning, not a failure; unused variables are named on stderr; with errors, their report and exit 1."""
+    from egain_provision.manifest import load_manifests
+    from egain_provision.manifest.report import render, summary_line, text_line
+
+    manifest_set = load_manifests(paths, variables=variables, allow_unset="env")
+    for warning in manifest_set.unused_variables(variables):
+        click.echo(text_line(warning), nl=False, err=True)
+    if manifest_set.has_errors:
+        errors, warnings = len(manifest_set.errors), len(manifest_set.warnings)
+        summary = summary_line(errors, warnings, len(manifest_set.objects), len(manifest_set.files))
+        click.echo(render(manifest_set.diagnostics, fmt="text", summary=summary), nl=False, err=True)
+        ctx.exit(1)
+    return manifest_set

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 
-from egain_provision.commands.common import parse_variables, var_options
+from egain_provision.commands.common import offline_manifests, parse_variables, var_options
 from egain_provision.graph import manifest_graph, render_dot, render_mermaid
-from egain_provision.manifest import load_manifests
-from egain_provision.manifest.report import render, summary_line, text_line
+from egain_provision.manifest.report import text_line
 
 GRAPH_FORMATS = ("mermaid", "dot")
 
@@ -42,14 +41,7 @@ def graph_command(
     """
     variables = parse_variables(var_pairs, var_files)
     # The diagram shows no value: a secret left unset (`${env:...}` on a laptop) is a warning, not a failure.
-    manifest_set = load_manifests(paths, variables=variables, allow_unset="env")
-    for warning in manifest_set.unused_variables(variables):
-        click.echo(text_line(warning), nl=False, err=True)
-    if manifest_set.has_errors:
-        errors, warnings = len(manifest_set.errors), len(manifest_set.warnings)
-        summary = summary_line(errors, warnings, len(manifest_set.objects), len(manifest_set.files))
-        click.echo(render(manifest_set.diagnostics, fmt="text", summary=summary), nl=False, err=True)
-        ctx.exit(1)
+    manifest_set = offline_manifests(ctx, paths, variables)
     # Warnings (a reference declared nowhere) explain the dashed nodes; the diagram alone goes to stdout.
     for warning in manifest_set.warnings:
         click.echo(text_line(warning), nl=False, err=True)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import click
 
-from egain_provision.commands.common import parse_variables, var_options
-from egain_provision.manifest import load_manifests
-from egain_provision.manifest.report import render, summary_line, text_line
+from egain_provision.commands.common import offline_manifests, parse_variables, var_options
 from egain_provision.merged_manifest import render_manifests
 
 
@@ -34,12 +32,5 @@ def render_command(
     variables = parse_variables(var_pairs, var_files)
     sources = paths or (".",)
     # Nothing is sent and no secret is shown: an unset `${env:...}` is a warning, printed as written.
-    manifest_set = load_manifests(sources, variables=variables, allow_unset="env")
-    for warning in manifest_set.unused_variables(variables):
-        click.echo(text_line(warning), nl=False, err=True)
-    if manifest_set.has_errors:
-        errors, warnings = len(manifest_set.errors), len(manifest_set.warnings)
-        summary = summary_line(errors, warnings, len(manifest_set.objects), len(manifest_set.files))
-        click.echo(render(manifest_set.diagnostics, fmt="text", summary=summary), nl=False, err=True)
-        ctx.exit(1)
+    offline_manifests(ctx, sources, variables)
     click.echo(render_manifests(sources, variables), nl=False)
