@@ -169,21 +169,44 @@ TIERS: dict[str, Rate] = {
 }
 
 
+# Requests per method are listed in this order (any other method after them, by name).
+METHOD_ORDER = ("GET", "POST", "PUT", "DELETE")
+
+
+def per_method(counts: Mapping[str, int]) -> dict[str, int]:
+    """The methods with requests, in METHOD_ORDER: `{"GET": 7, "POST": 600}`."""
+    order = {method: index for index, method in enumerate(METHOD_ORDER)}
+    methods = sorted(counts, key=lambda method: (order.get(method, len(order)), method))
+    return {method: counts[method] for method in methods if counts[method]}
+
+
 def per_method_text(counts: Mapping[str, int]) -> str:
     """`GET 7, POST 600`: requests per method, in a fixed order."""
-    order = ("GET", "POST", "PUT", "DELETE")
-    methods = sorted(counts, key=lambda method: (order.index(method) if method in order else len(order), method))
-    return ", ".join(f"{method} {counts[method]:,}" for method in methods if counts[method]) or "none"
+    return ", ".join(f"{method} {count:,}" for method, count in per_method(counts).items()) or "none"
 
 
-def quota_note(counts: Mapping[str, int], rate: Rate | None) -> str:
-    """How many runs like this one fit in the tier's month (its busiest method decides); empty when not known."""
-    if rate is None or rate.monthly_quota is None or not any(counts.values()):
-        return ""
-    busiest = max(counts.values())
-    runs = rate.monthly_quota // busiest
-    fits = f"{runs:,} such run{'' if runs == 1 else 's'}"
-    return f"; the {rate.tier} tier allows {rate.monthly_quota:,} requests per method per month: {fits}"
+@dataclass(frozen=True)
+class MonthlyQuota:
+    """A tier's monthly quota per method, and how many runs of a given size fit in it (its busiest method decides)."""
+
+    tier: str
+    per_method: int
+    busiest_method: str
+    runs: int
+
+    def __str__(self) -> str:
+        fits = f"{self.runs:,} such run{'' if self.runs == 1 else 's'}"
+        return f"the {self.tier} tier allows {self.per_method:,} requests per method per month: {fits}"
+
+
+def monthly_quota(counts: Mapping[str, int], rate: Rate | None) -> MonthlyQuota | None:
+    """How many runs sending `counts` fit in the tier's month; None when no quota is known or nothing is sent."""
+    sent = per_method(counts)
+    if rate is None or rate.monthly_quota is None or not sent:
+        return None
+    # The first of the busiest in METHOD_ORDER: the same method whatever order the counts came in.
+    busiest = max(sent, key=lambda method: sent[method])
+    return MonthlyQuota(rate.tier or "given", rate.monthly_quota, busiest, rate.monthly_quota // sent[busiest])
 
 
 def over_quota(counts: Mapping[str, int], rate: Rate | None) -> list[str]:

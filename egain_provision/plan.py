@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from egain_provision import __version__
 from egain_provision.errors import PlanError
+from egain_provision.limits import MonthlyQuota, per_method
 from egain_provision.model import SENSITIVE_DISPLAY, Modified, Ownership, Ref, SourceLocation
 from egain_provision.paths import join_path
 from egain_provision.schemas import load_schema
@@ -21,7 +22,7 @@ from egain_provision.schemas import load_schema
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
-FORMAT_VERSION = "1.3"
+FORMAT_VERSION = "1.4"
 # Saved plans before 1.3 do not record what they were made under (scope, ignore, sensitive names),
 # so their actions cannot be checked against it: they are refused, and planning again is the fix.
 OLDEST_SAVED_VERSION = (1, 3)
@@ -242,6 +243,41 @@ def _freeze(instance: Any, *names: str) -> None:
 
 
 @dataclass(frozen=True)
+class PlanRequests:
+    """The requests planning sent per method, those its apply will send at least, and how many such runs
+    (plan and apply) fit in the `--rate-limit` tier's month when its quota is known (format 1.4)."""
+
+    plan: Mapping[str, int]
+    apply_estimate: Mapping[str, int]
+    monthly_quota: MonthlyQuota | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plan", FrozenDict(per_method(self.plan)))
+        object.__setattr__(self, "apply_estimate", FrozenDict(per_method(self.apply_estimate)))
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"plan": dict(self.plan), "apply_estimate": dict(self.apply_estimate)}
+        if self.monthly_quota is not None:
+            quota = self.monthly_quota
+            out["monthly_quota"] = {
+                "tier": quota.tier,
+                "per_method": quota.per_method,
+                "busiest_method": quota.busiest_method,
+                "runs": quota.runs,
+            }
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlanRequests:
+        quota = data.get("monthly_quota")
+        return cls(
+            plan=dict(data["plan"]),
+            apply_estimate=dict(data["apply_estimate"]),
+            monthly_quota=None if quota is None else MonthlyQuota(**quota),
+        )
+
+
+@dataclass(frozen=True)
 class Unmanaged:
     """A live object in scope that is neither declared nor ignored (deleted only with --prune)."""
 
@@ -278,6 +314,8 @@ class Plan:
     made_under: MadeUnder = field(default_factory=lambda: MadeUnder())
     # The `--only KIND/NAME` patterns of a partial plan (format 1.3; absent from whole plans).
     only: Sequence[str] = ()
+    # What `plan` sent and its apply will send, per method (format 1.4; absent when not planned by `plan`).
+    requests: PlanRequests | None = None
 
     def __post_init__(self) -> None:
         _freeze(self, "actions", "unmanaged", "warnings", "normalisations", "manifests", "kinds", "only")
@@ -347,6 +385,8 @@ class Plan:
         }
         if self.partial:
             document.update(partial=True, only=list(self.only))
+        if self.requests is not None:
+            document["requests"] = self.requests.to_json()
         return document
 
     @classmethod
@@ -389,6 +429,7 @@ class Plan:
                 max_deletes=data.get("max_deletes"),
                 made_under=MadeUnder.from_json(data["made_under"]),
                 only=list(data.get("only", [])),
+                requests=PlanRequests.from_json(data["requests"]) if "requests" in data else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlanError(f"the plan file is damaged ({type(exc).__name__}: {exc})") from None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import copy
 import dataclasses
 import sys
@@ -31,6 +32,7 @@ import yaml
 
 from benchmarks.tenant import setup_objects
 from egain_provision.apply import Executor
+from egain_provision.commands.plan import with_requests
 from egain_provision.context import Network, RunContext
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.plan import Plan
@@ -123,7 +125,10 @@ def planned_change(folder: Path, before: Manifest, after: Manifest, environ: Map
             result = await Executor(client, start).run()
         if not result.ok:
             raise RuntimeError(f"the starting state did not apply: {result.totals}")
-        return await compute_plan(_load(folder / "after.yaml", after, environ), context, PlanOptions(prune=True))
+        # The requests of this plan alone, as `plan` counts them: not those that made the starting state.
+        before_reads = collections.Counter(context.pacer.sent)
+        planned = await compute_plan(_load(folder / "after.yaml", after, environ), context, PlanOptions(prune=True))
+        return with_requests(planned, collections.Counter(context.pacer.sent) - before_reads, context.rate)
 
     return numbered_ids(asyncio.run(run()))
 

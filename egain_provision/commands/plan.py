@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -23,13 +24,14 @@ from egain_provision.context import RunContext
 from egain_provision.errors import ManifestError, PlanError
 from egain_provision.files import write_atomic
 from egain_provision.kinds import KINDS_BY_NAME
-from egain_provision.limits import Rate, estimate_seconds, per_method_text, quota_note
+from egain_provision.limits import Rate, estimate_seconds, monthly_quota
 from egain_provision.listing import ASKED_PAGE_SIZE
 from egain_provision.manifest.report import render as render_diagnostics
 from egain_provision.model import Diagnostic
-from egain_provision.plan import Plan
+from egain_provision.plan import Plan, PlanRequests
 from egain_provision.planner import DEFAULT_MAX_DELETES, PlanOptions
 from egain_provision.render import render
+from egain_provision.render.values import requests_sentence
 from egain_provision.saved_plan import PLAN_KEY_VARIABLE, plan_key, refusals
 from egain_provision.targets import resolve_target
 from egain_provision.workflow import compute_plan, load_valid_manifests, refuse_excess_deletes
@@ -121,7 +123,8 @@ def plan_command(
     try:
         manifest_set = load_valid_manifests(paths, variables)
         context = RunContext(resolve_target(target), parallelism, variables, network=network())
-        plan = asyncio.run(compute_plan(manifest_set, context, options))
+        planned = asyncio.run(compute_plan(manifest_set, context, options))
+        plan = with_requests(planned, context.pacer.sent, context.rate)
     except (ManifestError, PlanError) as exc:
         if fmt in ("json", "github"):
             click.echo(render_problems(exc, fmt), nl=False)
@@ -187,12 +190,21 @@ def apply_requests(plan: Plan) -> collections.Counter[str]:
     return sent
 
 
-def requests_line(read: Mapping[str, int], plan: Plan, rate: Rate | None) -> str:
-    """`requests per method: plan GET 7; its apply POST 600, GET 1; ...`: what the plan and its apply spend."""
+def plan_requests(read: Mapping[str, int], plan: Plan, rate: Rate | None) -> PlanRequests:
+    """What planning read (`read`, per method), what applying `plan` sends at least, and how many such runs fit
+    in the tier's month."""
     applying = apply_requests(plan)
-    both = collections.Counter(read) + applying
-    spends = f"its apply about {per_method_text(applying)}" if applying else "nothing to apply"
-    return f"requests per method: plan {per_method_text(read)}; {spends}{quota_note(both, rate)}"
+    return PlanRequests(read, applying, monthly_quota(collections.Counter(read) + applying, rate))
+
+
+def with_requests(plan: Plan, read: Mapping[str, int], rate: Rate | None) -> Plan:
+    """The plan carrying its requests per method (`plan_requests`), so every format and the saved plan show them."""
+    return dataclasses.replace(plan, requests=plan_requests(read, plan, rate))
+
+
+def requests_line(read: Mapping[str, int], plan: Plan, rate: Rate | None) -> str:
+    """`requests per method: plan GET 7; its apply about POST 600, GET 1; ...`: what the plan and its apply spend."""
+    return f"requests per method: {requests_sentence(plan_requests(read, plan, rate))}"
 
 
 def apply_cost(plan: Plan, rate: Rate | None) -> str:

@@ -3,8 +3,8 @@ never longer than GitHub accepts (`max_chars`, 60,000 characters by default).
 
 The comment reads: the title; the refusal first (a CAUTION) when the plan deletes more than
 --max-deletes allows; the counts; every delete named, in a WARNING; the changes; the plan's
-warnings, the objects not managed and the ignored counts; and, when anything was left out, a
-note at the end saying exactly what (how many field values, how many names, of which action).
+warnings, the objects not managed and the ignored counts; the requests per method of the plan
+and its apply (when `plan` recorded them); and, when anything was left out, a note at the end saying exactly what (how many field values, how many names, of which action).
 
 What a large plan keeps, in this order:
 
@@ -41,6 +41,7 @@ from egain_provision.render.values import (
     live_label,
     objects,
     partial_sentence,
+    requests_sentence,
     summary_sentence,
     visible,
 )
@@ -309,6 +310,9 @@ def _tail(plan: Plan) -> list[str]:
     if plan.excluded:
         rules = ", ".join(f"{code(rule)} {count}" for rule, count in plan.excluded.items())
         parts.append(f"Of those, left alone by the scope's exclusions: {rules}.\n\n")
+    if plan.requests is not None:
+        # Numbers, methods and a tier name (a lowercase word, by the plan schema): nothing to escape.
+        parts.append(f"Requests per method: {requests_sentence(plan.requests)}.\n\n")
     return parts
 
 

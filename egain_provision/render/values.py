@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from egain_provision.plan import SENSITIVE_DISPLAY, Action, ActionType, Change, ChangeType, Plan
+from egain_provision.limits import per_method_text
+from egain_provision.plan import SENSITIVE_DISPLAY, Action, ActionType, Change, ChangeType, Plan, PlanRequests
 
 SIGNS: dict[ChangeType, str] = {"add": "+", "remove": "-", "modify": "~"}
 ACTION_SIGNS: dict[ActionType, str] = {"create": "+", "update": "~", "delete": "-"}
@@ -105,6 +106,14 @@ def partial_sentence(plan: Plan, code: Callable[[str], str] = str) -> str:
     return (
         f"Partial plan: only {patterns} (--only). Objects outside the selection were not compared, changed or pruned."
     )
+
+
+def requests_sentence(requests: PlanRequests) -> str:
+    """`plan GET 7; its apply about POST 600, GET 9; the developer tier allows ...: 1 such run`."""
+    applying = requests.apply_estimate
+    spends = f"its apply about {per_method_text(applying)}" if applying else "nothing to apply"
+    quota = f"; {requests.monthly_quota}" if requests.monthly_quota is not None else ""
+    return f"plan {per_method_text(requests.plan)}; {spends}{quota}"
 
 
 def objects(count: int) -> str:

@@ -315,7 +315,7 @@ def test_secrets_never_appear_in_any_rendering_or_saved_plan(
 def test_json_plan_validates_against_the_published_schema(sandbox: ServedSandbox, tmp_path: Path) -> None:
     _, document = json_plan(sandbox, str(write_manifest(tmp_path)))
     jsonschema.Draft202012Validator(load_schema("plan")).validate(document)
-    assert document["format_version"] == "1.3"
+    assert document["format_version"] == "1.4"
 
 
 def test_saved_plan_is_the_json_plan(sandbox: ServedSandbox, tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import json
 from typing import Any
 
@@ -10,8 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from egain_provision.commands.plan import apply_requests, plan_requests
 from egain_provision.kinds import SETUP_ORDER
-from egain_provision.plan import MISSING, Action, Change, Plan, Unmanaged
+from egain_provision.limits import METHOD_ORDER, TIERS, MonthlyQuota
+from egain_provision.plan import MISSING, Action, Change, Plan, PlanRequests, Unmanaged
 from egain_provision.render import render_json
 from egain_provision.schemas import load_schema
 
@@ -80,6 +84,43 @@ def test_the_schema_rejects_documents_that_are_not_plans(full_plan: Plan, mutate
     assert any(complaint in error for error in errors(document)), errors(document)
 
 
+@pytest.mark.parametrize("tier", sorted(TIERS))
+def test_under_a_rate_tier_the_plan_records_how_many_such_runs_fit_in_its_month(full_plan: Plan, tier: str) -> None:
+    reads = {"GET": 6}
+    planned = dataclasses.replace(full_plan, requests=plan_requests(reads, full_plan, TIERS[tier]))
+    document = json.loads(render_json(planned))
+    assert errors(document) == []
+    both = collections.Counter(reads) + apply_requests(full_plan)
+    quota = TIERS[tier].monthly_quota
+    assert quota is not None
+    assert document["requests"]["monthly_quota"] == {
+        "tier": tier,
+        "per_method": quota,
+        "busiest_method": max(METHOD_ORDER, key=lambda method: both[method]),
+        "runs": quota // max(both.values()),
+    }
+    assert Plan.from_json(document).to_json() == document
+
+
+@pytest.mark.parametrize(
+    ("mutate", "complaint"),
+    [
+        (lambda requests: requests["plan"].update(get=1), "does not match"),
+        (lambda requests: requests["apply_estimate"].update(POST=0), "less than the minimum"),
+        (lambda requests: requests.pop("apply_estimate"), "'apply_estimate' is a required property"),
+        (lambda requests: requests["monthly_quota"].pop("runs"), "'runs' is a required property"),
+        (lambda requests: requests["monthly_quota"].update(tier="<b>"), "does not match"),
+    ],
+)
+def test_the_schema_rejects_requests_that_are_not_counts_per_method(
+    full_plan: Plan, mutate: Any, complaint: str
+) -> None:
+    planned = dataclasses.replace(full_plan, requests=plan_requests({"GET": 6}, full_plan, TIERS["developer"]))
+    document = json.loads(render_json(planned))
+    mutate(document["requests"])
+    assert any(complaint in error for error in errors(document)), errors(document)
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
@@ -105,6 +146,14 @@ actions = st.builds(
     body=st.none() | st.dictionaries(st.text(min_size=1, max_size=5), json_values, max_size=3),
     notes=st.lists(st.text(max_size=20), max_size=2),
 )
+per_method = st.dictionaries(st.sampled_from(METHOD_ORDER), st.integers(0, 10**6))
+quotas = st.builds(
+    MonthlyQuota,
+    tier=st.sampled_from([*TIERS, "given"]),
+    per_method=st.integers(1, 10**6),
+    busiest_method=st.sampled_from(METHOD_ORDER),
+    runs=st.integers(0, 10**6),
+)
 plans = st.builds(
     Plan,
     target=st.text(max_size=20),
@@ -117,6 +166,7 @@ plans = st.builds(
     prune=st.booleans(),
     max_deletes=st.none() | st.integers(0, 20),
     only=st.lists(st.builds("{}/{}".format, st.sampled_from(SETUP_ORDER), st.text(min_size=1, max_size=8)), max_size=2),
+    requests=st.none() | st.builds(PlanRequests, per_method, per_method, st.none() | quotas),
 )
 
 

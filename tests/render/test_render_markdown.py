@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from egain_provision.plan import MISSING, Action, Change, Plan, Unmanaged
+from egain_provision.limits import TIERS, monthly_quota
+from egain_provision.plan import MISSING, Action, Change, Plan, PlanRequests, Unmanaged
 from egain_provision.render import render_markdown
 
 TARGET = "https://api.example.com/v3"
@@ -273,3 +275,22 @@ def test_a_plan_that_just_fits_has_no_note() -> None:
     exact = len(render_markdown(plan))
     assert render_markdown(plan, max_chars=exact) == render_markdown(plan)
     assert NOTE in render_markdown(plan, max_chars=exact - 1)
+
+
+def test_the_requests_per_method_and_the_tiers_quota_close_the_comment(create_app: Action) -> None:
+    # The plan read 6 pages; its apply sends a create and a re-read: 7 GETs in all, 1,000 // 7 such runs a month.
+    requests = PlanRequests({"GET": 6}, {"POST": 1, "GET": 1}, monthly_quota({"GET": 7, "POST": 1}, TIERS["developer"]))
+    comment = render_markdown(plan_with(create_app, requests=requests))
+    assert comment.endswith(
+        "\n\nRequests per method: plan GET 6; its apply about GET 1, POST 1; the developer tier allows 1,000 requests "
+        "per method per month: 142 such runs.\n"
+    )
+
+
+def test_a_plan_with_nothing_to_apply_and_no_quota_says_so(empty_plan: Plan) -> None:
+    comment = render_markdown(dataclasses.replace(empty_plan, requests=PlanRequests({"GET": 6}, {})))
+    assert comment.endswith("\n\nRequests per method: plan GET 6; nothing to apply.\n")
+
+
+def test_a_plan_that_recorded_no_requests_has_no_such_line(full_plan: Plan) -> None:
+    assert "Requests per method" not in render_markdown(full_plan)
