@@ -4,7 +4,8 @@ never longer than GitHub accepts (`max_chars`, 60,000 characters by default).
 The comment reads: the title; the refusal first (a CAUTION) when the plan deletes more than
 --max-deletes allows; the counts; every delete named, in a WARNING; the changes; the plan's
 warnings, the objects not managed and the ignored counts; the requests per method of the plan
-and its apply (when `plan` recorded them); and, when anything was left out, a note at the end saying exactly what (how many field values, how many names, of which action).
+and its apply (when `plan` recorded them); and, when anything was left out, a note at the end
+saying exactly what (how many field values, how many names, of which action).
 
 What a large plan keeps, in this order:
 
