@@ -219,18 +219,18 @@ class Pacer:
     """One token bucket shared by every API request of a run, so a run at the tenant's rate sees no 429.
 
     It keeps a copy of the tenant's bucket (GCRA: the time the bucket is next due a token) and
-    releases one request at a time, each when that copy says the tenant would accept it plus an
+    releases one request at a time, each when that copy says the tenant would accept it, plus an
     allowance: the tenant stamps our requests on arrival, shifted by network and scheduling
     jitter, so a request sent the very moment its token is due can arrive a millisecond early by
     the tenant's clock and be refused. A request released late moves the copy with it, as it
     moves the tenant's bucket.
 
     What the allowance costs depends on the burst. At burst 1 every request pays it, so it stays
-    small: 2% of the interval, a millisecond at least. Above burst 1 it is paid once, when the
-    burst runs out (from then on the copy's due time moves one interval per request, the
-    allowance inside the burst), so it grows with every request, by 2% of an interval, up to
-    a token of the burst (or a tenth of a second's worth, when the burst is larger): a short run
-    pays little, a long one gets a whole token of room for jitter.
+    small: 2% of the interval, 1 ms at least. Above burst 1 it is paid once, when the burst runs
+    out (from then on the copy's due time moves one interval per request, the allowance inside
+    the burst), so it starts at 2% of the interval, 5 ms at least, and grows with every request
+    by 2% of an interval up to a token of the burst (0.1 s worth of tokens where a token is
+    shorter, within the burst): a short run pays little, a long one gets a token of room.
 
     A 429 that still comes (its `Retry-After` honoured) widens the allowance once: at burst 1 it
     doubles, and each success narrows it back; above, it goes to its widest at once. The pace
@@ -239,29 +239,27 @@ class Pacer:
     long) the interval doubles, down to a sixteenth of the rate, and each success shortens it again.
     """
 
-    # The allowance, as a share of the interval and in seconds at least; above burst 1 it grows by
-    # MARGIN of an interval per request up to WIDEST_S or a token, whichever is more (within the burst).
+    # The allowance: a share of the interval, and a floor in seconds (at burst 1, and above it).
     MARGIN = 0.02
     MARGIN_S = 0.001
+    BURST_MARGIN_S = 0.005
+    # Above burst 1 it grows by MARGIN of an interval per request, up to a token or WIDEST_S of tokens.
     WIDEST_S = 0.1
-    # At burst 1 a 429 adds the allowance again; each success keeps this share of what was added.
+    # At burst 1 a 429 doubles it; each success keeps this share of what was added.
     NARROWING = 0.98
-    # The allowance is at least JITTER times how late this process woke from its latest waits (a
-    # loaded machine wakes late; a tenant's clock sees our requests shifted as much), forgotten slowly.
-    JITTER = 1.5
-    FORGETTING = 0.95
 
     def __init__(self, rate: Rate | None, notice: Callable[[str], None] | None = None) -> None:
         self.rate = rate
         self.notice = notice
         self.base_interval = 1.0 / rate.rps if rate else 0.0
         self.interval = self.base_interval
-        self.base_allowance = max(self.MARGIN_S, self.MARGIN * self.base_interval)
-        # Above burst 1: the most room the burst gives (at least a token, at most what the burst holds).
         burst = rate.burst if rate else 1
+        # At burst 1 every request pays it: small. Above, it is paid once: room for a loaded machine's jitter.
+        floor = self.MARGIN_S if burst == 1 else self.BURST_MARGIN_S
+        self.base_allowance = max(floor, self.MARGIN * self.base_interval)
+        # Above burst 1: the most room the burst gives (at least a token, at most what the burst holds).
         self.widest = min((burst - 1) * self.base_interval, max(self.base_interval, self.WIDEST_S))
-        self.allowance = self.base_allowance
-        self.late = 0.0
+        self.allowance = min(self.base_allowance, self.widest) if burst > 1 else self.base_allowance
         # When the latest request was released (the monotonic clock).
         self.released = 0.0
         # When our copy of the tenant's bucket is next due a token (0: full).
@@ -278,7 +276,7 @@ class Pacer:
         async with self._lock():
             now = time.monotonic()
             # The tenant accepts a request once its bucket's due time is within the burst of now.
-            start = self._due - (self.rate.burst - 1) * self.interval + max(self.allowance, self.JITTER * self.late)
+            start = self._due - (self.rate.burst - 1) * self.interval + self.allowance
             wait = start - now
             if wait > 0:
                 if wait >= NOTICEABLE_WAIT and self.notice is not None:
@@ -286,8 +284,6 @@ class Pacer:
                 self.waited += wait
                 await asyncio.sleep(wait)
                 now = time.monotonic()
-                # How late this process woke: the scheduling jitter the tenant's clock sees too.
-                self.late = max(now - start, self.late * self.FORGETTING)
             # From the moment it actually goes, as the tenant's bucket counts it.
             self.released = now
             self._due = max(self._due, now) + self.interval

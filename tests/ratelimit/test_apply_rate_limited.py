@@ -87,7 +87,8 @@ def test_an_apply_paced_at_or_below_the_tenant_rate_sees_at_most_one_429_and_con
     statuses = api_statuses(clean_sandbox)
     assert statuses.count(429) <= 1
     assert len(statuses) >= MANY_OBJECTS  # a create each, and the reads
-    assert (summary["totals"]["created"], summary["throttled"]) == (MANY_OBJECTS, statuses.count(429))
+    assert summary["totals"]["created"] == MANY_OBJECTS
+    assert summary["throttled"] <= statuses.count(429)  # the apply's own; a 429 may come to the plan's reads
     clean_sandbox.set_faults(rate_limit=None)
     assert tenant.counts() == MANY_COUNTS
     assert converged(clean_sandbox, manifest)
@@ -155,7 +156,8 @@ def test_a_retry_after_beyond_the_retry_budget_fails_that_request_and_the_summar
     assert sum(tenant.counts().values()) == totals["unverified"] == 2
 
 
-@pytest.mark.parametrize("rate", ["4/1", "4/2"], ids=["burst 1", "burst 2"])
+# Slow enough that the allowance (2% of the interval at burst 1: 10 ms) outgrows a loaded machine's jitter.
+@pytest.mark.parametrize("rate", ["2/1", "4/2"], ids=["burst 1", "burst 2"])
 def test_a_plan_and_an_apply_paced_at_burst_1_or_2_see_at_most_one_429_each(
     clean_sandbox: ServedSandbox, tenant: Tenant, tmp_path: Path, rate: str
 ) -> None:
