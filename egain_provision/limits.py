@@ -228,7 +228,7 @@ class Pacer:
     What the allowance costs depends on the burst. At burst 1 every request pays it, so it stays
     small: 2% of the interval, 1 ms at least. Above burst 1 it is paid once, when the burst runs
     out (from then on the copy's due time moves one interval per request, the allowance inside
-    the burst), so it starts at 2% of the interval, 5 ms at least, and grows with every request
+    the burst), so it starts there too and grows with every request
     by 2% of an interval up to a token of the burst (0.1 s worth of tokens where a token is
     shorter, within the burst): a short run pays little, a long one gets a token of room.
 
@@ -239,10 +239,9 @@ class Pacer:
     long) the interval doubles, down to a sixteenth of the rate, and each success shortens it again.
     """
 
-    # The allowance: a share of the interval, and a floor in seconds (at burst 1, and above it).
+    # The allowance: a share of the interval, and a floor in seconds.
     MARGIN = 0.02
     MARGIN_S = 0.001
-    BURST_MARGIN_S = 0.005
     # Above burst 1 it grows by MARGIN of an interval per request, up to a token or WIDEST_S of tokens.
     WIDEST_S = 0.1
     # At burst 1 a 429 doubles it; each success keeps this share of what was added.
@@ -254,9 +253,7 @@ class Pacer:
         self.base_interval = 1.0 / rate.rps if rate else 0.0
         self.interval = self.base_interval
         burst = rate.burst if rate else 1
-        # At burst 1 every request pays it: small. Above, it is paid once: room for a loaded machine's jitter.
-        floor = self.MARGIN_S if burst == 1 else self.BURST_MARGIN_S
-        self.base_allowance = max(floor, self.MARGIN * self.base_interval)
+        self.base_allowance = max(self.MARGIN_S, self.MARGIN * self.base_interval)
         # Above burst 1: the most room the burst gives (at least a token, at most what the burst holds).
         self.widest = min((burst - 1) * self.base_interval, max(self.base_interval, self.WIDEST_S))
         self.allowance = min(self.base_allowance, self.widest) if burst > 1 else self.base_allowance

@@ -75,7 +75,7 @@ def test_above_burst_1_the_allowance_grows_with_each_request_up_to_a_token() -> 
         releases(pacer, 1)
         allowances.append(pacer.allowance)
     assert allowances == sorted(allowances)
-    assert pacer.base_allowance == pytest.approx(0.005)  # 2% of 20 ms is less than the 5 ms floor above burst 1
+    assert pacer.base_allowance == pytest.approx(0.001)  # 2% of 20 ms is less than the 1 ms floor
     assert allowances[0] == pytest.approx(pacer.base_allowance + 0.02 * pacer.base_interval)
     assert allowances[-1] == pytest.approx(pacer.base_interval)  # a whole token of the burst of 2
     # A large burst: room for a tenth of a second of jitter, not the whole burst.
