@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import math
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
@@ -242,48 +241,53 @@ def parse_rate(text: str) -> Rate | None:
 class Pacer:
     """One token bucket shared by every API request of a run, so a run at the tenant's rate sees no 429.
 
-    Virtual scheduling (GCRA), one request released at a time: each request is due one interval
-    (and a margin) after the previous one, with part of the burst allowed at once. Tokens worth
-    JITTER of the burst (one at least) are held back, because the tenant's bucket sees our
-    requests shifted by network and scheduling jitter, and at the full burst a request arriving a
-    millisecond early is refused.
-    A request released late moves the next one's due time with it (the tenant's bucket does the
-    same at burst 1), so a late wake-up never makes the requests after it closer together.
+    It keeps a copy of the tenant's bucket (GCRA: the time the bucket is next due a token) and
+    releases one request at a time, each when that copy says the tenant would accept it, plus an
+    allowance: the tenant stamps our requests on arrival, shifted by network and scheduling
+    jitter, so a request sent the very moment its token is due can arrive a millisecond early by
+    the tenant's clock and be refused. A request released late moves the copy with it, as it
+    moves the tenant's bucket.
 
-    A 429 that still comes widens the margin once (and each success narrows it back), so a
-    request refused for a millisecond of jitter costs that request its `Retry-After`, not the run
-    its pace. Without a `Retry-After` (the tenant does not say how long) the interval doubles,
-    down to a sixteenth of the rate, and each success shortens it again.
+    What the allowance costs depends on the burst. At burst 1 every request pays it, so it stays
+    small: 2% of the interval, 1 ms at least. Above burst 1 it is paid once, when the burst runs
+    out (from then on the copy's due time moves one interval per request, the allowance inside
+    the burst), so it starts there too and grows with every request
+    by 2% of an interval up to a token of the burst (0.1 s worth of tokens where a token is
+    shorter, within the burst): a short run pays little, a long one gets a token of room.
+
+    A 429 that still comes (its `Retry-After` honoured) widens the allowance once: at burst 1 it
+    doubles, and each success narrows it back; above, it goes to its widest at once. The pace
+    itself is not ratcheted down, so one request refused for jitter costs that request its
+    `Retry-After`, not the rest of the run. Without a `Retry-After` (the tenant does not say how
+    long) the interval doubles, down to a sixteenth of the rate, and each success shortens it again.
     """
 
-    # At burst 1 every interval is this much longer than the rate's (and MARGIN_S at least): jitter
-    # smaller than that never brings a request early by the tenant's clock. A larger burst needs
-    # none: the token held back is its margin. A 429 widens it up to WIDEST_MARGIN.
+    # The allowance: a share of the interval, and a floor in seconds.
     MARGIN = 0.02
-    MARGIN_S = 0.005
-    # A 429 with Retry-After widens the margin by this once; successes narrow it back, slowly (the
-    # jitter that caused it is still there), so a run sees one such 429, not one per dozen requests.
-    WIDENING = 0.1
-    WIDEST_MARGIN = 0.25
-    NARROWING = 0.99
-    # The arrival jitter the held-back part of the burst absorbs (a loaded machine's scheduling).
-    JITTER = 0.1
+    MARGIN_S = 0.001
+    # Above burst 1 it grows by MARGIN of an interval per request, up to a token or WIDEST_S of tokens.
+    WIDEST_S = 0.1
+    # At burst 1 a 429 doubles it; each success keeps this share of what was added.
+    NARROWING = 0.98
 
     def __init__(self, rate: Rate | None, notice: Callable[[str], None] | None = None) -> None:
         self.rate = rate
         self.notice = notice
         self.base_interval = 1.0 / rate.rps if rate else 0.0
         self.interval = self.base_interval
-        self.base_margin = max(self.MARGIN, self.MARGIN_S * rate.rps) if rate and rate.burst == 1 else 0.0
-        self.margin = self.base_margin
+        burst = rate.burst if rate else 1
+        self.base_allowance = max(self.MARGIN_S, self.MARGIN * self.base_interval)
+        # Above burst 1: the most room the burst gives (at least a token, at most what the burst holds).
+        self.widest = min((burst - 1) * self.base_interval, max(self.base_interval, self.WIDEST_S))
+        self.allowance = min(self.base_allowance, self.widest) if burst > 1 else self.base_allowance
+        # When the latest request was released (the monotonic clock).
+        self.released = 0.0
+        # When our copy of the tenant's bucket is next due a token (0: full).
         self._due = 0.0
         self._turn: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self.waited = 0.0
         # The run's requests per method, whichever client sent them (the monthly quotas count these).
         self.sent: collections.Counter[str] = collections.Counter()
-        # Requests that may go at once beside the first: the burst less the tokens held back.
-        held = max(1, math.ceil(self.JITTER * rate.rps)) if rate else 0
-        self._slack = max(0, rate.burst - 1 - held) if rate else 0
 
     async def take(self) -> None:
         """Wait for this request's turn (requests are released in the order they asked)."""
@@ -291,7 +295,8 @@ class Pacer:
             return
         async with self._lock():
             now = time.monotonic()
-            start = self._due - self._slack * self.interval
+            # The tenant accepts a request once its bucket's due time is within the burst of now.
+            start = self._due - (self.rate.burst - 1) * self.interval + self.allowance
             wait = start - now
             if wait > 0:
                 if wait >= NOTICEABLE_WAIT and self.notice is not None:
@@ -299,8 +304,11 @@ class Pacer:
                 self.waited += wait
                 await asyncio.sleep(wait)
                 now = time.monotonic()
-            # From the moment it actually goes: a late release does not bring the next one closer.
-            self._due = max(self._due, now) + self.interval * (1 + self.margin)
+            # From the moment it actually goes, as the tenant's bucket counts it.
+            self.released = now
+            self._due = max(self._due, now) + self.interval
+            if self.widest > self.allowance:
+                self.allowance = min(self.widest, self.allowance + self.MARGIN * self.base_interval)
 
     def _lock(self) -> asyncio.Lock:
         """The lock that releases requests one at a time, one per event loop (a run may use several)."""
@@ -311,23 +319,31 @@ class Pacer:
 
     def pace(self) -> str:
         """The pace now, as the wait lines say it."""
-        return f"{1 / (self.interval * (1 + self.margin)):.3g} req/s" if self.interval else "no pace"
+        if not self.interval or self.rate is None:
+            return "no pace"
+        # At burst 1 every request pays the allowance; above it, the allowance is paid once.
+        spacing = self.interval + (self.allowance if self.rate.burst == 1 else 0.0)
+        return f"{1 / spacing:.3g} req/s"
 
     def throttled(self, retry_after_honoured: bool) -> str:
         """Adapt to a 429; what the pacing does next, for the wait line."""
         if self.rate is None:
             return ""
         if retry_after_honoured:
-            self.margin = min(self.WIDEST_MARGIN, self.margin + self.WIDENING)
-            return f"; the pace stays near the rate: {self.pace()} ({self.margin:.0%} margin, narrowing again)"
+            if self.rate.burst == 1:
+                self.allowance *= 2
+            else:
+                self.allowance = max(self.allowance, self.widest)
+            room = f"{self.allowance * 1000:.0f} ms" if self.allowance < 1 else f"{self.allowance:.1f} s"
+            return f"; the pace stays at the rate: {self.pace()} (room for jitter widened to {room}, narrowing again)"
         self.interval = min(self.interval * 2, self.base_interval * 16)
         return f"; pacing slowed to {self.pace()} until requests pass again"
 
     def succeeded(self) -> None:
         if self.interval > self.base_interval:
             self.interval = max(self.base_interval, self.interval * 0.95)
-        if self.margin > self.base_margin:
-            self.margin = self.base_margin + (self.margin - self.base_margin) * self.NARROWING
+        if self.rate is not None and self.rate.burst == 1 and self.allowance > self.base_allowance:
+            self.allowance = self.base_allowance + (self.allowance - self.base_allowance) * self.NARROWING
 
 
 def estimate_seconds(requests: int, rate: Rate | None) -> float:

@@ -24,6 +24,9 @@ REQUEST_LOG_LIMIT = 100_000
 LOST_ANSWER_FORMS = ("reset", "502", "504")
 # What sandbox/ratelimit.py marks a refused request's scope state with.
 RATE_LIMITED = "egain_sandbox_rate_limited"
+# In an API request's scope state: when it arrived (the host's monotonic clock), before any latency:
+# the rate limit counts from there, as a tenant's gateway stamps requests on arrival.
+ARRIVED = "egain_sandbox_arrived"
 # What app.py marks a list read with when another client's churn ran before it (tenants.py).
 CHURNED = "egain_sandbox_churned"
 
@@ -183,6 +186,7 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.monotonic()
+        scope.setdefault("state", {})[ARRIVED] = started
         decision = self.injector.decide(scope["method"]) if is_api else Decision()
         if decision.delay_s > 0:
             await asyncio.sleep(decision.delay_s)

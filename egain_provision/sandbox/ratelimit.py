@@ -2,7 +2,8 @@
 
 An independent reading of the spec's `sla.yaml` (the provisioner's own reading is in
 limits.py; nothing here imports it). The bucket is GCRA: request k of a client is due one
-interval after request k-1, `burst` of them allowed at once. A refused request is answered
+interval after request k-1, `burst` of them allowed at once, each counted from when it arrived
+(before the latency `--latency-ms` adds, which stands for the tenant's time to answer). A refused request is answered
 429 with the eGain error body and `Retry-After`: the seconds until the client's next token,
 rounded up to whole seconds (HTTP delta-seconds), or no header when `rate_limit_retry_after`
 is false. The token endpoint and the admin paths are never limited; a request without a
@@ -24,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from egain_provision.sandbox import failures
 from egain_provision.sandbox.config import BASE_PATH, SandboxConfig
 from egain_provision.sandbox.failures import error_body
-from egain_provision.sandbox.faults import RATE_LIMITED
+from egain_provision.sandbox.faults import ARRIVED, RATE_LIMITED
 
 # The setup API's limits per eGain plan (sla.yaml): requests per second, burst.
 TIERS: dict[str, tuple[float, int]] = {
@@ -115,14 +116,15 @@ class RateLimiter:
             self.settings = settings
             self._due.clear()
 
-    def take(self, client: str) -> float | None:
-        """None if `client` may send now (its token taken); else the seconds until its next token."""
+    def take(self, client: str, arrived: float | None = None) -> float | None:
+        """None if `client` may send a request that arrived at `arrived` (default: now), its token taken;
+        else the seconds until its next token."""
         with self._lock:
             rate = self.settings.rate
             if rate is None:
                 return None
             interval = 1.0 / rate.rps
-            now = self._clock()
+            now = self._clock() if arrived is None else arrived
             due = max(self._due.get(client, now), now)
             earliest = due - (rate.burst - 1) * interval
             if earliest > now:
@@ -154,7 +156,9 @@ class RateLimitMiddleware:
         is_api = scope["type"] == "http" and (path == BASE_PATH or path.startswith(BASE_PATH + "/"))
         client = self.client_of(_authorization(scope)) if is_api else None
         settings = self.limiter.settings  # read once: an admin change may land meanwhile
-        wait = None if client is None else self.limiter.take(client)
+        # Counted from its arrival: the latency the fault middleware adds before this is the tenant's time
+        # to answer, not a network that delays requests on their way in.
+        wait = None if client is None else self.limiter.take(client, scope.get("state", {}).get(ARRIVED))
         if wait is None or settings.rate is None:
             await self.app(scope, receive, send)
             return

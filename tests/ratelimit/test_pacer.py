@@ -1,67 +1,103 @@
-"""The pacer holds part of the burst back and keeps a margin at burst 1, so requests at the tenant's own rate
-are never early by its clock; a 429 with Retry-After widens the margin once, not the interval."""
+"""The pacer copies the tenant's bucket and releases each request with room to spare for jitter: the burst
+goes at once, then one request per interval; at burst 1 every request pays a small allowance, above it the
+allowance is paid once and grows to a token; a 429 with Retry-After widens the allowance, never the interval.
+
+Every release is checked against the sandbox's own rate limiter (the tenant's bucket) fed the release times
+with the jitter the allowance is meant to absorb: what these tests assert is the pacer's own account of its
+releases, never how long anything took.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 
 from egain_provision.limits import Pacer, Rate
+from egain_provision.sandbox.ratelimit import RateLimiter, RateLimitSettings
 
 
-def waits(pacer: Pacer, count: int) -> list[float]:
-    """What each of `count` requests taken back to back was made to wait (the pacer's own account)."""
+def releases(pacer: Pacer, count: int) -> list[float]:
+    """When each of `count` requests asked back to back was released (the pacer's own account)."""
 
     async def take_all() -> list[float]:
         seen = []
         for _ in range(count):
-            before = pacer.waited
             await pacer.take()
-            seen.append(pacer.waited - before)
+            seen.append(pacer.released)
         return seen
 
     return asyncio.run(take_all())
 
 
-def test_a_burst_goes_at_once_but_one_token_then_one_per_interval() -> None:
-    seen = waits(Pacer(Rate(5, 5)), 6)
-    # Four go at once (the burst of five less the token held back); the fifth waits most of an interval.
-    assert seen[:4] == [0, 0, 0, 0]
-    assert 0 < seen[4] <= 0.2
-    assert 0 < seen[5] <= 0.2
+def refused_by_the_tenant(rate: str, arrivals: list[float]) -> list[int]:
+    """The requests the sandbox's bucket refuses when they arrive at `arrivals` (its own clock)."""
+    clock = iter(arrivals)
+    limiter = RateLimiter(RateLimitSettings(rate_limit=rate), clock=lambda: next(clock))
+    return [index for index in range(len(arrivals)) if limiter.take("client") is not None]
 
 
-def test_a_fast_rate_holds_back_a_tenth_of_a_second_of_its_burst() -> None:
-    # 50 req/s, burst 5: five tokens are 0.1 s, all held back, so requests go one interval apart from the first.
-    seen = waits(Pacer(Rate(50, 5)), 3)
-    assert seen[0] == 0
-    assert all(0 < wait <= 0.02 for wait in seen[1:])
+def test_a_burst_goes_at_once_then_one_request_per_interval() -> None:
+    pacer = Pacer(Rate(5, 5))
+    seen = releases(pacer, 7)
+    # The burst of five goes at once (the last four within the allowance); the sixth an interval after the first.
+    assert pacer.waited <= 4 * pacer.widest
+    assert seen[5] - seen[0] >= pacer.base_interval
+    assert seen[6] - seen[0] >= 2 * pacer.base_interval
+    assert refused_by_the_tenant("5/5", seen) == []
 
 
-@pytest.mark.parametrize("burst", [1, 2])
-def test_a_burst_of_one_or_two_lets_one_request_go_at_once(burst: int) -> None:
-    seen = waits(Pacer(Rate(10, burst)), 2)
-    assert seen[0] == 0
-    assert 0 < seen[1] <= 0.1 * 1.05
+@pytest.mark.parametrize("burst", [1, 2, 3, 30])
+def test_the_tenant_accepts_every_release_even_when_each_arrives_early_by_the_allowance(burst: int) -> None:
+    pacer = Pacer(Rate(50, burst))
+    seen = releases(pacer, 40)
+    # The worst jitter the allowance is for: each request late by half of it, the next early by half.
+    half = pacer.base_allowance * 0.49
+    shifted = [moment + (half if index % 2 else -half) for index, moment in enumerate(seen)]
+    assert refused_by_the_tenant(f"50/{burst}", shifted) == []
 
 
-def test_at_burst_1_requests_are_further_apart_than_the_interval() -> None:
+def test_at_burst_1_every_request_pays_the_allowance() -> None:
     pacer = Pacer(Rate(10, 1))
-    assert pacer.margin == pytest.approx(0.05)  # 5 ms at 10 req/s, more than 2%
-    seen = waits(pacer, 3)
-    assert seen[2] > 0.1  # the whole interval and the margin, counted from when the second actually went
+    assert pacer.base_allowance == pytest.approx(0.002)  # 2% of the 100 ms interval, more than 1 ms
+    assert Pacer(Rate(50, 1)).base_allowance == pytest.approx(0.001)  # 2% would be 0.4 ms: 1 ms at least
+    seen = releases(pacer, 4)
+    for earlier, later in itertools.pairwise(seen):
+        assert later - earlier >= pacer.base_interval + pacer.base_allowance
+    assert pacer.allowance == pacer.base_allowance  # it does not grow at burst 1
 
 
-def test_a_429_with_retry_after_widens_the_margin_once_and_successes_narrow_it() -> None:
+def test_above_burst_1_the_allowance_grows_with_each_request_up_to_a_token() -> None:
+    pacer = Pacer(Rate(50, 2))
+    allowances = []
+    for _ in range(60):
+        releases(pacer, 1)
+        allowances.append(pacer.allowance)
+    assert allowances == sorted(allowances)
+    assert pacer.base_allowance == pytest.approx(0.001)  # 2% of 20 ms is less than the 1 ms floor
+    assert allowances[0] == pytest.approx(pacer.base_allowance + 0.02 * pacer.base_interval)
+    assert allowances[-1] == pytest.approx(pacer.base_interval)  # a whole token of the burst of 2
+    # A large burst: room for a tenth of a second of jitter, not the whole burst.
+    assert Pacer(Rate(20, 30)).widest == pytest.approx(0.1)
+
+
+def test_a_429_with_retry_after_at_burst_1_doubles_the_allowance_once_and_successes_narrow_it() -> None:
     pacer = Pacer(Rate(0.16, 1))
     said = pacer.throttled(retry_after_honoured=True)
     assert pacer.interval == pacer.base_interval  # the pace itself is not ratcheted down
-    assert pacer.margin == pytest.approx(0.12)
-    assert "the pace stays near the rate" in said and "12% margin" in said
-    for _ in range(500):
+    assert pacer.allowance == pytest.approx(2 * pacer.base_allowance)
+    assert "the pace stays at the rate" in said and "room for jitter widened to 250 ms" in said
+    for _ in range(300):
         pacer.succeeded()
-    assert pacer.margin == pytest.approx(pacer.base_margin, abs=1e-3)
+    assert pacer.allowance == pytest.approx(pacer.base_allowance, rel=0.01)
+
+
+def test_a_429_with_retry_after_above_burst_1_takes_a_whole_token_of_room_at_once() -> None:
+    pacer = Pacer(Rate(0.5, 2))
+    pacer.throttled(retry_after_honoured=True)
+    assert pacer.allowance == pacer.widest == pacer.base_interval
+    assert pacer.interval == pacer.base_interval
 
 
 def test_a_429_without_retry_after_halves_the_pace_until_successes() -> None:
@@ -75,4 +111,6 @@ def test_a_429_without_retry_after_halves_the_pace_until_successes() -> None:
 
 
 def test_no_rate_no_waiting() -> None:
-    assert waits(Pacer(None), 50) == [0] * 50
+    pacer = Pacer(None)
+    releases(pacer, 50)
+    assert pacer.waited == 0

@@ -99,6 +99,15 @@ def test_the_bucket_refills_at_the_rate() -> None:
     assert [limiter.take("a") is None for _ in range(3)] == [True, True, False]
 
 
+def test_the_bucket_counts_each_request_from_its_arrival_not_from_when_its_latency_ended() -> None:
+    now = [100.0]
+    limiter = RateLimiter(RateLimitSettings("10/1"), clock=lambda: now[0])
+    assert limiter.take("a", arrived=100.0) is None
+    now[0] = 100.125  # the next one's latency ended late; it arrived a whole interval after the first
+    assert limiter.take("a", arrived=100.1) is None
+    assert limiter.take("a", arrived=100.15) == pytest.approx(0.05)  # half an interval early: refused
+
+
 @pytest.mark.parametrize(
     ("text", "rate"),
     [
