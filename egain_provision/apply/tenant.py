@@ -200,7 +200,7 @@ class TenantView:
             obj = to_live_object(kind, item)
             if obj is not None:
                 found.setdefault(obj.natural_key, []).append((str(obj.body.get("created") or ""), position, obj))
-        index = {key: [obj for *_, obj in sorted(entries, key=lambda entry: entry[:2])] for key, entries in found.items()}
+        index = {key: [obj for *_, obj in sorted(entries, key=lambda e: e[:2])] for key, entries in found.items()}
         self._by_name[kind.name] = (listing, index)
         return index
 
