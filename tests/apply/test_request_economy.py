@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from benchmarks.tenant import BENCH_ENV, tenant_manifest, write_tenant
 from egain_provision.kinds import SETUP_ORDER
 from egain_provision.sandbox.config import BASE_PATH, TOKEN_PATH
 from egain_provision.sandbox.testing import ServedSandbox
-from tests.support import run_cli, target_env
+from tests.support import Tenant, run_cli, target_env
 
 SETUPS = 4  # 32 objects: 12 client applications, 4 of each other kind
 PAGE = 3  # the tenant's own page size (`paging: fixed:3`), so the re-reads take several pages
@@ -80,3 +81,38 @@ def test_the_plans_estimate_of_its_apply_is_what_the_apply_from_empty_sends(
     assert f"its apply about GET {len(SETUP_ORDER)}, POST {SETUPS * 8}" in plan.stderr
     summary = apply_from_empty(clean_sandbox, manifest)
     assert summary["requests_per_method"] == {"GET": len(SETUP_ORDER), "POST": SETUPS * 8}
+
+
+def test_a_twin_check_does_not_wait_for_an_orchestration_create_that_is_skipped(
+    clean_sandbox: ServedSandbox, tmp_path: Path
+) -> None:
+    # Setup 0's participant names, by literal id, an application deleted after planning: its create
+    # fails and setup 0's orchestration is skipped, never sent; setup 1's twin check must not wait for it.
+    tenant = Tenant(clean_sandbox)
+    try:
+        role = {
+            "name": "custom_bot",
+            "version": "v3",
+            "callback": "https://doomed.example.com/cb",
+            "notificationEmail": "o@example.com",
+        }
+        doomed = tenant.create("clientApplications", {"name": "doomed-app", "roles": [role]})
+        document = tenant_manifest(2)
+        document["participants"][0]["application"] = {"id": doomed}
+        manifest = tmp_path / "broken.yaml"
+        manifest.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        saved = str(tmp_path / "plan.json")
+        env = target_env(clean_sandbox) | BENCH_ENV
+        planned = run_cli(["plan", "--target", clean_sandbox.base_url, str(manifest), "--out", saved], env=env)
+        assert planned.exit_code == 0, planned.output
+        assert tenant.http.delete(f"/clientapplications/{doomed}").status_code == 204
+        result = run_cli(["apply", "--target", clean_sandbox.base_url, "--format", "json", saved], env=env)
+    finally:
+        tenant.close()
+    assert result.exit_code == 1, result.output
+    outcomes = {o["address"]: o for o in json.loads(result.stdout)["outcomes"]}
+    assert outcomes["participants/bot-0000"]["status"] == "failed"
+    assert outcomes["orchestrations/bot-first-0000"]["status"] == "skipped"
+    assert outcomes["orchestrations/bot-first-0001"]["status"] == "done"
+    assert outcomes["orchestrations/bot-first-0001"]["verification"] == "verified"
+    assert outcomes["accounts/account-0001"]["verification"] == "verified"
