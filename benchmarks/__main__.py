@@ -5,7 +5,8 @@ validate, plan on the empty tenant, apply from empty, plan on the converged tena
 10% of the objects (a changed description), a prune of 10% of the setups, and the apply from
 empty again with --parallelism 1 (a naive script); then, once, 600 objects against a
 rate-limited sandbox (benchmarks/bench_ratelimit.py: paced and unpaced, time-scaled tiers),
-and the CPU per request of our client against a plain asyncio+httpx one (benchmarks/bench_cpu.py).
+the CPU per request of our client against a plain asyncio+httpx one (benchmarks/bench_cpu.py),
+and the growth from 600 to 30,000 objects (benchmarks/bench_growth.py).
 First, the start-up of `--version`, `--help` and a small `validate` (benchmarks/bench_startup.py).
 Each stage is a separate CLI process, so its wall time, CPU time and peak memory are the
 tool's alone; the sandbox's request log, cleared before each stage, gives the HTTP requests.
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks import bench_cpu, bench_ratelimit, bench_startup
+from benchmarks import bench_cpu, bench_growth, bench_ratelimit, bench_startup
 from benchmarks.measure import Run, execution_rounds, read_rounds, run_cli
 from benchmarks.report import Row, SerialRow, render_report
 from benchmarks.tenant import BENCH_ENV, OBJECTS_PER_SETUP, changed_manifests, write_tenant
@@ -242,6 +243,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         limited += "\n" + bench_ratelimit.render_tiers(runs)
         print(f"measuring CPU per request at parallelism {bench_cpu.PARALLELISM} ...", flush=True)
         limited += "\n" + bench_cpu.render(bench_cpu.measure(), bench_cpu.PARALLELISM)
+        print("measuring growth, 600 to 30,000 objects ...", flush=True)
+        growth = bench_growth.measure(args.latency_ms, args.parallelism)
+        limited += "\n" + bench_growth.render(growth, args.latency_ms, args.parallelism)
     parameters = _parameters(args, sizes) | {"load": f"{load:.2f} (1-minute average when the suite started)"}
     report = render_report(suite.rows, suite.serial, suite.notes, parameters, suite.elapsed()) + startups + limited
     print(report)

@@ -110,6 +110,7 @@ class Executor:
             graph = [action for action in actions if (action.action == "delete") == (phase == "delete")]
             # Each kind is re-read as soon as its last action ended, while the other kinds are still written.
             self.verifier.expect(graph)
+            self.tenant.expect_creates(graph)
             await self.scheduler.run(graph)
             await self.verifier.finished(abandon=self.scheduler.interrupted)
         outcomes = [self.scheduler.outcomes[action.address] for action in actions]
@@ -126,10 +127,12 @@ class Executor:
     def interrupt(self) -> None:
         """Ctrl-C or SIGTERM: start nothing more and let what is in flight finish; a second time, abandon it."""
         self.scheduler.interrupt()
+        self.tenant.stop_waiting()
 
     def finish(self, outcome: Outcome) -> None:
         if outcome.status == "done" and outcome.action.action == "create" and outcome.id:
             self.created_ids[(outcome.action.kind, outcome.action.natural_key)] = outcome.id
+        self.tenant.ended(outcome.action)
         for observer in self.observers:
             observer.outcome(outcome)
         if self.on_outcome is not None:

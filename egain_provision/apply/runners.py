@@ -48,7 +48,7 @@ class CreateRunner:
     async def __call__(self, kind: Kind, action: Action, body: dict[str, Any] | None) -> Outcome:
         assert body is not None
         try:
-            object_id = await self.tenant.create(kind, body)
+            object_id = await self.tenant.create(kind, body, action.address)
         except NameTaken:
             # Taken since the plan: by another run creating the same object, or by someone else.
             same = await self.tenant.identical_named(kind, action.natural_key, body)
@@ -116,6 +116,7 @@ class UpdateRunner:
     """PUT with the planned `modified`, reading the object back after an ambiguous answer."""
 
     def __init__(self, tenant: TenantView) -> None:
+        self.tenant = tenant
         self.client = tenant.client
         self.retry = tenant.retry
 
@@ -128,7 +129,7 @@ class UpdateRunner:
             body = {**body, "modified": expected} if expected is not None else body
         for attempt in range(1, self.retry.attempts + 1):
             try:
-                await self.client.update(kind, action.id, body)
+                await self.tenant.update(kind, action.id, body)
                 return Outcome(action, "done", id=action.id, attempts=attempt)
             except (TransportError, ApiError) as exc:
                 if not ambiguous(exc) or attempt == self.retry.attempts:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from egain_provision.apply.stored import by_id, unmask_secrets
 from egain_provision.client import EgainClient
 from egain_provision.errors import ApiError, TransportError
-from egain_provision.kinds import Kind
+from egain_provision.kinds import KINDS_BY_NAME, Kind
 from egain_provision.listing import OwnWrites, read_kind
 from egain_provision.live import LiveObject, to_live_object
 from egain_provision.normalize import comparable, known_only
+from egain_provision.plan import Action
 from egain_provision.references import rewrite_references
 
 # Seconds a tenant may take to list an object after its create answered (or was lost).
@@ -27,6 +28,11 @@ class TenantView:
     the time from a create's answer to the start of the first listing that showed it, counted when an
     earlier listing started after the answer did not. Lookups wait that long (and a half) when it is
     more than `--read-after-write`, up to the retry budget of one request.
+
+    The twin checks of a kind whose names the API does not keep unique wait until every create of
+    that kind in the graph has been answered (or will not be sent), then share one listing: a
+    bounded number of listings per apply, not one per wave of creates. That listing began after the
+    kind's last write was answered, so it also serves as the kind's re-read (`last_answer`).
     """
 
     def __init__(self, client: EgainClient, read_after_write: float = DEFAULT_READ_AFTER_WRITE) -> None:
@@ -39,6 +45,51 @@ class TenantView:
         self.own_writes = OwnWrites()
         # Created objects not listed yet, by kind: id -> (when the create answered, whether a later listing missed it).
         self._unseen: dict[str, dict[str, tuple[float, bool]]] = {}
+        # When the tenant last answered a write of each kind (or failed to): a listing begun later shows them all.
+        self._answered: dict[str, float] = {}
+        # Creates of a kind with twin checks not answered yet, by kind, and the event of their all being answered.
+        self._unanswered: dict[str, set[str]] = {}
+        self._all_answered: dict[str, asyncio.Event] = {}
+        # The last listing of each kind looked up by name, indexed by name.
+        self._by_name: dict[str, tuple[list[dict[str, Any]], dict[str, list[LiveObject]]]] = {}
+
+    def expect_creates(self, actions: Iterable[Action]) -> None:
+        """The graph about to run: its creates of kinds whose twin checks wait for all of them (`batched_creates`)."""
+        self._unanswered = batched_creates(actions)
+        self._all_answered = {name: asyncio.Event() for name in self._unanswered}
+
+    def ended(self, action: Action) -> None:
+        """An action has its outcome (sent and answered, or never sent): no twin check waits for it any more."""
+        self._no_longer_awaited(action.kind, action.address)
+
+    def stop_waiting(self) -> None:
+        """The run was interrupted: creates never started will not be answered, so no twin check waits for them."""
+        for event in self._all_answered.values():
+            event.set()
+
+    def last_answer(self, kind: Kind) -> float | None:
+        """When the tenant last answered a write of `kind` in this run (monotonic seconds), None before any."""
+        return self._answered.get(kind.name)
+
+    def _answer_of(self, kind: str, address: str | None = None) -> None:
+        self._answered[kind] = time.monotonic()
+        if address is not None:
+            self._no_longer_awaited(kind, address)
+
+    def _no_longer_awaited(self, kind: str, address: str) -> None:
+        unanswered = self._unanswered.get(kind)
+        if unanswered is not None and address in unanswered:
+            unanswered.discard(address)
+            if not unanswered:
+                self._all_answered[kind].set()
+
+    async def _creates_answered(self, kind: Kind) -> float:
+        """Once every create of `kind` in the graph is answered: when the last was (a listing since then shows all)."""
+        event = self._all_answered.get(kind.name)
+        if event is not None and not event.is_set():
+            async with self.client.limit.paused():  # waiting for other creates is not work: give the room back
+                await event.wait()
+        return self._answered.get(kind.name, time.monotonic())
 
     @property
     def window(self) -> float:
@@ -74,33 +125,41 @@ class TenantView:
 
     async def settled_identical(self, kind: Kind, natural_key: str, body: dict[str, Any]) -> list[LiveObject]:
         """Like `identical_named`, but an empty answer is believed only once the read-after-write window passed."""
-        return await self._settled(lambda: self.identical_named(kind, natural_key, body), bool, exists=False)
+        return await self._settled(
+            lambda since: self.identical_named(kind, natural_key, body, since), bool, exists=False
+        )
 
     async def settled_same_named(self, kind: Kind, natural_key: str, own_id: str) -> list[LiveObject]:
         """Like `same_named`, once the listing shows `own_id` itself (or the read-after-write window passed):
-        a tenant that lists new objects late must not hide the twins from either of two runs."""
+        a tenant that lists new objects late must not hide the twins from either of two runs.
+
+        It waits for the graph's other creates of the kind to be answered, so one listing serves them all."""
+        since = await self._creates_answered(kind)
         return await self._settled(
-            lambda: self.same_named(kind, natural_key, time.monotonic()),
+            lambda since: self.same_named(kind, natural_key, since),
             lambda found: any(obj.id == own_id for obj in found),
             exists=True,
+            since=since,
         )
 
     async def _settled(
         self,
-        look: Callable[[], Awaitable[list[LiveObject]]],
+        look: Callable[[float], Awaitable[list[LiveObject]]],
         enough: Callable[[list[LiveObject]], bool],
         *,
         exists: bool,
+        since: float | None = None,
     ) -> list[LiveObject]:
         """Look until `enough` holds or the read-after-write window has passed, a little later each time:
         a tenant may list a new object only some time after its create. When what is looked for `exists`
-        for certain, not finding it in time shows the tenant's lag is longer still."""
+        for certain, not finding it in time shows the tenant's lag is longer still. The first look may
+        take a listing begun `since` (each later one, a listing begun after the previous look)."""
         started = time.monotonic()
         deadline = started + self.window
         pause = 0.25
-        looked = started
+        looked = started if since is None else min(since, started)
         while True:
-            found = await look()
+            found = await look(looked)
             if enough(found):
                 if looked > started:
                     self.saw_lag(looked - started)  # an earlier look missed it: the tenant showed it this late
@@ -113,9 +172,11 @@ class TenantView:
             pause *= 2
             looked = time.monotonic()
 
-    async def identical_named(self, kind: Kind, natural_key: str, body: dict[str, Any]) -> list[LiveObject]:
-        """The live objects named `natural_key` that hold exactly `body`, oldest first."""
-        existing = await self.same_named(kind, natural_key, time.monotonic())
+    async def identical_named(
+        self, kind: Kind, natural_key: str, body: dict[str, Any], since: float | None = None
+    ) -> list[LiveObject]:
+        """The live objects named `natural_key` that hold exactly `body`, oldest first (listed `since` or later)."""
+        existing = await self.same_named(kind, natural_key, time.monotonic() if since is None else since)
         return [obj for obj in existing if same_content(kind, obj.body, body)]
 
     async def same_named(self, kind: Kind, natural_key: str, since: float) -> list[LiveObject]:
@@ -126,12 +187,22 @@ class TenantView:
         """
         async with self.client.limit.paused():
             listing = await self.listing_since(kind, since)
-        found = []
+        return list(self._named(kind, listing).get(natural_key, ()))
+
+    def _named(self, kind: Kind, listing: list[dict[str, Any]]) -> dict[str, list[LiveObject]]:
+        """The listing's objects by natural key, oldest first; indexed once per listing, since the twin checks
+        of a whole graph share one listing (each scanning it would cost creates x objects)."""
+        cached = self._by_name.get(kind.name)
+        if cached is not None and cached[0] is listing:
+            return cached[1]
+        found: dict[str, list[tuple[str, int, LiveObject]]] = {}
         for position, item in enumerate(listing):
             obj = to_live_object(kind, item)
-            if obj is not None and obj.natural_key == natural_key:
-                found.append((str(obj.body.get("created") or ""), position, obj))
-        return [obj for _, _, obj in sorted(found, key=lambda entry: entry[:2])]
+            if obj is not None:
+                found.setdefault(obj.natural_key, []).append((str(obj.body.get("created") or ""), position, obj))
+        index = {key: [obj for *_, obj in sorted(entries, key=lambda e: e[:2])] for key, entries in found.items()}
+        self._by_name[kind.name] = (listing, index)
+        return index
 
     async def listing_since(self, kind: Kind, since: float) -> list[dict[str, Any]]:
         """Every object of `kind`, read by a listing that started no earlier than `since`.
@@ -159,10 +230,21 @@ class TenantView:
         self._measure(kind, started, items)
         return items
 
-    async def create(self, kind: Kind, body: dict[str, Any]) -> str:
-        """POST a new object (counted among the run's own writes); its id, as `EgainClient.create`."""
-        with self.own_writes.writing(kind):
-            return await self.client.create(kind, body)
+    async def create(self, kind: Kind, body: dict[str, Any], address: str) -> str:
+        """POST a new object (counted among the run's own writes) for the action at `address`; its id, as
+        `EgainClient.create`."""
+        try:
+            with self.own_writes.writing(kind):
+                return await self.client.create(kind, body)
+        finally:
+            self._answer_of(kind.name, address)
+
+    async def update(self, kind: Kind, object_id: str, body: dict[str, Any]) -> None:
+        """PUT an object, as `EgainClient.update`; its answer counts among the kind's writes (`last_answer`)."""
+        try:
+            await self.client.update(kind, object_id, body)
+        finally:
+            self._answer_of(kind.name)
 
     async def delete_id(self, kind: Kind, object_id: str) -> tuple[int, bool]:
         """Delete by id, resending after ambiguous failures (DELETE is idempotent); a 404 means gone.
@@ -172,7 +254,10 @@ class TenantView:
         for attempt in range(1, self.retry.attempts + 1):
             try:
                 with self.own_writes.writing(kind):
-                    await self.client.delete(kind, object_id)
+                    try:
+                        await self.client.delete(kind, object_id)
+                    finally:
+                        self._answer_of(kind.name)
                 return attempt, True
             except ApiError as exc:
                 if exc.status == 404:
@@ -185,6 +270,31 @@ class TenantView:
             await asyncio.sleep(self.retry.delay(attempt))
         raise AssertionError("unreachable")
 
+
+def batched_creates(actions: Iterable[Action]) -> dict[str, set[str]]:
+    """The addresses of the creates whose twin checks wait for one another, by kind.
+
+    Those of a kind whose names the API does not keep unique, unless one of them depends, however
+    indirectly, on another action of its kind: waiting for that one's answer would never end.
+    """
+    kinds_before: dict[str, frozenset[str]] = {}
+    by_address: dict[str, Action] = {}
+    for action in actions:  # plan order is topological
+        by_address[action.address] = action
+        before: set[str] = set()
+        for dep in action.depends_on:
+            if dep in by_address:
+                before |= kinds_before[dep] | {by_address[dep].kind}
+        kinds_before[action.address] = frozenset(before)
+    creates: dict[str, set[str]] = {}
+    looping: set[str] = set()
+    for address, action in by_address.items():
+        if action.action != "create" or KINDS_BY_NAME[action.kind].unique_natural_key:
+            continue
+        creates.setdefault(action.kind, set()).add(address)
+        if action.kind in kinds_before[address]:
+            looping.add(action.kind)
+    return {kind: addresses for kind, addresses in creates.items() if kind not in looping}
 
 
 def ambiguous(exc: Exception) -> bool:

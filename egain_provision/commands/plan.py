@@ -23,7 +23,6 @@ from egain_provision.commands.common import (
 from egain_provision.context import RunContext
 from egain_provision.errors import ManifestError, PlanError
 from egain_provision.files import write_atomic
-from egain_provision.kinds import KINDS_BY_NAME
 from egain_provision.limits import Rate, estimate_seconds, monthly_quota
 from egain_provision.listing import ASKED_PAGE_SIZE
 from egain_provision.manifest.report import render as render_diagnostics
@@ -176,17 +175,13 @@ ACTION_METHODS = {"create": "POST", "update": "PUT", "delete": "DELETE"}
 
 def apply_requests(plan: Plan) -> collections.Counter[str]:
     """The requests applying this plan sends at least, per method."""
-    # One request per action, one listing per kind whose names the API does not keep unique, and the
-    # re-read of each kind written: a listing of its pages (100 objects each, counting those unchanged).
-    shared = {
-        action.kind
-        for action in plan.actions
-        if action.action == "create" and not KINDS_BY_NAME[action.kind].unique_natural_key
-    }
+    # One request per action, and the re-read of each kind written: a listing of its pages (100 objects
+    # each, counting those unchanged), which the twin checks of orchestration creates share (apply/tenant.py),
+    # and one listing per kind deleted from.
     written = collections.Counter(action.kind for action in plan.actions if action.action != "delete")
     pages = sum(-(-(count + plan.unchanged.get(kind, 0)) // ASKED_PAGE_SIZE) for kind, count in written.items())
     sent = collections.Counter(ACTION_METHODS[action.action] for action in plan.actions)
-    sent["GET"] += len(shared) + pages + len({action.kind for action in plan.actions if action.action == "delete"})
+    sent["GET"] += pages + len({action.kind for action in plan.actions if action.action == "delete"})
     return sent
 
 
