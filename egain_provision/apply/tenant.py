@@ -39,6 +39,8 @@ class TenantView:
         self.own_writes = OwnWrites()
         # Created objects not listed yet, by kind: id -> (when the create answered, whether a later listing missed it).
         self._unseen: dict[str, dict[str, tuple[float, bool]]] = {}
+        # The latest listing of each kind, by natural key (`_named`).
+        self._by_name: dict[str, tuple[list[dict[str, Any]], dict[str, list[LiveObject]]]] = {}
 
     @property
     def window(self) -> float:
@@ -126,12 +128,26 @@ class TenantView:
         """
         async with self.client.limit.paused():
             listing = await self.listing_since(kind, since)
-        found = []
+        return list(self._named(kind, listing).get(natural_key, ()))
+
+    def _named(self, kind: Kind, listing: list[dict[str, Any]]) -> dict[str, list[LiveObject]]:
+        """The listing's objects by natural key, each name's oldest first (creation time, then list order).
+
+        Made once per listing and kept while it is the kind's latest: the creates of a wave share a
+        listing, and reading all of it for each one cost a 3,000-object apply a second of CPU.
+        """
+        made = self._by_name.get(kind.name)
+        if made is not None and made[0] is listing:
+            return made[1]
+        found: dict[str, list[tuple[str, int, LiveObject]]] = {}
         for position, item in enumerate(listing):
             obj = to_live_object(kind, item)
-            if obj is not None and obj.natural_key == natural_key:
-                found.append((str(obj.body.get("created") or ""), position, obj))
-        return [obj for _, _, obj in sorted(found, key=lambda entry: entry[:2])]
+            if obj is not None:
+                found.setdefault(obj.natural_key, []).append((str(obj.body.get("created") or ""), position, obj))
+        oldest_first = {key: sorted(entries, key=lambda entry: entry[:2]) for key, entries in found.items()}
+        named = {key: [obj for _, _, obj in entries] for key, entries in oldest_first.items()}
+        self._by_name[kind.name] = (listing, named)
+        return named
 
     async def listing_since(self, kind: Kind, since: float) -> list[dict[str, Any]]:
         """Every object of `kind`, read by a listing that started no earlier than `since`.
