@@ -10,7 +10,10 @@ plain client then sends the same ones against the reset sandbox -- the same meth
 queries and JSON bodies, the ids of the objects it created put where the recorded ones were -- in
 waves (a request after the creates whose ids it carries, a list read after the creates of its kind
 recorded before it), 64 in flight, one httpx.AsyncClient, a bearer header, `response.json()`.
-Each side runs ROUNDS times, taking turns (the machine is shared); the best of each is compared.
+The default httpx limits serve both (a pool capped at 64 connections cost the plain client more).
+Both run with what came before frozen (`gc.freeze`), as `apply` freezes its plan: neither's
+collector scans the benchmark's data. Each side runs ROUNDS times, taking turns (the machine is
+shared); the best of each is compared.
 
 Client alone: the same GETs of one object, over and over, by our EgainClient and by the plain client.
 
