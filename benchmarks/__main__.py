@@ -5,8 +5,9 @@ validate, plan on the empty tenant, apply from empty, plan on the converged tena
 10% of the objects (a changed description), a prune of 10% of the setups, and the apply from
 empty again with --parallelism 1 (a naive script); then, once, 600 objects against a
 rate-limited sandbox (benchmarks/bench_ratelimit.py: paced and unpaced, time-scaled tiers),
-the CPU per request of our client against a plain asyncio+httpx one (benchmarks/bench_cpu.py),
-and the growth from 600 to 30,000 objects (benchmarks/bench_growth.py).
+the CPU per request of apply's executor and of our client against a plain asyncio+httpx client
+sending the same requests (benchmarks/bench_cpu.py), and the growth from 600 to 30,000 objects
+(benchmarks/bench_growth.py).
 First, the start-up of `--version`, `--help` and a small `validate` (benchmarks/bench_startup.py).
 Each stage is a separate CLI process, so its wall time, CPU time and peak memory are the
 tool's alone; the sandbox's request log, cleared before each stage, gives the HTTP requests.

@@ -41,6 +41,8 @@ RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 # Fresh tokens the tenant may refuse in a row (each a 401 before any request succeeded with it)
 # before the run stops: a token endpoint whose tokens this API never accepts is not helped by more.
 MAX_FRESH_REFUSALS = 3
+# URLs a client keeps parsed (`_parsed`): enough for every collection, few enough to hold.
+PARSED_URLS = 64
 # A Retry-After longer than this is absurd; it is read as this, and fails against any budget.
 MAX_RETRY_AFTER = 10.0**9
 
@@ -113,6 +115,7 @@ class EgainClient:
         )
         # The end of the whole run, when a command sets one (doctor's --time-budget): no wait goes past it.
         self.run_deadline: RunDeadline | None = None
+        self._urls: dict[str, httpx.URL] = {}
 
     async def __aenter__(self) -> EgainClient:
         return self
@@ -300,9 +303,21 @@ class EgainClient:
     ) -> httpx.Response:
         """One request and its whole answer within the timeout, read up to MAX_ANSWER_BYTES."""
         request = self._http.build_request(
-            method, url, params=params, json=json, headers={"Authorization": f"Bearer {token}"}
+            method, self._parsed(url), params=params, json=json, headers={"Authorization": f"Bearer {token}"}
         )
         return await bounded_send(self._http, request, self.timeout)
+
+    def _parsed(self, url: str) -> httpx.URL:
+        """`url` parsed, the first PARSED_URLS of a run (the collections: every create and list page) once only.
+
+        httpx parses a URL given as text for every request: half the CPU of building one.
+        """
+        parsed = self._urls.get(url)
+        if parsed is None:
+            parsed = httpx.URL(url)
+            if len(self._urls) < PARSED_URLS:
+                self._urls[url] = parsed
+        return parsed
 
 
 async def bounded_send(http: httpx.AsyncClient, request: httpx.Request, timeout: float) -> httpx.Response:

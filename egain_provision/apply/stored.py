@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterator
+from functools import cache
 from typing import Any
 
 from egain_provision.apply.outcome import Difference
 from egain_provision.diff import pattern_of
 from egain_provision.kinds import Kind, Reference
+from egain_provision.meaning import meaning_of
 from egain_provision.normalisation import Normalisation, classify
 from egain_provision.normalize import (
     align_paths,
@@ -57,11 +59,28 @@ def stored_differences(
 
 
 def _as_sent(kind: Kind, stored: dict[str, Any], sent: dict[str, Any]) -> bool:
-    """Whether the tenant answers exactly the fields sent, each with the very value sent (server fields aside)."""
+    """Whether the tenant answers exactly the fields sent, each with the very value sent (server fields aside),
+    and beside them at most top-level fields holding their spec default (a tenant fills `active: true`)."""
     server = kind.server_fields
-    if any(key not in sent and key not in server for key in stored):
-        return False
+    defaults = _scalar_defaults(kind.list_key)
+    for key, value in stored.items():
+        if key in sent or key in server:
+            continue
+        # A default the tenant filled in means what leaving the field out means (comparable fills it in too).
+        default = defaults.get(key, MISSING)
+        if default is MISSING or type(value) is not type(default) or value != default:
+            return False
     return all(key in server or stored.get(key, MISSING) == value for key, value in sent.items())
+
+
+@cache
+def _scalar_defaults(list_key: str) -> dict[str, Any]:
+    """The top-level fields of a kind with a scalar spec default, and that default."""
+    return {
+        name: default
+        for name, default in meaning_of(list_key).defaulted
+        if isinstance(default, str | int | float | bool)
+    }
 
 
 def by_id(reference: Reference, value: Any) -> Any:

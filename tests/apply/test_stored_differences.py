@@ -63,6 +63,15 @@ def test_a_field_the_tenant_adds_or_keeps_after_its_removal_is_named_as_such() -
     assert kept[0].fix.startswith("a PUT cannot remove it on this tenant")
 
 
+def test_a_top_level_default_the_tenant_fills_in_is_no_difference_but_another_value_is() -> None:
+    # `active` defaults to true: a tenant answering it unasked (or as its string) stored what was meant.
+    for meant in (True, "true"):
+        stored = stored_with(lambda stored, value=meant: stored.update(active=value))
+        assert stored_differences(APPS, stored, SENT) == [], meant
+    found = stored_differences(APPS, stored_with(lambda stored: stored.update(active=False)), SENT)
+    assert [(item.path, item.stored) for item in found] == [("active", False)]
+
+
 def test_a_number_answered_as_text_is_stored_as_sent_and_an_ordered_list_reversed_is_classed() -> None:
     channels = KINDS_BY_NAME["channels"]
     participants = KINDS_BY_NAME["participants"]
