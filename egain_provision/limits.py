@@ -251,9 +251,11 @@ class Pacer:
     What the allowance costs depends on the burst. At burst 1 every request pays it, so it stays
     small: 2% of the interval, 1 ms at least. Above burst 1 it is paid once, when the burst runs
     out (from then on the copy's due time moves one interval per request, the allowance inside
-    the burst), so it starts there too and grows with every request
-    by 2% of an interval up to a token of the burst (0.1 s worth of tokens where a token is
-    shorter, within the burst): a short run pays little, a long one gets a token of room.
+    the burst), so it starts there too and grows with every request by 2% of an interval, up to
+    half of the burst beyond the first request (half a token at burst 2; 0.1 s worth of tokens
+    where a token is shorter, within that half). The other half lets the next request make up for
+    one released late (a busy event loop wakes a few milliseconds late): the tenant's bucket kept
+    that time, so the run keeps the rate. A short run pays little, a long one gets room for jitter.
 
     A 429 that still comes (its `Retry-After` honoured) widens the allowance once: at burst 1 it
     doubles, and each success narrows it back; above, it goes to its widest at once. The pace
@@ -265,7 +267,7 @@ class Pacer:
     # The allowance: a share of the interval, and a floor in seconds.
     MARGIN = 0.02
     MARGIN_S = 0.001
-    # Above burst 1 it grows by MARGIN of an interval per request, up to a token or WIDEST_S of tokens.
+    # Above burst 1 it grows by MARGIN of an interval per request, up to half the burst or WIDEST_S of tokens.
     WIDEST_S = 0.1
     # At burst 1 a 429 doubles it; each success keeps this share of what was added.
     NARROWING = 0.98
@@ -277,8 +279,9 @@ class Pacer:
         self.interval = self.base_interval
         burst = rate.burst if rate else 1
         self.base_allowance = max(self.MARGIN_S, self.MARGIN * self.base_interval)
-        # Above burst 1: the most room the burst gives (at least a token, at most what the burst holds).
-        self.widest = min((burst - 1) * self.base_interval, max(self.base_interval, self.WIDEST_S))
+        # Above burst 1, the most room for jitter: a token or WIDEST_S of tokens, whichever is more, within half
+        # the burst beyond the first request (the other half makes up for late releases).
+        self.widest = min((burst - 1) * self.base_interval / 2, max(self.base_interval, self.WIDEST_S))
         self.allowance = min(self.base_allowance, self.widest) if burst > 1 else self.base_allowance
         # When the latest request was released (the monotonic clock).
         self.released = 0.0

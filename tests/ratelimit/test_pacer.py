@@ -77,9 +77,33 @@ def test_above_burst_1_the_allowance_grows_with_each_request_up_to_a_token() -> 
     assert allowances == sorted(allowances)
     assert pacer.base_allowance == pytest.approx(0.001)  # 2% of 20 ms is less than the 1 ms floor
     assert allowances[0] == pytest.approx(pacer.base_allowance + 0.02 * pacer.base_interval)
-    assert allowances[-1] == pytest.approx(pacer.base_interval)  # a whole token of the burst of 2
+    assert allowances[-1] == pytest.approx(pacer.base_interval / 2)  # half the burst of 2 beyond the first request
     # A large burst: room for a tenth of a second of jitter, not the whole burst.
     assert Pacer(Rate(20, 30)).widest == pytest.approx(0.1)
+
+
+def test_above_burst_1_a_request_released_late_is_made_up_by_the_next() -> None:
+    pacer = Pacer(Rate(4, 2))
+    pacer.throttled(retry_after_honoured=True)  # the allowance at its widest: half the burst's room
+    interval = pacer.base_interval
+
+    async def run() -> tuple[list[float], float]:
+        seen = []
+        for _ in range(3):
+            await pacer.take()
+            seen.append(pacer.released)
+        # The next request asks 20 ms after its turn (a busy event loop): it goes at once, late.
+        await asyncio.sleep(interval + 0.02)
+        await pacer.take()
+        seen.append(pacer.released)
+        before = pacer.waited
+        await pacer.take()
+        seen.append(pacer.released)
+        return seen, pacer.waited - before
+
+    seen, waited = asyncio.run(run())
+    assert waited < interval - 0.01  # the bucket kept the late one's time: the next one goes sooner
+    assert refused_by_the_tenant("4/2", seen) == []
 
 
 def test_a_429_with_retry_after_at_burst_1_doubles_the_allowance_once_and_successes_narrow_it() -> None:
@@ -93,10 +117,10 @@ def test_a_429_with_retry_after_at_burst_1_doubles_the_allowance_once_and_succes
     assert pacer.allowance == pytest.approx(pacer.base_allowance, rel=0.01)
 
 
-def test_a_429_with_retry_after_above_burst_1_takes_a_whole_token_of_room_at_once() -> None:
+def test_a_429_with_retry_after_above_burst_1_takes_its_widest_room_at_once() -> None:
     pacer = Pacer(Rate(0.5, 2))
     pacer.throttled(retry_after_honoured=True)
-    assert pacer.allowance == pacer.widest == pacer.base_interval
+    assert pacer.allowance == pacer.widest == pacer.base_interval / 2
     assert pacer.interval == pacer.base_interval
 
 
