@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import gc
 import json
 import signal
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
@@ -112,6 +113,9 @@ async def compute_plan(manifest_set: ManifestSet, context: RunContext, options: 
 
     async with context.client() as client:
         live = await read_live(client, SETUP_ORDER)
+        # The manifests and the tenant as read live until the end: the collector need not rescan them
+        # while planning (at 30,000 objects those passes were a tenth of the plan's CPU).
+        gc.freeze()
         plan = plan_of(live)
         confirmed: set[str] = set()
         # Bounded by the kinds: each round confirms at least one kind more.
