@@ -56,6 +56,8 @@ class LoopbackBot:
     url: str = ""
     _release: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # The threads running `on_message`, joined on exit: a reply must not outlive what it replies with.
+    _replies: list[threading.Thread] = field(default_factory=list)
 
     def __enter__(self) -> LoopbackBot:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -70,6 +72,8 @@ class LoopbackBot:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(10)
+        for reply in self._replies:
+            reply.join(10)
 
     def requests_to(self, path: str) -> list[Received]:
         with self._lock:
@@ -120,7 +124,10 @@ def _handler(bot: LoopbackBot) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
             if status == 200 and bot.on_message is not None and request.path != "/token":
                 for message in request.json()["messages"]["message"]:
-                    threading.Thread(target=bot.on_message, args=(request.path, message), daemon=True).start()
+                    reply = threading.Thread(target=bot.on_message, args=(request.path, message), daemon=True)
+                    with bot._lock:
+                        bot._replies.append(reply)
+                    reply.start()
 
         do_GET = do_POST = _any
 
