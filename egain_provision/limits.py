@@ -338,7 +338,9 @@ class Pacer:
             else:
                 self.allowance = max(self.allowance, self.widest)
             room = f"{self.allowance * 1000:.0f} ms" if self.allowance < 1 else f"{self.allowance:.1f} s"
-            return f"; the pace stays at the rate: {self.pace()} (room for jitter widened to {room}, narrowing again)"
+            # Only at burst 1 does every request pay the allowance, so only there does it narrow again.
+            again = ", narrowing again" if self.rate.burst == 1 else ""
+            return f"; the pace stays at the rate: {self.pace()} (room for jitter widened to {room}{again})"
         self.interval = min(self.interval * 2, self.base_interval * 16)
         return f"; pacing slowed to {self.pace()} until requests pass again"
 
